@@ -1,0 +1,61 @@
+"""`labelgate check [PATH]`: load every project file and report all problems at once."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from labelgate.errors import ConfigError
+from labelgate.project.checks import check_project
+from labelgate.project.layout import find_root
+from labelgate.project.loader import load_project
+
+
+def register(sub: Any) -> None:
+    """Add the `check` subcommand."""
+    parser = sub.add_parser("check", help="validate a project's YAML, guidelines and references")
+    parser.add_argument(
+        "path", nargs="?", default=".", type=Path, help="project folder (default .)"
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--limit", type=int, default=50, help="problems shown in text output; 0 shows all"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Exit 0 when the project is clean, 3 with every problem otherwise."""
+    root = find_root(args.path)
+    project = load_project(root)
+    problems = check_project(project)
+    if args.format == "json":
+        print(
+            json.dumps(
+                {
+                    "root": str(root),
+                    "ok": not problems,
+                    "problems": [p.__dict__ for p in problems],
+                },
+                indent=2,
+            )
+        )
+        return 3 if problems else 0
+    if problems:
+        print(f"{len(problems)} problem(s) in {root}:", file=sys.stderr)
+        raise ConfigError(problems)
+    counts = ", ".join(
+        f"{len(group)} {name}"
+        for name, group in (
+            ("schemas", project.schemas),
+            ("guidelines", project.guidelines),
+            ("qa rules", project.qa_rules),
+            ("pipelines", project.pipelines),
+            ("datasets", project.datasets),
+        )
+    )
+    print(f"labelgate check: {root}: ok ({counts})")
+    return 0

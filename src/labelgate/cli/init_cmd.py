@@ -1,0 +1,27 @@
+"""`labelgate init DIR`: create a new project with a small working example."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from labelgate.scaffold.init import init_project
+
+
+def register(sub: Any) -> None:
+    """Add the `init` subcommand."""
+    parser = sub.add_parser("init", help="create a labelgate project in DIR")
+    parser.add_argument("dir", type=Path)
+    parser.add_argument("--force", action="store_true", help="write into a non-empty folder")
+    parser.add_argument("--no-git", action="store_true", help="skip 'git init'")
+    parser.add_argument("--no-dvc", action="store_true", help="skip 'dvc init'")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Create the project and say what to do next."""
+    result = init_project(args.dir, force=args.force, git=not args.no_git, dvc=not args.no_dvc)
+    print(f"Created a labelgate project in {result.root} ({len(result.files)} template files).")
+    print(f"Next: cd {result.root} && labelgate check")
+    return 0

@@ -1,0 +1,25 @@
+"""`labelgate schema export DIR`: write the JSON Schema of every YAML kind."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from labelgate.scaffold.export import export_json_schemas
+
+
+def register(sub: Any) -> None:
+    """Add the `schema` subcommand group."""
+    parser = sub.add_parser("schema", help="JSON Schemas of the YAML kinds, for editors")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    export = actions.add_parser("export", help="write labelgate-KIND.schema.json files to DIR")
+    export.add_argument("dir", type=Path)
+    export.set_defaults(handler=run_export)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Write the schemas and list them."""
+    for path in export_json_schemas(args.dir):
+        print(path)
+    return 0

@@ -1,0 +1,322 @@
+"""Cross-reference and consistency checks across the files of a project (`labelgate check`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from labelgate.config.base import semver_key
+from labelgate.config.dataset import Dataset, SourceFile
+from labelgate.config.guideline import Guideline, Ruling
+from labelgate.config.qa_rules import DuplicateItems, QaRules, TextLength
+from labelgate.config.schema import MergeMigration, Schema
+from labelgate.config.yaml_loader import load_yaml
+from labelgate.errors import ConfigError
+from labelgate.problems import Problem, did_you_mean
+from labelgate.project import layout
+from labelgate.project.compose import compose_conf, stale_params
+from labelgate.project.loader import Document, Project
+from labelgate.project.paths import EscapesProject, resolve_inside
+
+_NUMERIC_LEVELS = ("ordinal", "interval", "ratio")
+
+
+def _duplicates(values: Iterable[str]) -> list[tuple[int, str, int]]:
+    """(index, value, first index) for each repeated value."""
+    first: dict[str, int] = {}
+    out = []
+    for index, value in enumerate(values):
+        if value in first:
+            out.append((index, value, first[value]))
+        else:
+            first[value] = index
+    return out
+
+
+def check_schema(doc: Document[Schema]) -> list[Problem]:
+    """Unique label ids and values, numeric values where the level needs them, sane migrations."""
+    schema, at = doc.model, doc.positions
+    problems = [
+        at.problem(
+            ("labels", i, "id"),
+            f"duplicate label id '{value}' (first declared at labels[{first}]).",
+            "Give every label a distinct id.",
+        )
+        for i, value, first in _duplicates(schema.label_ids)
+    ]
+    if schema.level in _NUMERIC_LEVELS:
+        for i, label in enumerate(schema.labels):
+            if label.value is None:
+                problems.append(
+                    at.problem(
+                        ("labels", i),
+                        f"label '{label.id}' has no 'value', which a {schema.level} schema needs.",
+                        "Add 'value: <number>' giving its place on the scale.",
+                    )
+                )
+        values = [str(label.value) for label in schema.labels if label.value is not None]
+        problems += [
+            at.problem(("labels", i, "value"), f"value {v} is used by two labels.", "")
+            for i, v, _ in _duplicates(values)
+        ]
+    for group in ("item_fields", "annotation_fields"):
+        names = [f.name for f in getattr(schema, group)]
+        problems += [
+            at.problem((group, i, "name"), f"field '{v}' is declared twice.", "")
+            for i, v, _ in _duplicates(names)
+        ]
+    ids = set(schema.label_ids)
+    for i, migration in enumerate(schema.migrations):
+        targets = [migration.to] if isinstance(migration.to, str) else migration.to
+        for target in targets:
+            if target not in ids:
+                problems.append(
+                    at.problem(
+                        ("migrations", i, "to"),
+                        f"migration target '{target}' is not a label of this schema.",
+                        did_you_mean(target, ids),
+                    )
+                )
+        sources = migration.from_ if isinstance(migration, MergeMigration) else [migration.from_]
+        for source in sources:
+            if source in ids and migration.op != "split":
+                problems.append(
+                    at.problem(
+                        ("migrations", i, "from"),
+                        f"'{source}' is migrated away but is still a label of this schema.",
+                        "Remove it from 'labels' or drop the migration.",
+                    )
+                )
+        if semver_key(migration.since) > semver_key(schema.version):
+            problems.append(
+                at.problem(
+                    ("migrations", i, "since"),
+                    f"since {migration.since} is after the schema version {schema.version}.",
+                    "Bump the schema version or correct 'since'.",
+                )
+            )
+    return problems
+
+
+def check_guideline(
+    doc: Document[Guideline], schemas: dict[str, Document[Schema]], broken: set[str]
+) -> list[Problem]:
+    """The guideline's schema exists; label sections match its labels; rulings are unique."""
+    guide, at, file = doc.model, doc.positions, doc.file
+    problems = [
+        Problem(
+            file,
+            r.line,
+            1,
+            "",
+            f"ruling id '{r.id}' is used twice (first on line {first}).",
+            "Give each ruling its own id; never reuse a withdrawn one.",
+        )
+        for r, first in _repeated_rulings(guide)
+    ]
+    schema_doc = schemas.get(guide.front.schema_)
+    if schema_doc is None and guide.front.schema_ in broken:
+        return problems  # the schema's own problems are already reported
+    if schema_doc is None:
+        problems.append(
+            at.problem(
+                ("schema",),
+                f"schema '{guide.front.schema_}' does not exist in schemas/.",
+                did_you_mean(guide.front.schema_, [*schemas, *broken]),
+            )
+        )
+        return problems
+    labels = schema_doc.model.label_ids
+    seen: dict[str, int] = {}
+    for section in guide.sections:
+        if section.label not in labels:
+            problems.append(
+                Problem(
+                    file,
+                    section.line,
+                    1,
+                    "",
+                    f"section for label '{section.label}', which schema "
+                    f"'{schema_doc.name}' does not define.",
+                    did_you_mean(section.label, labels),
+                )
+            )
+        elif section.label in seen:
+            problems.append(
+                Problem(
+                    file,
+                    section.line,
+                    1,
+                    "",
+                    f"second section for label '{section.label}' (first on line "
+                    f"{seen[section.label]}).",
+                    "Merge the two sections.",
+                )
+            )
+        seen.setdefault(section.label, section.line)
+    for index, label in enumerate(labels):
+        if label not in seen:
+            line, _ = schema_doc.positions.locate(("labels", index))
+            problems.append(
+                Problem(
+                    file,
+                    at.locate(("schema",))[0],
+                    1,
+                    "schema",
+                    f"label '{label}' ({schema_doc.file}:{line}) has no section.",
+                    f"Add a section '## Label: {label}'.",
+                )
+            )
+    for ruling in guide.rulings:
+        for name in ruling.labels:
+            if name not in labels:
+                problems.append(
+                    Problem(
+                        file,
+                        ruling.applies_to_line or ruling.line,
+                        1,
+                        "",
+                        f"ruling {ruling.id} applies to unknown label '{name}'.",
+                        did_you_mean(name, labels),
+                    )
+                )
+    return problems
+
+
+def _repeated_rulings(guide: Guideline) -> list[tuple[Ruling, int]]:
+    first: dict[str, int] = {}
+    out: list[tuple[Ruling, int]] = []
+    for ruling in guide.rulings:
+        if ruling.id in first:
+            out.append((ruling, first[ruling.id]))
+        first.setdefault(ruling.id, ruling.line)
+    return out
+
+
+def check_qa_rules(doc: Document[QaRules]) -> list[Problem]:
+    """Check and gate ids are unique within the file."""
+    rules, at = doc.model, doc.positions
+    problems = [
+        at.problem(("checks", i), f"check id '{v}' is used twice.", "Give each check an 'id:'.")
+        for i, v, _ in _duplicates(c.id or c.kind for c in rules.checks)
+    ]
+    problems += [
+        at.problem(("gates", i), f"gate id '{v}' is used twice.", "Give each gate an 'id:'.")
+        for i, v, _ in _duplicates(g.gate_id for g in rules.gates)
+    ]
+    return problems
+
+
+def check_source(root: Path, doc: Document[Dataset], key: str, source: SourceFile) -> list[Problem]:
+    """A source path stays inside the project and exists (or is optional, or tracked by DVC)."""
+    base = (root / doc.file).parent
+    path_key = (*_key_tuple(key), "path")
+    try:
+        target = resolve_inside(root, base, source.path)
+    except EscapesProject as exc:
+        return [doc.positions.problem(path_key, f"{exc}.", "Keep data files inside the project.")]
+    if target.exists() or source.optional or target.with_name(target.name + ".dvc").exists():
+        return []
+    return [
+        doc.positions.problem(
+            path_key,
+            f"file '{source.path}' does not exist (looked for {target}).",
+            "Fix the path, run 'dvc pull', or mark the source 'optional: true'.",
+        )
+    ]
+
+
+def _key_tuple(key: str) -> tuple[str | int, ...]:
+    out: list[str | int] = []
+    for part in key.replace("]", "").split("."):
+        name, _, index = part.partition("[")
+        out.append(name)
+        if index:
+            out.append(int(index))
+    return tuple(out)
+
+
+def check_dataset(project: Project, doc: Document[Dataset]) -> list[Problem]:
+    """The dataset's references resolve, agree with each other, and its files are in place."""
+    data, at = doc.model, doc.positions
+    problems: list[Problem] = []
+    refs = (
+        ("schema", data.schema_, project.schemas, "schemas"),
+        ("guideline", data.guideline, project.guidelines, "guidelines"),
+        ("qa_rules", data.qa_rules, project.qa_rules, "qa_rules"),
+        ("pipeline", data.pipeline, project.pipelines, "pipelines"),
+    )
+    for key, name, pool, folder in refs:
+        broken = project.broken.get(folder, set())
+        if name not in pool and name not in broken:
+            problems.append(
+                at.problem(
+                    (key,),
+                    f"{key} '{name}' does not exist in {folder}/.",
+                    did_you_mean(name, [*pool, *broken]),
+                )
+            )
+    guide = project.guidelines.get(data.guideline)
+    if guide is not None and guide.model.front.schema_ != data.schema_:
+        problems.append(
+            at.problem(
+                ("guideline",),
+                f"guideline '{data.guideline}' is written for schema "
+                f"'{guide.model.front.schema_}', but this dataset uses schema '{data.schema_}'.",
+                "Point both at the same schema.",
+            )
+        )
+    schema = project.schemas.get(data.schema_)
+    rules = project.qa_rules.get(data.qa_rules)
+    if schema is not None and rules is not None:
+        fields = {f.name for f in schema.model.item_fields}
+        for i, check in enumerate(rules.model.checks):
+            if isinstance(check, TextLength | DuplicateItems) and check.field not in fields:
+                problems.append(
+                    rules.positions.problem(
+                        ("checks", i, "field"),
+                        f"field '{check.field}' is not an item field of schema "
+                        f"'{data.schema_}' (used by dataset '{doc.name}').",
+                        did_you_mean(check.field, fields),
+                    )
+                )
+    for key, source in data.sources.files():
+        problems += check_source(project.root, doc, key, source)
+    return problems
+
+
+def check_project(project: Project) -> list[Problem]:
+    """Every problem of a loaded project: load errors, consistency and cross-references."""
+    problems = list(project.problems)
+    for schema_doc in project.schemas.values():
+        problems += check_schema(schema_doc)
+    for guide_doc in project.guidelines.values():
+        broken = project.broken.get(layout.SCHEMAS, set())
+        problems += check_guideline(guide_doc, project.schemas, broken)
+    for rules_doc in project.qa_rules.values():
+        problems += check_qa_rules(rules_doc)
+    for dataset_doc in project.datasets.values():
+        problems += check_dataset(project, dataset_doc)
+    problems += check_conf(project)
+    # Stable order: by file, then position, so output is reproducible.
+    return sorted(set(problems))
+
+
+def check_conf(project: Project) -> list[Problem]:
+    """conf/ composes, names existing datasets, and params.yaml is up to date."""
+    try:
+        params = compose_conf(project.root)
+    except ConfigError as exc:
+        return exc.problems
+    source = load_yaml(project.root / layout.CONF_FILE, layout.CONF_FILE)
+    problems = [
+        source.positions.problem(
+            ("datasets", i),
+            f"dataset '{name}' does not exist in datasets/.",
+            did_you_mean(name, project.datasets),
+        )
+        for i, name in enumerate(params.datasets)
+        if name not in project.datasets and name not in project.broken.get(layout.DATASETS, set())
+    ]
+    stale = stale_params(project.root)
+    return problems + ([stale] if stale else [])

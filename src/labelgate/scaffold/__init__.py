@@ -1,0 +1,1 @@
+"""`labelgate init`: create a new project from the bundled template."""

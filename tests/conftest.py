@@ -1,0 +1,40 @@
+"""Shared fixtures: write a whole labelgate project in one call (after DVC's `tmp_dir.gen`)."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from labelgate.scaffold.init import init_project
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED = REPO_ROOT.parent / "shared"
+
+ProjectFactory = Callable[..., Path]
+
+
+def write_files(root: Path, files: dict[str, str | None]) -> None:
+    """Write (dedented) files under root; None deletes a file."""
+    for name, content in files.items():
+        path = root / name
+        if content is None:
+            path.unlink()
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> ProjectFactory:
+    """A fresh project from the template (no git, no dvc), with files overridden or deleted."""
+
+    def make(files: dict[str, str | None] | None = None, *, name: str = "proj") -> Path:
+        root = tmp_path / name
+        init_project(root, git=False, dvc=False)
+        write_files(root, files or {})
+        return root
+
+    return make

@@ -1,0 +1,59 @@
+"""`conf/` composed by Hydra, validated by pydantic, written byte-stable to params.yaml."""
+
+from __future__ import annotations
+
+import pytest
+
+from labelgate.errors import ConfigError
+from labelgate.project.compose import compose_conf, render_params, stale_params, write_params
+from tests.conftest import ProjectFactory
+
+
+def test_overrides_are_applied_and_validated(make_project: ProjectFactory) -> None:
+    root = make_project()
+    params = compose_conf(root, ["workers=2", "engine.chunk_rows=5000"])
+    assert params.workers == 2
+    assert params.engine.chunk_rows == 5000
+    with pytest.raises(
+        ConfigError,
+        match=r"conf/config.yaml:14:1: workers: Input should be greater than or equal to 1, got 0 instead",
+    ):
+        compose_conf(root, ["workers=0"])
+
+
+def test_unknown_key_via_override_is_refused(make_project: ProjectFactory) -> None:
+    root = make_project()
+    with pytest.raises(ConfigError, match=r"Hydra could not compose the configuration: .*wokers"):
+        compose_conf(root, ["wokers=2"])
+    with pytest.raises(ConfigError, match=r"unknown key 'wokers'. Did you mean 'workers'\?"):
+        compose_conf(root, ["+wokers=2"])
+
+
+def test_local_overrides_are_optional_and_merge_globally(make_project: ProjectFactory) -> None:
+    root = make_project({"conf/local/default.yaml": "# @package _global_\nworkers: 3\n"})
+    assert compose_conf(root).workers == 3
+
+
+def test_render_is_deterministic_and_check_detects_staleness(make_project: ProjectFactory) -> None:
+    root = make_project()
+    assert stale_params(root) is None  # init composed it
+    text = (root / "params.yaml").read_text(encoding="utf-8")
+    assert render_params(compose_conf(root)) == text
+    path, changed = write_params(root)
+    assert not changed
+    assert path.read_text(encoding="utf-8") == text
+    problem = stale_params(root, ["workers=2"])
+    assert problem is not None
+    assert "params.yaml is stale" in problem.render()
+
+
+def test_bad_group_choice(make_project: ProjectFactory) -> None:
+    root = make_project()
+    with pytest.raises(ConfigError, match=r"Hydra could not compose.*engine"):
+        compose_conf(root, ["engine=spark"])
+
+
+def test_duplicate_keys_in_conf_are_found_before_hydra(make_project: ProjectFactory) -> None:
+    root = make_project({"conf/config.yaml": "defaults: []\nkind: conf\nkind: conf\n"})
+    with pytest.raises(ConfigError, match=r"conf/config.yaml:3:1: kind: duplicate key 'kind'"):
+        compose_conf(root)
