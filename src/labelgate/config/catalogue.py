@@ -19,11 +19,9 @@ class MetricSpec:
 COEFFICIENTS: dict[str, MetricSpec] = {
     "krippendorff_alpha": MetricSpec("Krippendorff's alpha at the schema's level", -1.0, 1.0, True),
     "fleiss_kappa": MetricSpec("Fleiss' kappa, generalised to missing ratings", -1.0, 1.0, True),
-    "gwet_ac1": MetricSpec("Gwet's AC1 (AC2 with weights for ordinal data)", -1.0, 1.0, True),
-    "brennan_prediger": MetricSpec("Brennan-Prediger coefficient", -1.0, 1.0, True),
     "percent_agreement": MetricSpec("raw pairwise percent agreement", 0.0, 1.0, True),
-    "mean_pairwise_cohen_kappa": MetricSpec("mean Cohen's kappa over pairs", -1.0, 1.0, True),
 }
+# Gwet's AC1/AC2, Brennan-Prediger and pairwise Cohen's kappa join with the agreement engine.
 
 METRICS: dict[str, MetricSpec] = {
     **COEFFICIENTS,

@@ -19,8 +19,7 @@ class Engine(StrictModel):
 class Output(StrictModel):
     """Where and how outputs are written."""
 
-    dir: str = "build"
-    html: bool = True
+    dir: Literal["build"] = Field("build", description="Outputs go to build/<dataset>/.")
 
 
 class Params(StrictModel):

@@ -63,7 +63,6 @@ class ReportStep(StrictModel):
     """What the report contains."""
 
     top_n: int = Field(10, ge=1, description="Rows in each 'worst offenders' table.")
-    html: bool = True
 
 
 class Pipeline(StrictModel):

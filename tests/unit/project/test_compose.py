@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from labelgate.errors import ConfigError
-from labelgate.project.compose import compose_conf, render_params, stale_params, write_params
+from labelgate.project.compose import compose_conf, params_text, stale_params, write_params
 from tests.conftest import ProjectFactory
 
 
@@ -38,7 +38,8 @@ def test_render_is_deterministic_and_check_detects_staleness(make_project: Proje
     root = make_project()
     assert stale_params(root) is None  # init composed it
     text = (root / "params.yaml").read_text(encoding="utf-8")
-    assert render_params(compose_conf(root)) == text
+    assert params_text(root) == text
+    assert "dataset_files:\n  example:\n    dir: datasets/example\n" in text
     path, changed = write_params(root)
     assert not changed
     assert path.read_text(encoding="utf-8") == text

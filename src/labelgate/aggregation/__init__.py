@@ -1,0 +1,1 @@
+"""Consensus-label estimators, chosen by name in a pipeline's `aggregate.method`."""

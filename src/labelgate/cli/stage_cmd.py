@@ -1,0 +1,35 @@
+"""`labelgate stage NAME --dataset D`: run one pipeline stage (what dvc.yaml calls)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from labelgate.project.context import dataset_context
+from labelgate.project.layout import find_root
+from labelgate.stages.registry import STAGES
+
+
+def register(sub: Any) -> None:
+    """Add the `stage` subcommand."""
+    parser = sub.add_parser("stage", help="run one pipeline stage for one dataset")
+    parser.add_argument("name", choices=list(STAGES))
+    parser.add_argument("--dataset", "-d", required=True)
+    parser.add_argument("-C", "--project", type=Path, default=Path("."), help="project folder")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the stage and print its summary lines."""
+    root = find_root(args.project)
+    ctx = dataset_context(root, args.dataset)
+    started = time.perf_counter()
+    result = STAGES[args.name](ctx)
+    elapsed = time.perf_counter() - started
+    for line in result.lines:
+        print(f"[{args.name}@{args.dataset}] {line}")
+    print(f"[{args.name}@{args.dataset}] done in {elapsed:.1f}s", file=sys.stderr)
+    return 0

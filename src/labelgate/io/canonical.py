@@ -1,0 +1,197 @@
+"""Map raw export columns onto the canonical tables; quarantine rows that cannot be used."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from labelgate.config import columns as col
+from labelgate.config.schema import MergeMigration, RenameMigration, Schema, SplitMigration
+from labelgate.errors import InputError
+from labelgate.io.readers import RawTable
+from labelgate.problems import Problem, did_you_mean
+
+
+@dataclass
+class Mapped:
+    """Rows kept (canonical columns) and rows quarantined (QUARANTINE_COLUMNS)."""
+
+    kept: pd.DataFrame
+    quarantined: pd.DataFrame
+
+
+def empty_quarantine() -> pd.DataFrame:
+    """A quarantine table with no rows."""
+    return pd.DataFrame(
+        {c: pd.Series(dtype="int64" if c == "row" else "str") for c in col.QUARANTINE_COLUMNS}
+    )
+
+
+def rename_columns(
+    raw: RawTable,
+    mapping: dict[str, str],
+    required: tuple[str, ...],
+    optional: tuple[str, ...],
+    display: str,
+) -> pd.DataFrame:
+    """Rename file columns to canonical names; a missing required column is an InputError."""
+    frame = raw.frame
+    present = [c for c in frame.columns if c != "_row"]
+    out = pd.DataFrame({"_row": frame["_row"].to_numpy()})
+    problems = []
+    for canonical in (*required, *optional):
+        source = mapping.get(canonical, canonical)
+        if source in frame.columns:
+            out[canonical] = frame[source].astype("str").str.strip().to_numpy()
+        elif canonical in required and not (len(frame) == 0 and not present):
+            problems.append(
+                Problem(
+                    display,
+                    1,
+                    1,
+                    f"columns.{canonical}",
+                    f"column '{source}' (for {canonical}) is not in the file, which has "
+                    f"{', '.join(repr(c) for c in present) or 'no columns'}.",
+                    (did_you_mean(source, present) + " ")
+                    if present
+                    else "" + f"Map it in dataset.yaml: columns: {{{canonical}: <column>}}.",
+                )
+            )
+        elif canonical in required:
+            out[canonical] = pd.Series(dtype="str")
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def _raw_json(frame: pd.DataFrame, mask: np.ndarray) -> list[str]:
+    rows = frame.loc[mask].drop(columns=["_row"])
+    return [json.dumps(r, sort_keys=True, ensure_ascii=False) for r in rows.to_dict("records")]
+
+
+class Quarantine:
+    """Collects rejected rows with a reason code, in source order."""
+
+    def __init__(self, table: str, display: str) -> None:
+        self.table = table
+        self.display = display
+        self.parts: list[pd.DataFrame] = []
+
+    def add_bad_rows(self, raw: RawTable) -> None:
+        """Records the reader could not parse."""
+        if raw.bad_rows:
+            rows, reasons, texts = zip(*raw.bad_rows, strict=True)
+            self.parts.append(
+                pd.DataFrame(
+                    {
+                        "table": self.table,
+                        "source": self.display,
+                        "row": np.asarray(rows, dtype="int64"),
+                        "reason": list(reasons),
+                        "detail": list(texts),
+                        "raw": "",
+                    }
+                )
+            )
+
+    def take(
+        self, frame: pd.DataFrame, mask: np.ndarray, reason: str, detail: pd.Series | str
+    ) -> pd.DataFrame:
+        """Move rows where `mask` holds to quarantine; return the rest."""
+        if not mask.any():
+            return frame
+        details = detail[mask] if isinstance(detail, pd.Series) else detail
+        self.parts.append(
+            pd.DataFrame(
+                {
+                    "table": self.table,
+                    "source": self.display,
+                    "row": frame.loc[mask, "_row"].to_numpy(dtype="int64"),
+                    "reason": reason,
+                    "detail": np.asarray(details, dtype=object)
+                    if not isinstance(details, str)
+                    else details,
+                    "raw": _raw_json(frame, mask),
+                }
+            )
+        )
+        return frame.loc[~mask]
+
+    def frame(self) -> pd.DataFrame:
+        """Everything quarantined so far."""
+        if not self.parts:
+            return empty_quarantine()
+        return pd.concat(self.parts, ignore_index=True).astype({"row": "int64"})
+
+
+def label_mapping(schema: Schema) -> tuple[dict[str, str], dict[str, str], set[str]]:
+    """(raw -> label id, raw -> migration note, labels that were split).
+
+    Ids map to themselves; rename and merge migrations map old ids to new ones; for ordinal,
+    interval and ratio schemas a label's value (e.g. '2' or '2.0') maps to its id too.
+    """
+    mapping = {label_id: label_id for label_id in schema.label_ids}
+    notes: dict[str, str] = {}
+    split: set[str] = set()
+    if schema.level != "nominal":
+        for label in schema.labels:
+            if label.value is not None:
+                value = float(label.value)
+                forms = {f"{value:g}", repr(value)}
+                if value.is_integer():
+                    forms.add(str(int(value)))
+                for text in sorted(forms):
+                    mapping.setdefault(text, label.id)
+    for migration in schema.migrations:
+        if isinstance(migration, RenameMigration):
+            mapping[migration.from_] = migration.to
+            notes[migration.from_] = f"rename {migration.from_}->{migration.to} ({migration.since})"
+        elif isinstance(migration, MergeMigration):
+            for old in migration.from_:
+                mapping[old] = migration.to
+                notes[old] = f"merge {old}->{migration.to} ({migration.since})"
+        elif isinstance(migration, SplitMigration):
+            split.add(migration.from_)
+    return mapping, notes, split
+
+
+def apply_labels(frame: pd.DataFrame, schema: Schema, quarantine: Quarantine) -> pd.DataFrame:
+    """Map raw labels to schema ids (with migrations); quarantine unknown and split labels."""
+    mapping, notes, split = label_mapping(schema)
+    raw = frame[col.LABEL]
+    frame = quarantine.take(
+        frame,
+        raw.isin(split).to_numpy(),
+        "split_label_needs_reannotation",
+        "label was split into several by a schema migration; re-annotate the item",
+    )
+    raw = frame[col.LABEL]
+    mapped = raw.map(mapping)
+    unknown = mapped.isna().to_numpy()
+    detail = (
+        "label '"
+        + raw.astype("str")
+        + "' is not in the schema ("
+        + ", ".join(schema.label_ids)
+        + ")"
+    )
+    frame = quarantine.take(frame, unknown, "unknown_label", detail)
+    frame = frame.copy()
+    frame["migrated_from"] = frame[col.LABEL].map(notes).fillna("").astype("str")
+    frame[col.LABEL] = frame[col.LABEL].map(mapping).astype("str")
+    return frame
+
+
+def content_hash(values: pd.DataFrame) -> pd.Series:
+    """SHA-256 (16 hex digits) of each row's normalised text fields (case and spacing folded)."""
+    joined = (
+        values.astype("str").agg("\x1f".join, axis=1)
+        if len(values.columns)
+        else pd.Series("", index=values.index)
+    )
+    normal = joined.str.lower().str.split().str.join(" ")
+    return normal.map(lambda s: hashlib.sha256(s.encode("utf-8")).hexdigest()[:16]).astype("str")

@@ -1,0 +1,76 @@
+"""Krippendorff's alpha from a coincidence matrix, at the four levels of measurement.
+
+Follows Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability"; its worked example
+(4 observers x 12 units) gives nominal 0.743, ordinal 0.815, interval 0.849, ratio 0.797.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from labelgate.metrics.counts import FloatArray, IntArray
+
+LEVELS = ("nominal", "ordinal", "interval", "ratio")
+
+
+def coincidence_matrix(counts: IntArray) -> FloatArray:
+    """Coincidences o[c, k] = sum over pairable units u of n_uc (n_uk - [c == k]) / (m_u - 1).
+
+    counts : shape (N, K) per-item value counts. Units with fewer than 2 values are not
+    pairable and contribute nothing. Returns shape (K, K).
+    """
+    m = counts.sum(axis=1)
+    pairable = m >= 2
+    c = counts[pairable].astype(np.float64)
+    weights = 1.0 / (m[pairable] - 1.0)
+    weighted = c * weights[:, None]
+    out: FloatArray = weighted.T @ c - np.diag(weighted.sum(axis=0))
+    return out
+
+
+def distance_matrix(level: str, values: FloatArray, marginals: FloatArray) -> FloatArray:
+    """Squared distances delta^2[c, k] between values (shape (K,), sorted ascending for ordinal).
+
+    marginals : n_c, the coincidence-matrix row sums (used by the ordinal metric).
+    """
+    if level == "nominal":
+        return 1.0 - np.eye(len(values))
+    if level == "interval":
+        return np.subtract.outer(values, values) ** 2
+    if level == "ratio":
+        total = np.add.outer(values, values)
+        diff = np.subtract.outer(values, values)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.where(total == 0, 0.0, (diff / np.where(total == 0, 1.0, total)) ** 2)
+        return np.asarray(out, dtype=np.float64)
+    if level == "ordinal":
+        order = np.argsort(values, kind="stable")
+        n = marginals[order]
+        cum = np.concatenate([[0.0], np.cumsum(n)])
+        lo = np.minimum.outer(np.arange(len(n)), np.arange(len(n)))
+        hi = np.maximum.outer(np.arange(len(n)), np.arange(len(n)))
+        ranked = (cum[hi + 1] - cum[lo] - (n[lo] + n[hi]) / 2.0) ** 2
+        np.fill_diagonal(ranked, 0.0)
+        out = np.empty_like(ranked)
+        out[np.ix_(order, order)] = ranked
+        return out
+    raise ValueError(f"unknown level {level!r}; expected one of {LEVELS}")
+
+
+def alpha_from_coincidence(coincidence: FloatArray, level: str, values: FloatArray) -> float:
+    """alpha = 1 - (n - 1) * sum(o * delta^2) / sum(n_c n_k delta^2); NaN when undefined."""
+    marginals = coincidence.sum(axis=1)
+    n = float(marginals.sum())
+    if n <= 1:
+        return float("nan")
+    delta = distance_matrix(level, values, marginals)
+    expected = float(marginals @ delta @ marginals)  # sum over c, k of n_c n_k delta^2
+    if expected == 0.0:
+        return float("nan")  # a single value in the data: agreement is undefined
+    observed = float((coincidence * delta).sum())
+    return 1.0 - (n - 1.0) * observed / expected
+
+
+def krippendorff_alpha(counts: IntArray, level: str, values: FloatArray) -> float:
+    """Krippendorff's alpha of per-item counts (N, K) with value k at `values[k]`."""
+    return alpha_from_coincidence(coincidence_matrix(counts), level, values)

@@ -1,0 +1,1 @@
+"""Tier-1 validation checks: each turns the canonical tables into rows of a violations table."""

@@ -1,0 +1,307 @@
+"""One function per check kind of qa rules; each returns violations (VIOLATION_COLUMNS)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from labelgate.config import columns as col
+from labelgate.config import qa_rules as rules
+from labelgate.config.schema import FieldSpec, Schema
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The canonical tables a check reads."""
+
+    annotations: pd.DataFrame
+    items: pd.DataFrame
+    quarantine: pd.DataFrame
+    schema: Schema
+
+
+def violations(
+    check: Any,
+    item_id: Sequence[Any] | np.ndarray,
+    annotator_id: Any = "",
+    field: str = "",
+    observed: Any = "",
+    expected: Any = "",
+    message: Any = "",
+) -> pd.DataFrame:
+    """A violations frame, one row per entry of `item_id`; scalars are broadcast."""
+    frame = pd.DataFrame(
+        {
+            "rule_id": check.id or check.kind,
+            "severity": check.severity,
+            "item_id": item_id,
+            "annotator_id": annotator_id,
+            "field": field,
+            "observed": observed,
+            "expected": expected,
+            "message": message,
+        },
+        index=range(len(item_id)),
+    )
+    return frame.astype("str")
+
+
+def no_violations(check: Any) -> pd.DataFrame:
+    """An empty violations frame."""
+    return violations(check, [])
+
+
+def allowed_labels(check: rules.AllowedLabels, t: Tables) -> pd.DataFrame:
+    """Annotations whose label is not in the schema (quarantined at ingest, reported here)."""
+    bad = t.quarantine[
+        (t.quarantine["table"] == "annotations") & (t.quarantine["reason"] == "unknown_label")
+    ]
+    if bad.empty:
+        return no_violations(check)
+    raw = [json.loads(s) if s else {} for s in bad["raw"]]
+    return violations(
+        check,
+        item_id=[r.get("item_id", "") for r in raw],
+        annotator_id=[r.get("annotator_id", "") for r in raw],
+        field="label",
+        observed=[r.get("label", "") for r in raw],
+        expected="one of " + ", ".join(t.schema.label_ids),
+        message=(bad["source"] + ":" + bad["row"].astype("str") + ": " + bad["detail"]).to_numpy(),
+    )
+
+
+def _field_problems(spec: FieldSpec, values: pd.Series) -> tuple[pd.Series, str]:
+    """Mask of values that break the field's type or constraints, and what was expected."""
+    text = values.astype("str")
+    present = text != ""
+    if spec.type == "integer":
+        number = pd.to_numeric(text.where(present), errors="coerce")
+        bad = present & (number.isna() | (number % 1 != 0))
+        expected = "an integer"
+    elif spec.type == "float":
+        number = pd.to_numeric(text.where(present), errors="coerce")
+        bad = present & number.isna()
+        expected = "a number"
+    elif spec.type == "boolean":
+        bad = present & ~text.str.lower().isin(["true", "false", "0", "1", "yes", "no"])
+        expected = "true or false"
+    elif spec.type == "timestamp":
+        bad = (
+            present
+            & pd.to_datetime(
+                text.where(present), errors="coerce", utc=True, format="ISO8601"
+            ).isna()
+        )
+        expected = "an ISO 8601 time"
+    elif spec.type == "category" and spec.allowed is not None:
+        bad = present & ~text.isin(spec.allowed)
+        expected = "one of " + ", ".join(spec.allowed)
+    else:
+        bad = pd.Series(False, index=values.index)
+        expected = "text"
+    if spec.type in ("integer", "float"):
+        number = pd.to_numeric(text.where(present), errors="coerce")
+        if spec.min is not None:
+            bad |= number < spec.min
+        if spec.max is not None:
+            bad |= number > spec.max
+        expected += f" in [{spec.min if spec.min is not None else '-inf'}, {spec.max if spec.max is not None else 'inf'}]"
+    return bad, expected
+
+
+def required_fields(check: rules.RequiredFields, t: Tables) -> pd.DataFrame:
+    """Required item fields present and non-empty; declared fields of the right type."""
+    specs = {f.name: f for f in t.schema.item_fields}
+    names = (
+        check.fields
+        if check.fields is not None
+        else [f.name for f in t.schema.item_fields if f.required]
+    )
+    parts = []
+    annotated = pd.Index(t.annotations[col.ITEM_ID].unique())
+    items = (
+        t.items.set_index(col.ITEM_ID)
+        if len(t.items)
+        else pd.DataFrame(index=pd.Index([], name=col.ITEM_ID))
+    )
+    missing_items = annotated.difference(items.index)
+    for name in names:
+        values = items[name] if name in items else pd.Series("", index=items.index)
+        empty = values.astype("str") == ""
+        ids = list(values.index[empty]) + list(missing_items)
+        if ids:
+            parts.append(
+                violations(
+                    check,
+                    item_id=ids,
+                    field=name,
+                    observed="",
+                    expected="a value",
+                    message=f"required field '{name}' is empty or the item is missing",
+                )
+            )
+    for name, spec in specs.items():
+        if name in items:
+            bad, expected = _field_problems(spec, items[name])
+            if bad.any():
+                parts.append(
+                    violations(
+                        check,
+                        item_id=list(items.index[bad]),
+                        field=name,
+                        observed=items.loc[bad, name].to_numpy(),
+                        expected=expected,
+                        message=f"field '{name}' is not {expected}",
+                    )
+                )
+    return pd.concat(parts, ignore_index=True) if parts else no_violations(check)
+
+
+def text_length(check: rules.TextLength, t: Tables) -> pd.DataFrame:
+    """Items whose text field is shorter than `min` or longer than `max` characters."""
+    if check.field not in t.items:
+        return no_violations(check)
+    lengths = t.items[check.field].astype("str").str.len()
+    bad = pd.Series(False, index=t.items.index)
+    if check.min is not None:
+        bad |= lengths < check.min
+    if check.max is not None:
+        bad |= lengths > check.max
+    return violations(
+        check,
+        item_id=t.items.loc[bad, col.ITEM_ID].to_numpy(),
+        field=check.field,
+        observed=lengths[bad].astype("str").to_numpy(),
+        expected=f"between {check.min or 0} and {check.max or 'any'} characters",
+        message=f"{check.field} length outside bounds",
+    )
+
+
+def duplicate_annotations(check: rules.DuplicateAnnotations, t: Tables) -> pd.DataFrame:
+    """Second and later annotations of the same item by the same annotator."""
+    key = [col.ITEM_ID, col.ANNOTATOR_ID]
+    dup = t.annotations.duplicated(key, keep="first").to_numpy()
+    rows = t.annotations.loc[dup]
+    return violations(
+        check,
+        item_id=rows[col.ITEM_ID].to_numpy(),
+        annotator_id=rows[col.ANNOTATOR_ID].to_numpy(),
+        field="label",
+        observed=rows[col.LABEL].to_numpy(),
+        expected="one annotation per item and annotator",
+        message=("repeated annotation at " + rows["source"] + "; the first one is used").to_numpy(),
+    )
+
+
+def _hash(values: pd.Series, normalize: bool) -> pd.Series:
+    text = values.astype("str")
+    if normalize:
+        text = text.str.lower().str.split().str.join(" ")
+    return text.map(lambda s: hashlib.sha256(s.encode("utf-8")).hexdigest())
+
+
+def duplicate_items(check: rules.DuplicateItems, t: Tables) -> pd.DataFrame:
+    """Items whose content (hash of `field`) repeats an earlier item's."""
+    if check.field not in t.items or t.items.empty:
+        return no_violations(check)
+    hashes = _hash(t.items[check.field], check.normalize)
+    first = t.items[col.ITEM_ID].groupby(hashes).transform("first")
+    dup = (first != t.items[col.ITEM_ID]).to_numpy()
+    return violations(
+        check,
+        item_id=t.items.loc[dup, col.ITEM_ID].to_numpy(),
+        field=check.field,
+        observed=first[dup].to_numpy(),
+        expected="unique content",
+        message=("same content as item " + first[dup]).to_numpy(),
+    )
+
+
+def min_annotations_per_item(check: rules.MinAnnotationsPerItem, t: Tables) -> pd.DataFrame:
+    """Items with fewer than `min` distinct annotators."""
+    per_item = (
+        t.annotations.drop_duplicates([col.ITEM_ID, col.ANNOTATOR_ID]).groupby(col.ITEM_ID).size()
+    )
+    short = per_item[per_item < check.min]
+    return violations(
+        check,
+        item_id=short.index.to_numpy(),
+        field="n_annotations",
+        observed=short.astype("str").to_numpy(),
+        expected=f">= {check.min}",
+        message=f"fewer than {check.min} annotations",
+    )
+
+
+def annotator_speed(check: rules.AnnotatorSpeed, t: Tables) -> pd.DataFrame:
+    """Annotators whose median seconds per annotation is a low outlier (robust z) or too low."""
+    timed = t.annotations.dropna(subset=["duration_s"])
+    per = timed.groupby(col.ANNOTATOR_ID)["duration_s"].agg(["median", "size"])
+    per = per[per["size"] >= check.min_annotations]
+    if per.empty:
+        return no_violations(check)
+    center = per["median"].median()
+    mad = 1.4826 * (per["median"] - center).abs().median()
+    z = (per["median"] - center) / mad if mad > 0 else pd.Series(0.0, index=per.index)
+    bad = z < -check.max_robust_z
+    if check.min_median_seconds is not None:
+        bad |= per["median"] < check.min_median_seconds
+    rows = per[bad]
+    return violations(
+        check,
+        item_id=[""] * len(rows),
+        annotator_id=rows.index.to_numpy(),
+        field="duration_s",
+        observed=rows["median"].map(lambda v: f"{v:.1f}s median").to_numpy(),
+        expected=f"robust z >= -{check.max_robust_z} (pool median {center:.1f}s)",
+        message=[
+            f"median {m:.1f}s per annotation, robust z {zz:.1f}"
+            for m, zz in zip(rows["median"], z[bad], strict=True)
+        ],
+    )
+
+
+def annotator_label_distribution(
+    check: rules.AnnotatorLabelDistribution, t: Tables
+) -> pd.DataFrame:
+    """Annotators who give one label in more than `max_share` of their annotations."""
+    counts = t.annotations.groupby([col.ANNOTATOR_ID, col.LABEL]).size().unstack(fill_value=0)
+    totals = counts.sum(axis=1)
+    share = counts.max(axis=1) / totals
+    top = counts.idxmax(axis=1)
+    bad = (share > check.max_share) & (totals >= check.min_annotations)
+    return violations(
+        check,
+        item_id=[""] * int(bad.sum()),
+        annotator_id=share.index[bad].to_numpy(),
+        field="label",
+        observed=[f"{lab} in {s:.0%}" for lab, s in zip(top[bad], share[bad], strict=True)],
+        expected=f"no label above {check.max_share:.0%}",
+        message="one label dominates this annotator's work",
+    )
+
+
+CHECKS: dict[type, Callable[[Any, Tables], pd.DataFrame]] = {
+    rules.AllowedLabels: allowed_labels,
+    rules.RequiredFields: required_fields,
+    rules.TextLength: text_length,
+    rules.DuplicateAnnotations: duplicate_annotations,
+    rules.DuplicateItems: duplicate_items,
+    rules.MinAnnotationsPerItem: min_annotations_per_item,
+    rules.AnnotatorSpeed: annotator_speed,
+    rules.AnnotatorLabelDistribution: annotator_label_distribution,
+}
+
+
+def run_checks(checks: list[Any], tables: Tables) -> pd.DataFrame:
+    """Every check's violations in one tidy table (rule order, then table order)."""
+    parts = [CHECKS[type(check)](check, tables) for check in checks]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="str") for c in col.VIOLATION_COLUMNS})
+    return pd.concat(parts, ignore_index=True)[list(col.VIOLATION_COLUMNS)].astype("str")

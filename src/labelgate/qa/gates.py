@@ -1,0 +1,96 @@
+"""Evaluate the gates of qa rules against a metrics.json: pass, warn, fail or error per gate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from labelgate.config.catalogue import COEFFICIENTS
+from labelgate.config.qa_rules import Gate
+
+
+def _sample_size(metric: str, metrics: dict[str, Any]) -> int:
+    """How many items a metric rests on (pairable items for agreement coefficients)."""
+    sizes = metrics.get("sample_sizes", {})
+    key = {"gold_accuracy": "gold", "audit_pass_rate": "audit"}.get(metric)
+    if metric in COEFFICIENTS:
+        key = "agreement"
+    found = sizes.get(key) if key else metrics["metrics"].get("n_items")
+    return int(found or 0)
+
+
+def evaluate_gate(gate: Gate, metrics: dict[str, Any]) -> dict[str, Any]:
+    """One gate's verdict. A metric that is missing or undefined is an error, never a pass."""
+    value = metrics["metrics"].get(gate.metric)
+    interval = metrics.get("intervals", {}).get(gate.metric)
+    thresholds = {
+        k: v
+        for k, v in gate.model_dump(
+            include={"min", "max", "min_lower_bound", "max_upper_bound", "min_items", "max_drop"}
+        ).items()
+        if v is not None
+    }
+    entry: dict[str, Any] = {
+        "id": gate.gate_id,
+        "metric": gate.metric,
+        "severity": gate.severity,
+        "value": value,
+        "interval": interval,
+        "thresholds": thresholds,
+        "notes": [],
+    }
+
+    def verdict(status: str, message: str) -> dict[str, Any]:
+        return {**entry, "status": status, "message": message}
+
+    if value is None:
+        return verdict(
+            "error",
+            f"{gate.metric} could not be computed for this dataset (no data for it); a gate on it cannot pass.",
+        )
+    n = _sample_size(gate.metric, metrics)
+    if gate.min_items is not None and (n or 0) < gate.min_items:
+        return verdict(
+            "error",
+            f"{gate.metric} rests on {n or 0} items, fewer than min_items {gate.min_items}.",
+        )
+    failures = []
+    if gate.min is not None and value < gate.min:
+        failures.append(f"{gate.metric} = {value:.3f} is below min {gate.min}")
+    if gate.max is not None and value > gate.max:
+        failures.append(f"{gate.metric} = {value:.3f} is above max {gate.max}")
+    for key, side in (("min_lower_bound", "ci_low"), ("max_upper_bound", "ci_high")):
+        bound = getattr(gate, key)
+        if bound is None:
+            continue
+        if not interval:
+            return verdict(
+                "error",
+                f"{key} needs a confidence interval for {gate.metric}, and none was computed (set agreement.bootstrap.resamples > 0).",
+            )
+        if (key == "min_lower_bound" and interval[side] < bound) or (
+            key == "max_upper_bound" and interval[side] > bound
+        ):
+            failures.append(
+                f"{gate.metric} interval bound {side} = {interval[side]:.3f} is beyond {key} {bound}"
+            )
+    if gate.max_drop is not None:
+        entry["notes"].append(
+            "max_drop is evaluated against a baseline (labelgate gate --baseline REV)."
+        )
+    if failures:
+        status = "fail" if gate.severity == "error" else "warn"
+        return verdict(status, "; ".join(failures) + ".")
+    return verdict(
+        "pass",
+        f"{gate.metric} = {value:.3f} meets "
+        + ", ".join(f"{k} {v}" for k, v in thresholds.items() if k != "max_drop")
+        + ".",
+    )
+
+
+def overall_status(results: list[dict[str, Any]]) -> str:
+    """fail if any gate failed or errored; warn if any warned; else pass."""
+    statuses = {r["status"] for r in results}
+    if statuses & {"fail", "error"}:
+        return "fail"
+    return "warn" if "warn" in statuses else "pass"

@@ -1,0 +1,26 @@
+"""gate: evaluate every gate of the dataset's qa rules and write gate.json.
+
+The stage records the verdict and exits 0 so `dvc repro` finishes every dataset; `labelgate
+run` and `labelgate gate` turn a failed verdict into exit code 1.
+"""
+
+from __future__ import annotations
+
+import json
+
+from labelgate.io.writers import write_json
+from labelgate.project.context import DatasetContext
+from labelgate.qa.gates import evaluate_gate, overall_status
+from labelgate.stages import base
+
+
+def run(ctx: DatasetContext) -> base.StageResult:
+    """Write gate.json."""
+    metrics = json.loads((ctx.out / base.METRICS_JSON).read_text(encoding="utf-8"))
+    results = [evaluate_gate(g, metrics) for g in ctx.qa_rules.gates]
+    status = overall_status(results)
+    verdict = {"dataset": ctx.name, "status": status, "checks": results}
+    outputs = [write_json(ctx.out / base.GATE_JSON, verdict)]
+    lines = [f"{r['status'].upper():5} {r['id']}: {r['message']}" for r in results]
+    lines.append(f"gate {status.upper()}")
+    return base.StageResult("gate", ctx.name, outputs, verdict, lines)

@@ -1,0 +1,171 @@
+"""report: one metrics.json for gates and DVC, and a summary.md fit for a pull request."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from labelgate.io.writers import write_json
+from labelgate.project.context import DatasetContext
+from labelgate.stages import base
+
+
+def _load(path: Path) -> dict[str, Any]:
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def collect_metrics(
+    ingest: dict[str, Any],
+    validation: dict[str, Any],
+    agreement: dict[str, Any],
+    aggregate: dict[str, Any],
+    audit: dict[str, Any],
+) -> dict[str, Any]:
+    """Flatten the stage summaries into the metric names gates use (config.catalogue.METRICS)."""
+    metrics: dict[str, Any] = {
+        "n_items": aggregate["n_items"],
+        "n_annotations": ingest["n_annotations"],
+        "n_annotators": ingest["n_annotators"],
+        "mean_annotations_per_item": ingest["n_annotations"] / max(aggregate["n_items"], 1),
+        "quarantine_rate": ingest["quarantine_rate"],
+        "violation_rate": validation["violation_rate"],
+        "duplicate_item_rate": validation["duplicate_item_rate"],
+        "unresolved_rate": aggregate["unresolved_rate"],
+        "gold_accuracy": aggregate["gold_accuracy"],
+        "annotator_gold_accuracy_min": aggregate["annotator_gold_accuracy_min"],
+        "annotators_needing_retraining": len(aggregate["annotators_needing_retraining"]),
+        "audit_pass_rate": (audit["results"] or {}).get("audit_pass_rate"),
+    }
+    intervals: dict[str, Any] = {}
+    for name, value in agreement["coefficients"].items():
+        metrics[name] = value["value"]
+        if value["ci_low"] is not None:
+            intervals[name] = {"ci_low": value["ci_low"], "ci_high": value["ci_high"]}
+    if aggregate["gold_accuracy_interval"]:
+        intervals["gold_accuracy"] = dict(
+            zip(("ci_low", "ci_high"), aggregate["gold_accuracy_interval"], strict=True)
+        )
+    if audit["results"]:
+        intervals["audit_pass_rate"] = {
+            "ci_low": audit["results"]["ci_low"],
+            "ci_high": audit["results"]["ci_high"],
+        }
+    sizes = {
+        "agreement": agreement["n_pairable_items"],
+        "gold": aggregate["n_gold_items"],
+        "audit": (audit["results"] or {}).get("n_audited", 0),
+    }
+    return {"metrics": metrics, "intervals": intervals, "sample_sizes": sizes}
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def summary_markdown(
+    name: str,
+    ingest: dict[str, Any],
+    validation: dict[str, Any],
+    agreement: dict[str, Any],
+    aggregate: dict[str, Any],
+    audit: dict[str, Any],
+    metrics: dict[str, Any],
+) -> str:
+    """A short Markdown report: key metrics, agreement by group, problems and where to look."""
+    m = metrics["metrics"]
+    lines = [f"## Dataset `{name}`", "", "| metric | value |", "|---|---|"]
+    for key in (
+        "n_items",
+        "n_annotations",
+        "n_annotators",
+        "krippendorff_alpha",
+        "fleiss_kappa",
+        "gold_accuracy",
+        "unresolved_rate",
+        "quarantine_rate",
+        "violation_rate",
+        "audit_pass_rate",
+    ):
+        if key in m:
+            lines.append(f"| {key} | {_fmt(m[key])} |")
+    for breakdown in ("batch", "guideline_version"):
+        groups = agreement.get(f"by_{breakdown}")
+        if groups:
+            names = list(agreement["coefficients"])
+            lines += [
+                "",
+                f"Agreement by {breakdown.replace('_', ' ')} ({agreement['level']}):",
+                "",
+                f"| {breakdown} | items | " + " | ".join(names) + " |",
+                "|---|---|" + "---|" * len(names),
+            ]
+            for key, group in groups.items():
+                lines.append(
+                    f"| {key} | {group['n_items']} | "
+                    + " | ".join(_fmt(group["coefficients"][n]["value"]) for n in names)
+                    + " |"
+                )
+    a = ingest["annotations"]
+    lines += [
+        "",
+        f"Ingest: {a['rows_in']} annotation rows = {a['rows_kept']} kept + {a['rows_quarantined']} quarantined"
+        + (
+            " (" + ", ".join(f"{k} {v}" for k, v in ingest["quarantine_reasons"].items()) + ")"
+            if ingest["quarantine_reasons"]
+            else ""
+        )
+        + ".",
+    ]
+    flagged = [
+        f"{rid} {r['violations']} ({r['severity']})"
+        for rid, r in validation["rules"].items()
+        if r["violations"]
+    ]
+    lines.append("Validation: " + (", ".join(flagged) if flagged else "no violations") + ".")
+    status = aggregate["status"]
+    lines.append(
+        f"Aggregation ({aggregate['method']}): "
+        + ", ".join(f"{k} {v}" for k, v in status.items())
+        + f"; unresolved items are in `build/{name}/{base.ADJUDICATION_QUEUE}`."
+    )
+    if aggregate["annotators_needing_retraining"]:
+        lines.append(
+            "Annotators below the gold-accuracy bar: "
+            + ", ".join(f"`{x}`" for x in aggregate["annotators_needing_retraining"])
+            + f" (see `build/{name}/{base.ANNOTATORS}`)."
+        )
+    lines.append(
+        f"Audit: {audit['n_sampled']} items sampled (seed {audit['seed']}) in `build/{name}/{base.AUDIT_SAMPLE}`."
+    )
+    for note in agreement["diagnostics"]:
+        lines.append(f"> Note: {note['message']}")
+    return "\n".join(lines) + "\n"
+
+
+def run(ctx: DatasetContext) -> base.StageResult:
+    """Write metrics.json and summary.md."""
+    out = ctx.out
+    parts = [
+        _load(out / name)
+        for name in (
+            base.INGEST_JSON,
+            base.VALIDATION_JSON,
+            base.AGREEMENT_JSON,
+            base.AGGREGATE_JSON,
+            base.AUDIT_JSON,
+        )
+    ]
+    ingest, validation, agreement, aggregate, audit = parts
+    metrics = collect_metrics(ingest, validation, agreement, aggregate, audit)
+    metrics["dataset"] = ctx.name
+    text = summary_markdown(ctx.name, ingest, validation, agreement, aggregate, audit, metrics)
+    (out / base.SUMMARY_MD).write_text(text, encoding="utf-8")
+    outputs = [write_json(out / base.METRICS_JSON, metrics), out / base.SUMMARY_MD]
+    return base.StageResult(
+        "report", ctx.name, outputs, metrics, [f"{base.METRICS_JSON} and {base.SUMMARY_MD} written"]
+    )
