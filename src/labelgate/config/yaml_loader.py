@@ -101,6 +101,9 @@ def _mark_problem(file: str, exc: yaml.MarkedYAMLError, line_offset: int) -> Pro
             "constructs objects from tags.",
             "Remove the tag and write the value as plain YAML.",
         )
+    if exc.context and exc.context_mark and exc.problem:
+        # e.g. an unclosed quote: say where the construct began, not only where it broke.
+        text += f" ({exc.context} that starts at line {exc.context_mark.line + 1 + line_offset})"
     return Problem(
         file, line, column, "", f"invalid YAML: {text}", "Fix the YAML syntax at this position."
     )

@@ -18,6 +18,10 @@ def _sample_size(metric: str, metrics: dict[str, Any]) -> int:
     return int(found or 0)
 
 
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.3f}"
+
+
 def evaluate_gate(gate: Gate, metrics: dict[str, Any]) -> dict[str, Any]:
     """One gate's verdict. A metric that is missing or undefined is an error, never a pass."""
     value = metrics["metrics"].get(gate.metric)
@@ -55,9 +59,9 @@ def evaluate_gate(gate: Gate, metrics: dict[str, Any]) -> dict[str, Any]:
         )
     failures = []
     if gate.min is not None and value < gate.min:
-        failures.append(f"{gate.metric} = {value:.3f} is below min {gate.min}")
+        failures.append(f"{gate.metric} = {_num(value)} is below min {gate.min}")
     if gate.max is not None and value > gate.max:
-        failures.append(f"{gate.metric} = {value:.3f} is above max {gate.max}")
+        failures.append(f"{gate.metric} = {_num(value)} is above max {gate.max}")
     for key, side in (("min_lower_bound", "ci_low"), ("max_upper_bound", "ci_high")):
         bound = getattr(gate, key)
         if bound is None:
@@ -82,7 +86,7 @@ def evaluate_gate(gate: Gate, metrics: dict[str, Any]) -> dict[str, Any]:
         return verdict(status, "; ".join(failures) + ".")
     return verdict(
         "pass",
-        f"{gate.metric} = {value:.3f} meets "
+        f"{gate.metric} = {_num(value)} meets "
         + ", ".join(f"{k} {v}" for k, v in thresholds.items() if k != "max_drop")
         + ".",
     )

@@ -1,0 +1,376 @@
+"""Generate the example datasets (datasets/tickets, datasets/toxicity) byte for byte from a seed.
+
+Usage: python scripts/generate_examples.py [--root DIR] [--seed N]
+
+The files are raw exports as a team receives them from an annotation tool, with the flaws
+real exports have (see each generator's docstring). The same seed gives the same bytes;
+tests/func/test_examples.py checks that the committed files match.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+SEED = 20261124
+ROOT = Path(__file__).resolve().parents[1]
+
+TICKET_LABELS = [
+    "billing",
+    "technical_issue",
+    "account_access",
+    "shipping",
+    "refund_request",
+    "other",
+]
+PRODUCTS = [
+    "Aria headphones",
+    "Nimbus router",
+    "Pulse watch",
+    "Orbit speaker",
+    "Atlas laptop",
+    "Echo camera",
+]
+TICKET_TEMPLATES = {
+    "billing": [
+        "I was charged {amount} twice for order {order}. Please fix the invoice.",
+        "Why does my statement show a charge of {amount} from you this month?",
+        "My card was billed {amount} but the plan should cost less. Can you check?",
+        "The invoice for order {order} has the wrong VAT number on it.",
+        "I need a copy of the invoice for my {product} purchase for my accountant.",
+        "You charged me {amount} after I cancelled the subscription last week.",
+    ],
+    "technical_issue": [
+        "My {product} keeps disconnecting every few minutes since the update.",
+        "The {product} will not turn on anymore, the light just blinks red.",
+        "After installing firmware 2.3 my {product} is stuck on the logo screen.",
+        "The app crashes whenever I try to pair my {product}.",
+        "Sound from the {product} crackles at high volume. Is it defective?",
+        "The {product} overheats after ten minutes of use.",
+    ],
+    "account_access": [
+        "I can't log in, the password reset email never arrives.",
+        "My account is locked after too many attempts, please unlock it.",
+        "Two-factor codes are not accepted when I sign in.",
+        "I changed my phone and lost access to the authenticator for my account.",
+        "The login page says my email is not registered but I have ordered before.",
+    ],
+    "shipping": [
+        "Order {order} still hasn't arrived, tracking has not moved for 5 days.",
+        "The courier left my {product} at the wrong address.",
+        "Can I change the delivery address for order {order}?",
+        "My package arrived damaged, the box was crushed.",
+        "When will order {order} ship? It says processing since Monday.",
+    ],
+    "refund_request": [
+        "I want my money back for the {product}, it is not what I expected.",
+        "Please refund the {amount} for order {order}, I returned it already.",
+        "I returned the {product} two weeks ago and still have no refund.",
+        "The {product} was charged but never delivered, I'd like a refund of {amount}.",
+        "Can I get a refund for the duplicate charge of {amount}? I don't want store credit.",
+        "I cancelled order {order} before it shipped, please give me my {amount} back.",
+    ],
+    "other": [
+        "Do you have a store in Lisbon?",
+        "Great service last time, thanks to your team!",
+        "Are you hiring support agents for the summer?",
+        "What colours does the {product} come in?",
+        "Is there a student discount?",
+    ],
+}
+CHANNELS = ["email", "chat", "web"]
+GREETINGS = ["Hi,", "Hello,", "Hey there,", "Good morning,", "Dear support,", "Hi team,", "", ""]
+SIGN_OFFS = ["Thanks", "Regards", "Cheers", "Thank you in advance", "Best", ""]
+NAMES = [
+    "Ana",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Emma",
+    "Farid",
+    "Grace",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Kemal",
+    "Lena",
+    "Marta",
+    "Nils",
+    "Olga",
+    "Priya",
+    "Quentin",
+    "Rosa",
+    "Sami",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wen",
+    "Yusuf",
+    "Zoe",
+]
+
+
+def _csv_text(header: list[str], rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _jsonl_text(records: list[dict[str, object]]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+
+
+def _ticket_text(rng: np.random.Generator, label: str) -> str:
+    templates = TICKET_TEMPLATES[label]
+    template = templates[int(rng.integers(len(templates)))]
+    body = template.format(
+        amount=f"${int(rng.integers(5, 400))}.{int(rng.integers(0, 100)):02d}",
+        order=f"#{int(rng.integers(100000, 999999))}",
+        product=PRODUCTS[int(rng.integers(len(PRODUCTS)))],
+    )
+    greeting = GREETINGS[int(rng.integers(len(GREETINGS)))]
+    sign_off = SIGN_OFFS[int(rng.integers(len(SIGN_OFFS)))]
+    name = NAMES[int(rng.integers(len(NAMES)))]
+    ending = f" {sign_off}, {name}" if sign_off else f" - {name}"
+    return f"{greeting} {body}{ending}".strip()
+
+
+def tickets(rng: np.random.Generator, n_items: int = 3000) -> dict[str, str]:
+    """Support-ticket intent (nominal, 6 labels), 3 annotators per item from a pool of 30.
+
+    Flaws on purpose: annotator w07 is careless (mostly 'other', very fast), w13 answers at
+    random; 30 exact and 20 near-duplicate tickets; malformed CSV rows, empty and misspelt
+    labels, a bad duration and broken JSON lines. Batch b1 (CSV, guideline 1.0.0, schema
+    1.0.0 label 'login_problem') and batch b2 (JSONL, guideline 1.1.0, whose ruling R-004
+    settles refund_request vs billing, so b2 confuses them far less).
+    """
+    weights = np.array([0.22, 0.24, 0.14, 0.16, 0.14, 0.10])
+    truth = rng.choice(len(TICKET_LABELS), size=n_items, p=weights)
+    texts = [_ticket_text(rng, TICKET_LABELS[t]) for t in truth]
+    ids = [f"T{i:05d}" for i in range(n_items)]
+    # Exact duplicates (a re-submitted ticket) and near duplicates (case and spacing changed).
+    for k, i in enumerate(rng.choice(np.arange(100, n_items), size=50, replace=False)):
+        source = int(rng.integers(0, 100))
+        truth[i] = truth[source]
+        texts[i] = texts[source] if k < 30 else "  " + texts[source].upper().replace(" ", "  ")
+    channels = rng.choice(CHANNELS, size=n_items)
+    items = _jsonl_text(
+        [
+            {"ticket_id": ids[i], "text": texts[i], "channel": str(channels[i])}
+            for i in range(n_items)
+        ]
+    )
+
+    workers = [f"w{i:02d}" for i in range(1, 31)]
+    skill = np.clip(rng.normal(0.91, 0.04, len(workers)), 0.8, 0.98)
+    careless, random_worker = workers.index("w07"), workers.index("w13")
+    k = len(TICKET_LABELS)
+    refund, billing = TICKET_LABELS.index("refund_request"), TICKET_LABELS.index("billing")
+    start = datetime(2026, 10, 5, 8, 0, tzinfo=UTC)
+    b1_rows: list[list[str]] = []
+    b2_records: list[dict[str, object]] = []
+    for i in range(n_items):
+        batch = 1 if i < n_items // 2 else 2
+        for w in rng.choice(len(workers), size=3, replace=False):
+            t = int(truth[i])
+            if w == careless:
+                label = TICKET_LABELS.index("other") if rng.random() < 0.7 else int(rng.integers(k))
+                seconds = rng.uniform(1.5, 4.0)
+            elif w == random_worker:
+                label = int(rng.integers(k))
+                seconds = rng.lognormal(np.log(14), 0.35)
+            else:
+                confusion = 0.40 if batch == 1 else 0.06
+                if t == refund and rng.random() < confusion:
+                    label = billing
+                elif rng.random() < skill[w]:
+                    label = t
+                else:
+                    label = int(rng.integers(k))
+                seconds = rng.lognormal(np.log(14), 0.35)
+            when = start + timedelta(
+                days=(batch - 1) * 14, minutes=int(i * 3 + rng.integers(0, 600))
+            )
+            name = TICKET_LABELS[label]
+            if batch == 1:
+                name = "login_problem" if name == "account_access" else name
+                b1_rows.append(
+                    [
+                        ids[i],
+                        workers[w],
+                        name,
+                        f"{seconds:.1f}",
+                        when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    ]
+                )
+            else:
+                b2_records.append(
+                    {
+                        "item": ids[i],
+                        "annotator": workers[w],
+                        "label": name,
+                        "duration": round(float(seconds), 1),
+                        "created_at": when.isoformat().replace("+00:00", "Z"),
+                        "guideline_version": "1.1.0",
+                    }
+                )
+    # Export flaws: empty and misspelt labels, a bad duration, then rows that break the CSV.
+    for j in rng.choice(len(b1_rows), size=6, replace=False)[:3]:
+        b1_rows[j][2] = ""
+    for j in rng.choice(len(b1_rows), size=2, replace=False):
+        b1_rows[j][2] = "refnd_request"
+    b1_rows[int(rng.integers(len(b1_rows)))][3] = "n/a"
+    header = ["ticket_id", "worker_id", "answer", "seconds", "submitted_at"]
+    text = _csv_text(header, b1_rows)
+    lines = text.splitlines(keepends=True)
+    for j in sorted(rng.choice(np.arange(1, len(lines)), size=3, replace=False), reverse=True):
+        lines.insert(
+            int(j),
+            f"{ids[int(rng.integers(n_items))]},w03,billing,12.0,2026-10-06T10:00:00Z,extra,fields\n",
+        )
+    b2 = _jsonl_text(b2_records).splitlines(keepends=True)
+    b2.insert(len(b2) // 3, '{"item": "T02000", "annotator": "w05", "label": "shipping", \n')
+    b2.insert(
+        2 * len(b2) // 3, '{"item": "T02100", "annotator": "", "label": "other", "duration": 9.0}\n'
+    )
+
+    gold_ids = rng.choice(n_items, size=200, replace=False)
+    gold = _csv_text(
+        ["ticket_id", "label"], [[ids[i], TICKET_LABELS[int(truth[i])]] for i in sorted(gold_ids)]
+    )
+    # Three-way splits cannot be settled by majority vote: a lead adjudicated a few.
+    by_item: dict[str, set[str]] = {}
+    for row in b1_rows:
+        by_item.setdefault(row[0], set()).add(row[2])
+    tied = [
+        item
+        for item, labels in by_item.items()
+        if len(labels) == 3 and "" not in labels and "refnd_request" not in labels
+    ][:6]
+    decisions = [
+        [
+            item,
+            TICKET_LABELS[int(truth[ids.index(item)])],
+            "lead01",
+            "R-004"
+            if TICKET_LABELS[int(truth[ids.index(item)])] in ("refund_request", "billing")
+            else "",
+            "three different answers; read the whole ticket",
+        ]
+        for item in tied
+    ]
+    adjudications = _csv_text(
+        ["item_id", "label", "adjudicator_id", "ruling_id", "note"], decisions
+    )
+    return {
+        "raw/items.jsonl": items,
+        "raw/batch1_annotations.csv": "".join(lines),
+        "raw/batch2_annotations.jsonl": "".join(b2),
+        "raw/gold.csv": gold,
+        "adjudications.csv": adjudications,
+    }
+
+
+TOXIC_WORDS = ["idiot", "clown", "trash", "pathetic", "moron", "loser"]
+NEUTRAL = [
+    "I think the article misses the point about housing costs.",
+    "Thanks for sharing, this was useful.",
+    "Does anyone know when the next update ships?",
+    "The referee made the right call in the end.",
+    "I disagree with the author, but it is a fair argument.",
+    "Lovely photos, where was this taken?",
+]
+
+
+def _comment(rng: np.random.Generator, severity: int) -> str:
+    base = NEUTRAL[int(rng.integers(len(NEUTRAL)))]
+    word = TOXIC_WORDS[int(rng.integers(len(TOXIC_WORDS)))]
+    if severity == 0:
+        return base
+    if severity == 1:
+        return f"{base} Honestly, what a silly take."
+    if severity == 2:
+        return f"Only a {word} would write this. {base}"
+    if severity == 3:
+        return f"You are a complete {word}, nobody wants you here."
+    return f"People like you are {word}s and should be hurt. Get out."
+
+
+def toxicity(rng: np.random.Generator, n_items: int = 1500) -> dict[str, str]:
+    """Toxicity severity (ordinal 0-4), 3 to 7 annotators per item from a pool of 20.
+
+    Flaws on purpose: uneven overlap, about 2% skipped ratings (empty severity), rater r17
+    who is suspiciously fast and barely reads; raters differ in strictness (a bias on the
+    scale), so agreement is real but below a strict 0.80 bar: this dataset's gate fails.
+    """
+    truth = rng.choice(5, size=n_items, p=[0.45, 0.22, 0.16, 0.11, 0.06])
+    ids = [f"C{i:05d}" for i in range(n_items)]
+    comments = _csv_text(
+        ["comment_id", "text"], [[ids[i], _comment(rng, int(truth[i]))] for i in range(n_items)]
+    )
+    raters = [f"r{i:02d}" for i in range(1, 21)]
+    bias = rng.normal(0.0, 0.35, len(raters))
+    fast = raters.index("r17")
+    load = rng.dirichlet(np.full(len(raters), 2.0))
+    start = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
+    records: list[dict[str, object]] = []
+    for i in range(n_items):
+        n = int(rng.choice([3, 4, 5, 6, 7], p=[0.15, 0.2, 0.35, 0.2, 0.1]))
+        for r in rng.choice(len(raters), size=n, replace=False, p=load):
+            if r == fast:
+                score = int(np.clip(round(truth[i] * 0.3 + rng.normal(1.0, 1.2)), 0, 4))
+                seconds = rng.uniform(0.8, 2.0)
+            else:
+                score = int(np.clip(round(truth[i] + bias[r] + rng.normal(0, 0.62)), 0, 4))
+                seconds = rng.lognormal(np.log(9), 0.4)
+            when = start + timedelta(minutes=int(i * 2 + rng.integers(0, 300)))
+            severity: object = score if rng.random() > 0.02 else None
+            records.append(
+                {
+                    "comment_id": ids[i],
+                    "rater": raters[r],
+                    "severity": severity,
+                    "time_spent_s": round(float(seconds), 2),
+                    "ts": when.isoformat().replace("+00:00", "Z"),
+                }
+            )
+    gold_ids = sorted(rng.choice(n_items, size=150, replace=False))
+    gold = _csv_text(["comment_id", "severity"], [[ids[i], str(int(truth[i]))] for i in gold_ids])
+    return {
+        "raw/comments.csv": comments,
+        "raw/ratings.jsonl": _jsonl_text(records),
+        "raw/gold.csv": gold,
+    }
+
+
+def generate(seed: int = SEED) -> dict[str, str]:
+    """Every generated file, path (relative to the project root) -> text."""
+    rng = np.random.default_rng(seed)
+    files = {f"datasets/tickets/{k}": v for k, v in tickets(rng).items()}
+    files.update({f"datasets/toxicity/{k}": v for k, v in toxicity(rng).items()})
+    return files
+
+
+def main() -> None:
+    """Write the example datasets."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=Path, default=ROOT)
+    parser.add_argument("--seed", type=int, default=SEED)
+    args = parser.parse_args()
+    for name, text in generate(args.seed).items():
+        path = args.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="")
+        print(f"wrote {name} ({len(text.encode('utf-8')):,} bytes)")
+
+
+if __name__ == "__main__":
+    main()
