@@ -38,3 +38,15 @@ def make_project(tmp_path: Path) -> ProjectFactory:
         return root
 
     return make
+
+
+def run_stages(root: Path, dataset: str, names: tuple[str, ...]) -> dict[str, object]:
+    """Run stages in process (no DVC) and return each stage's summary."""
+    from labelgate.project.context import dataset_context
+    from labelgate.stages.registry import STAGES
+
+    ctx = dataset_context(root, dataset)
+    return {name: STAGES[name](ctx).summary for name in names}
+
+
+ALL_STAGES = ("ingest", "validate", "agreement", "aggregate", "audit", "report", "gate")

@@ -181,17 +181,16 @@ def apply_labels(frame: pd.DataFrame, schema: Schema, quarantine: Quarantine) ->
     )
     frame = quarantine.take(frame, unknown, "unknown_label", detail)
     frame = frame.copy()
-    frame["migrated_from"] = frame[col.LABEL].map(notes).fillna("").astype("str")
+    frame["migrated_from"] = frame[col.LABEL].map(lambda raw: notes.get(raw, "")).astype("str")
     frame[col.LABEL] = frame[col.LABEL].map(mapping).astype("str")
     return frame
 
 
 def content_hash(values: pd.DataFrame) -> pd.Series:
     """SHA-256 (16 hex digits) of each row's normalised text fields (case and spacing folded)."""
-    joined = (
-        values.astype("str").agg("\x1f".join, axis=1)
-        if len(values.columns)
-        else pd.Series("", index=values.index)
-    )
-    normal = joined.str.lower().str.split().str.join(" ")
-    return normal.map(lambda s: hashlib.sha256(s.encode("utf-8")).hexdigest()[:16]).astype("str")
+    joined = pd.Series("", index=values.index, dtype="str")
+    for position, name in enumerate(values.columns):
+        joined = joined + ("\x1f" if position else "") + values[name].astype("str")
+    normal = joined.str.lower().str.replace(r"\s+", " ", regex=True).str.strip()
+    digests = [hashlib.sha256(s.encode("utf-8")).hexdigest()[:16] for s in normal]
+    return pd.Series(digests, index=values.index, dtype="str")

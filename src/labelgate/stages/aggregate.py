@@ -84,6 +84,18 @@ def apply_adjudications(
     return final
 
 
+def guideline_versions(annotations: pd.DataFrame) -> pd.Series:
+    """Per item, the sorted distinct guideline versions of its annotations, comma-joined."""
+    pairs = annotations[[col.ITEM_ID, "guideline_version"]].drop_duplicates()
+    pairs = pairs[pairs["guideline_version"] != ""].sort_values([col.ITEM_ID, "guideline_version"])
+    single = ~pairs[col.ITEM_ID].duplicated(keep=False)
+    # Most items were labelled under one version: only the rest need a string join.
+    joined = pairs[single].set_index(col.ITEM_ID)["guideline_version"]
+    several = pairs[~single].groupby(col.ITEM_ID)["guideline_version"].agg(",".join)
+    both: pd.Series = pd.concat([joined, several])
+    return both
+
+
 def run(ctx: DatasetContext) -> base.StageResult:
     """Write final_labels.parquet, annotators.csv, adjudication_queue.csv and aggregate.json."""
     out = ctx.out
@@ -108,9 +120,7 @@ def run(ctx: DatasetContext) -> base.StageResult:
         model.ties_ | (confidence < step.min_confidence) | np.isin(enc.item_ids, list(lost_all))
     )
     status[unresolved] = "unresolved"
-    versions = used.groupby(col.ITEM_ID)["guideline_version"].agg(
-        lambda v: ",".join(sorted(set(v) - {""}))
-    )
+    versions = guideline_versions(used)
     final = pd.DataFrame(
         {
             col.ITEM_ID: enc.item_ids.astype("str"),

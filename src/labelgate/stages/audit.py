@@ -22,10 +22,16 @@ from labelgate.stages.encoding import unique_annotations
 
 
 def priority(item_ids: pd.Series, seed: int) -> pd.Series:
-    """Uniform pseudo-random key per item from (seed, item_id)."""
-    return item_ids.map(
-        lambda i: int.from_bytes(hashlib.sha256(f"{seed}:{i}".encode()).digest()[:8], "big")
+    """Uniform pseudo-random key per item from (seed, item_id), computed once per distinct id."""
+    codes, uniques = pd.factorize(item_ids)
+    keys = np.array(
+        [
+            int.from_bytes(hashlib.sha256(f"{seed}:{i}".encode()).digest()[:8], "big")
+            for i in uniques
+        ],
+        dtype=np.uint64,
     )
+    return pd.Series(keys[codes], index=item_ids.index)
 
 
 def draw(final: pd.DataFrame, annotations: pd.DataFrame, ctx: DatasetContext) -> pd.DataFrame:
@@ -36,7 +42,10 @@ def draw(final: pd.DataFrame, annotations: pd.DataFrame, ctx: DatasetContext) ->
     frame["batch"] = frame[col.ITEM_ID].map(first_batch).fillna("")
     frame["_priority"] = priority(frame[col.ITEM_ID], rule.seed)
     keys = [k for k in rule.strata if k != "annotator"]
-    frame["stratum"] = frame[keys].astype("str").agg("|".join, axis=1) if keys else "all"
+    stratum = pd.Series("all" if not keys else "", index=frame.index, dtype="str")
+    for position, key in enumerate(keys):
+        stratum = stratum + ("|" if position else "") + frame[key].astype("str")
+    frame["stratum"] = stratum
     frame = frame.sort_values(["stratum", "_priority"], kind="stable")
     rank = frame.groupby("stratum").cumcount()
     size = frame.groupby("stratum")[col.ITEM_ID].transform("size")

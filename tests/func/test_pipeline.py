@@ -1,0 +1,107 @@
+"""`labelgate run` and `dvc repro` end to end on a project written by `labelgate init`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def sh(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(args), cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def labelgate(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return sh(sys.executable, "-m", "labelgate", *args, cwd=cwd)
+
+
+def dvc_status(cwd: Path) -> dict[str, object]:
+    done = sh(sys.executable, "-m", "dvc", "status", "--json", cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout or "{}"))
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("pipeline") / "proj"
+    done = labelgate("init", str(root), cwd=root.parent)
+    assert done.returncode == 0, done.stderr
+    first = labelgate("run", cwd=root)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "== example: gate PASS" in first.stdout
+    return root
+
+
+def test_run_builds_every_output(project: Path) -> None:
+    out = project / "build/example"
+    for name in (
+        "annotations.parquet",
+        "violations.parquet",
+        "agreement.json",
+        "final_labels.parquet",
+        "audit_sample.csv",
+        "metrics.json",
+        "summary.md",
+        "gate.json",
+    ):
+        assert (out / name).is_file(), name
+    lock = (project / "dvc.lock").read_text(encoding="utf-8")
+    # dvc.lock records the hash of each rule and guideline file a dataset was built with.
+    assert "qa_rules/review_sentiment.yaml" in lock
+    assert "guidelines/review_sentiment.md" in lock
+
+
+def test_second_repro_does_nothing(project: Path) -> None:
+    assert dvc_status(project) == {}
+    again = labelgate("run", cwd=project)
+    assert again.returncode == 0
+    assert "didn't change, skipping" in again.stdout + again.stderr
+    assert "Running stage" not in again.stdout + again.stderr
+
+
+def test_editing_a_threshold_reruns_only_the_gate_and_a_failure_exits_1(project: Path) -> None:
+    rules = project / "qa_rules/review_sentiment.yaml"
+    rules.write_text(
+        rules.read_text(encoding="utf-8").replace("min: 0.4", "min: 0.9"), encoding="utf-8"
+    )
+    assert sorted(dvc_status(project)) == ["gate@example"]
+    failed = labelgate("run", cwd=project)
+    assert failed.returncode == 1
+    assert "== example: gate FAIL" in failed.stdout
+    assert "FAIL krippendorff_alpha: krippendorff_alpha = 0.510 is below min 0.9." in failed.stdout
+    assert "quality gate FAILED for: example" in failed.stdout
+    verdict = json.loads((project / "build/example/gate.json").read_text(encoding="utf-8"))
+    assert verdict["status"] == "fail"
+    rules.write_text(
+        rules.read_text(encoding="utf-8").replace("min: 0.9", "min: 0.4"), encoding="utf-8"
+    )
+    assert labelgate("run", cwd=project).returncode == 0
+
+
+def test_a_broken_source_stops_the_run_with_exit_3(project: Path) -> None:
+    source = project / "datasets/example/raw/annotations.csv"
+    original = source.read_text(encoding="utf-8")
+    try:
+        source.write_text(original.replace("review_id,", "rid,", 1), encoding="utf-8")
+        done = labelgate("run", cwd=project)
+        assert done.returncode == 3
+        assert (
+            "datasets/example/raw/annotations.csv:1:1: columns.item_id: column 'review_id' (for item_id) is not in the file"
+            in done.stderr
+        )
+    finally:
+        source.write_text(original, encoding="utf-8")
+
+
+def test_unknown_dataset_is_a_config_error(project: Path) -> None:
+    done = labelgate("run", "--dataset", "exampel", cwd=project)
+    assert done.returncode == 3
+    assert (
+        "dataset 'exampel' is not in conf/config.yaml 'datasets'. Did you mean 'example'?"
+        in done.stderr
+    )

@@ -1,0 +1,98 @@
+"""Validation checks produce the tidy violations table of DESIGN.md section 2."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from labelgate.config import columns as col
+from labelgate.config.qa_rules import (
+    AnnotatorLabelDistribution,
+    AnnotatorSpeed,
+    DuplicateAnnotations,
+    DuplicateItems,
+    MinAnnotationsPerItem,
+    RequiredFields,
+    TextLength,
+)
+from labelgate.config.schema import Schema
+from labelgate.qa.checks import Tables, run_checks
+
+SCHEMA = Schema.model_validate(
+    {
+        "kind": "schema",
+        "format_version": 1,
+        "version": "1.0.0",
+        "labels": [{"id": "a"}, {"id": "b"}],
+        "item_fields": [
+            {"name": "text", "type": "string", "required": True},
+            {"name": "stars", "type": "integer", "min": 1, "max": 5},
+        ],
+    }
+)
+
+
+def tables(
+    annotations: list[tuple[str, str, str, float]], items: list[tuple[str, str, str]]
+) -> Tables:
+    ann = pd.DataFrame(annotations, columns=["item_id", "annotator_id", "label", "duration_s"])
+    ann["source"] = [f"f.csv:{i + 2}" for i in range(len(ann))]
+    return Tables(
+        ann,
+        pd.DataFrame(items, columns=["item_id", "text", "stars"]),
+        pd.DataFrame(columns=["table", "source", "row", "reason", "detail", "raw"]),
+        SCHEMA,
+    )
+
+
+def test_table_shape_and_core_checks() -> None:
+    t = tables(
+        [
+            ("i1", "w1", "a", 5.0),
+            ("i1", "w1", "b", 5.0),
+            ("i1", "w2", "a", 6.0),
+            ("i2", "w1", "a", 4.0),
+        ],
+        [("i1", "Hello", "3"), ("i2", "", "9"), ("i3", "  hello ", "x")],
+    )
+    found = run_checks(
+        [
+            RequiredFields(kind="required_fields"),
+            DuplicateAnnotations(kind="duplicate_annotations"),
+            MinAnnotationsPerItem(kind="min_annotations_per_item", min=2, severity="warn"),
+            DuplicateItems(kind="duplicate_items", id="same_text"),
+            TextLength(kind="text_length", max=6),
+        ],
+        t,
+    )
+    assert list(found.columns) == list(col.VIOLATION_COLUMNS)
+    got = found[
+        ["rule_id", "severity", "item_id", "annotator_id", "field", "observed"]
+    ].values.tolist()
+    assert ["required_fields", "error", "i2", "", "text", ""] in got
+    assert ["required_fields", "error", "i2", "", "stars", "9"] in got  # above max 5
+    assert ["required_fields", "error", "i3", "", "stars", "x"] in got  # not an integer
+    assert ["duplicate_annotations", "error", "i1", "w1", "label", "b"] in got
+    assert ["min_annotations_per_item", "warn", "i2", "", "n_annotations", "1"] in got
+    assert ["same_text", "error", "i3", "", "text", "i1"] in got  # case and spacing folded
+    assert ["text_length", "error", "i3", "", "text", "8"] in got
+    assert len(got) == 7
+
+
+def test_fast_annotator_is_a_robust_outlier() -> None:
+    rows = [(f"i{k}", f"w{w}", "a", 10.0 + w) for w in range(6) for k in range(25)]
+    rows += [(f"i{k}", "fast", "a", 1.0) for k in range(25)]
+    found = run_checks(
+        [AnnotatorSpeed(kind="annotator_speed", min_annotations=20)], tables(rows, [])
+    )
+    assert found["annotator_id"].tolist() == ["fast"]
+    assert "median 1.0s per annotation" in found["message"].iloc[0]
+
+
+def test_one_label_dominating_an_annotator() -> None:
+    rows = [(f"i{k}", "w1", "a" if k % 2 else "b", 5.0) for k in range(30)]
+    rows += [(f"i{k}", "w2", "a", 5.0) for k in range(30)]
+    found = run_checks(
+        [AnnotatorLabelDistribution(kind="annotator_label_distribution", max_share=0.8)],
+        tables(rows, []),
+    )
+    assert found[["annotator_id", "observed"]].values.tolist() == [["w2", "a in 100%"]]

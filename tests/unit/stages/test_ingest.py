@@ -1,0 +1,230 @@
+"""ingest: sources mapped onto canonical tables; bad rows quarantined with a reason, never lost."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from labelgate.errors import InputError
+from tests.conftest import ProjectFactory, run_stages
+
+MANIFEST = """
+kind: dataset
+format_version: 1
+schema: review_sentiment
+guideline: review_sentiment
+qa_rules: review_sentiment
+sources:
+  annotations:
+    - path: raw/a.csv
+      batch: b1
+      guideline_version: "1.0.0"
+    - path: raw/b.jsonl
+      batch: b2
+  items:
+    path: raw/items.jsonl
+"""
+
+CSV = """item_id,annotator_id,label,duration_s,annotated_at
+r1,w1,positive,3.5,2026-01-01T10:00:00Z
+r1,w2,Positive,4,2026-01-01T10:01:00Z
+r1,w3,,5,2026-01-01T10:02:00Z
+r2,w1,negative,oops,2026-01-01T10:03:00Z
+r2,w2,negative,2,yesterday
+r2,w3,negative,1,2026-01-01T10:05:00Z,extra
+r9,w1,neutral,1,2026-01-01T10:06:00Z
+,w1,neutral,1,2026-01-01T10:07:00Z
+"""
+
+JSONL = """{"item_id": "r1", "annotator_id": "w4", "label": "positive", "guideline_version": "1.1.0"}
+{"item_id": "r2", "annotator_id": "w4"
+{"item_id": "r2", "annotator_id": "", "label": "negative"}
+[1, 2]
+"""
+
+ITEMS = '{"item_id": "r1", "text": "Great"}\n{"item_id": "r2", "text": "Bad"}\n{"item_id": "r2", "text": "again"}\n'
+
+
+def project(make_project: ProjectFactory, **extra: str) -> object:
+    files = {
+        "datasets/example/dataset.yaml": MANIFEST,
+        "datasets/example/raw/a.csv": CSV,
+        "datasets/example/raw/b.jsonl": JSONL,
+        "datasets/example/raw/items.jsonl": ITEMS,
+        **extra,
+    }
+    return make_project(files)
+
+
+def test_rows_in_equal_rows_kept_plus_quarantined(make_project: ProjectFactory) -> None:
+    root = project(make_project)
+    summary = run_stages(root, "example", ("ingest",))["ingest"]
+    by_file = {s["file"]: s for s in summary["sources"]}
+    a = by_file["datasets/example/raw/a.csv"]
+    assert (a["rows_in"], a["rows_kept"], a["rows_quarantined"]) == (8, 1, 7)
+    assert a["reasons"] == {
+        "bad_duration": 1,
+        "bad_timestamp": 1,
+        "malformed_row": 1,
+        "missing_item_id": 1,
+        "missing_label": 1,
+        "unknown_item": 1,
+        "unknown_label": 1,
+    }
+    b = by_file["datasets/example/raw/b.jsonl"]
+    assert (b["rows_in"], b["rows_kept"], b["rows_quarantined"]) == (4, 1, 3)
+    items = by_file["datasets/example/raw/items.jsonl"]
+    assert items["reasons"] == {"duplicate_item_id": 1}
+    assert summary["annotations"] == {"rows_in": 12, "rows_kept": 2, "rows_quarantined": 10}
+    quarantine = pd.read_parquet(root / "build/example/quarantine.parquet")
+    row = quarantine[quarantine["reason"] == "bad_timestamp"].iloc[0]
+    assert (row["source"], row["row"]) == ("datasets/example/raw/a.csv", 6)
+    assert "yesterday" in row["raw"]
+    malformed = quarantine[quarantine["reason"] == "malformed_row"]
+    assert set(malformed["row"]) == {7, 2, 4}  # CSV record 7 (header is 1); JSONL lines 2 and 4
+
+
+def test_canonical_annotations_carry_batch_version_and_source(make_project: ProjectFactory) -> None:
+    root = project(make_project)
+    run_stages(root, "example", ("ingest",))
+    ann = pd.read_parquet(root / "build/example/annotations.parquet")
+    assert list(ann.columns) == [
+        "item_id",
+        "annotator_id",
+        "label",
+        "annotated_at",
+        "duration_s",
+        "batch",
+        "guideline_version",
+        "source",
+        "migrated_from",
+    ]
+    first = ann.iloc[0]
+    assert (first["batch"], first["guideline_version"], first["source"]) == (
+        "b1",
+        "1.0.0",
+        "datasets/example/raw/a.csv:2",
+    )
+    assert str(first["annotated_at"]) == "2026-01-01 10:00:00+00:00"
+    # The export's own guideline_version wins over the manifest's default.
+    assert ann[ann["annotator_id"] == "w4"]["guideline_version"].tolist() == ["1.1.0"]
+
+
+def test_labels_are_case_sensitive_and_unknown_ones_quarantined(
+    make_project: ProjectFactory,
+) -> None:
+    root = project(make_project)
+    run_stages(root, "example", ("ingest", "validate"))
+    quarantine = pd.read_parquet(root / "build/example/quarantine.parquet")
+    assert (
+        "label 'Positive' is not in the schema"
+        in quarantine[quarantine["reason"] == "unknown_label"]["detail"].iloc[0]
+    )
+    violations = pd.read_parquet(root / "build/example/violations.parquet")
+    allowed = violations[violations["rule_id"] == "allowed_labels"]
+    assert allowed[["item_id", "annotator_id", "observed"]].values.tolist() == [
+        ["r1", "w2", "Positive"]
+    ]
+
+
+def test_migrations_rename_old_labels(make_project: ProjectFactory) -> None:
+    schema = (make_project(name="s") / "schemas/review_sentiment.yaml").read_text(encoding="utf-8")
+    schema = (
+        schema.replace('version: "1.0.0"', 'version: "1.1.0"')
+        + 'migrations:\n  - op: rename\n    since: "1.1.0"\n    from: good\n    to: positive\n'
+    )
+    root = project(
+        make_project,
+        **{
+            "schemas/review_sentiment.yaml": schema,
+            "datasets/example/raw/a.csv": "item_id,annotator_id,label\nr1,w1,good\nr1,w2,positive\n",
+        },
+    )
+    summary = run_stages(root, "example", ("ingest",))["ingest"]
+    ann = pd.read_parquet(root / "build/example/annotations.parquet")
+    assert ann["label"].tolist()[:2] == ["positive", "positive"]
+    assert ann["migrated_from"].tolist()[:2] == ["rename good->positive (1.1.0)", ""]
+    assert summary["migrations_applied"] == {"rename good->positive (1.1.0)": 1}
+
+
+def test_parquet_sources(make_project: ProjectFactory) -> None:
+    root = project(make_project)
+    table = pa.table(
+        {
+            "item_id": ["r1", "r2"],
+            "annotator_id": ["w1", "w1"],
+            "label": ["positive", "negative"],
+            "duration_s": [1.5, 2.0],
+        }
+    )
+    pq.write_table(table, root / "datasets/example/raw/c.parquet")
+    manifest = MANIFEST.replace(
+        "    - path: raw/b.jsonl\n      batch: b2\n", "    - path: raw/c.parquet\n"
+    )
+    (root / "datasets/example/dataset.yaml").write_text(manifest, encoding="utf-8")
+    summary = run_stages(root, "example", ("ingest",))["ingest"]
+    parquet = next(s for s in summary["sources"] if s["file"].endswith("c.parquet"))
+    assert (parquet["rows_in"], parquet["rows_kept"]) == (2, 2)
+
+
+def test_missing_column_names_the_file_and_suggests(make_project: ProjectFactory) -> None:
+    root = project(
+        make_project, **{"datasets/example/raw/a.csv": "item,annotator_id,label\nr1,w1,positive\n"}
+    )
+    with pytest.raises(
+        InputError,
+        match=r"datasets/example/raw/a.csv:1:1: columns.item_id: column 'item_id' \(for item_id\) is not in the file, which has 'item', 'annotator_id', 'label'. Did you mean 'item'\?",
+    ):
+        run_stages(root, "example", ("ingest",))
+
+
+def test_a_dataset_with_no_usable_rows_is_an_input_error(make_project: ProjectFactory) -> None:
+    root = project(
+        make_project,
+        **{
+            "datasets/example/raw/a.csv": "item_id,annotator_id,label\n",
+            "datasets/example/raw/b.jsonl": "",
+        },
+    )
+    with pytest.raises(InputError, match=r"dataset 'example' has no usable annotations"):
+        run_stages(root, "example", ("ingest",))
+
+
+def test_ordinal_values_map_to_label_ids(make_project: ProjectFactory) -> None:
+    schema = """
+    kind: schema
+    format_version: 1
+    version: "1.0.0"
+    level: ordinal
+    labels:
+      - {id: low, value: 0}
+      - {id: high, value: 1}
+    item_fields:
+      - {name: text, type: string, required: true}
+    """
+    guide = (make_project(name="g") / "guidelines/review_sentiment.md").read_text(encoding="utf-8")
+    guide = guide.split("## Label: positive")[0] + "## Label: low\n\n## Label: high\n"
+    root = project(
+        make_project,
+        **{
+            "schemas/review_sentiment.yaml": schema,
+            "guidelines/review_sentiment.md": guide,
+            "qa_rules/review_sentiment.yaml": "kind: qa_rules\nformat_version: 1\n",
+            "datasets/example/raw/a.csv": "item_id,annotator_id,label\nr1,w1,0\nr1,w2,1.0\nr2,w1,high\n",
+            "datasets/example/raw/b.jsonl": '{"item_id": "r2", "annotator_id": "w2", "label": 1}\n',
+        },
+    )
+    run_stages(root, "example", ("ingest",))
+    ann = pd.read_parquet(root / "build/example/annotations.parquet")
+    assert ann["label"].tolist() == ["low", "high", "high", "high"]
+
+
+def test_ingest_is_byte_for_byte_reproducible(make_project: ProjectFactory) -> None:
+    root = project(make_project)
+    run_stages(root, "example", ("ingest",))
+    first = {p.name: p.read_bytes() for p in (root / "build/example").iterdir() if p.is_file()}
+    run_stages(root, "example", ("ingest",))
+    second = {p.name: p.read_bytes() for p in (root / "build/example").iterdir() if p.is_file()}
+    assert first == second
