@@ -224,18 +224,19 @@ def duplicate_items(check: rules.DuplicateItems, t: Tables) -> pd.DataFrame:
 
 
 def min_annotations_per_item(check: rules.MinAnnotationsPerItem, t: Tables) -> pd.DataFrame:
-    """Items with fewer than `min` distinct annotators."""
-    per_item = (
-        t.annotations.drop_duplicates([col.ITEM_ID, col.ANNOTATOR_ID]).groupby(col.ITEM_ID).size()
-    )
+    """Items with fewer than `min` distinct annotators; the message names their source rows."""
+    unique = t.annotations.drop_duplicates([col.ITEM_ID, col.ANNOTATOR_ID])
+    per_item = unique.groupby(col.ITEM_ID).size()
     short = per_item[per_item < check.min]
+    rows = unique[unique[col.ITEM_ID].isin(set(short.index))]
+    sources = rows.groupby(col.ITEM_ID)["source"].agg(", ".join).reindex(short.index)
     return violations(
         check,
         item_id=short.index.to_numpy(),
         field="n_annotations",
         observed=short.astype("str").to_numpy(),
         expected=f">= {check.min}",
-        message=f"fewer than {check.min} annotations",
+        message=(f"fewer than {check.min} annotations; annotated at " + sources).to_numpy(),
     )
 
 

@@ -76,6 +76,8 @@ def test_table_shape_and_core_checks() -> None:
     assert ["same_text", "error", "i3", "", "text", "i1"] in got  # case and spacing folded
     assert ["text_length", "error", "i3", "", "text", "8"] in got
     assert len(got) == 7
+    short = found[found["rule_id"] == "min_annotations_per_item"]["message"].iloc[0]
+    assert short == "fewer than 2 annotations; annotated at f.csv:5"
 
 
 def test_fast_annotator_is_a_robust_outlier() -> None:
