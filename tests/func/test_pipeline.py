@@ -69,8 +69,13 @@ def test_editing_a_threshold_reruns_only_the_gate_and_a_failure_exits_1(project:
     rules.write_text(
         rules.read_text(encoding="utf-8").replace("min: 0.4", "min: 0.9"), encoding="utf-8"
     )
-    assert sorted(dvc_status(project)) == ["gate@example"]
+    # Only the config stage reads the file; of its section files, only the gates changed.
+    assert sorted(dvc_status(project)) == ["config@example"]
     failed = labelgate("run", cwd=project)
+    log = failed.stdout + failed.stderr
+    assert "Running stage 'gate@example'" in log
+    for unaffected in ("ingest", "validate", "agreement", "aggregate", "audit", "report"):
+        assert f"Running stage '{unaffected}@example'" not in log, unaffected
     assert failed.returncode == 1
     assert "== example: gate FAIL" in failed.stdout
     assert "FAIL krippendorff_alpha: krippendorff_alpha = 0.510 is below min 0.9." in failed.stdout

@@ -8,11 +8,19 @@ import traceback
 from collections.abc import Sequence
 
 from labelgate import __version__
-from labelgate.cli import check_cmd, compose_cmd, init_cmd, run_cmd, schema_cmd, stage_cmd
+from labelgate.cli import (
+    agreement_cmd,
+    check_cmd,
+    compose_cmd,
+    init_cmd,
+    run_cmd,
+    schema_cmd,
+    stage_cmd,
+)
 from labelgate.errors import ISSUES_URL, ConfigError, LabelgateError
 from labelgate.problems import render_bounded
 
-COMMANDS = (init_cmd, check_cmd, compose_cmd, run_cmd, stage_cmd, schema_cmd)
+COMMANDS = (init_cmd, check_cmd, compose_cmd, run_cmd, stage_cmd, agreement_cmd, schema_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,9 +19,12 @@ class MetricSpec:
 COEFFICIENTS: dict[str, MetricSpec] = {
     "krippendorff_alpha": MetricSpec("Krippendorff's alpha at the schema's level", -1.0, 1.0, True),
     "fleiss_kappa": MetricSpec("Fleiss' kappa, generalised to missing ratings", -1.0, 1.0, True),
-    "percent_agreement": MetricSpec("raw pairwise percent agreement", 0.0, 1.0, True),
+    "gwet_ac1": MetricSpec("Gwet's AC1 (AC2 when weighted)", -1.0, 1.0, True),
+    "brennan_prediger": MetricSpec("Brennan-Prediger coefficient", -1.0, 1.0, True),
+    "percent_agreement": MetricSpec("(weighted) pairwise percent agreement", 0.0, 1.0, True),
+    # No interval: per-pair kappas on few shared items are biased under resampling.
+    "mean_pairwise_cohen_kappa": MetricSpec("mean Cohen's kappa over annotator pairs", -1.0, 1.0),
 }
-# Gwet's AC1/AC2, Brennan-Prediger and pairwise Cohen's kappa join with the agreement engine.
 
 METRICS: dict[str, MetricSpec] = {
     **COEFFICIENTS,

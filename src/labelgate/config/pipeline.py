@@ -26,10 +26,19 @@ class AgreementStep(StrictModel):
         default_factory=lambda: ["krippendorff_alpha", "fleiss_kappa"], min_length=1
     )
     bootstrap: Bootstrap = Field(default_factory=Bootstrap)
-    breakdowns: list[Literal["batch", "guideline_version", "label", "annotator"]] = Field(
-        default=["batch", "guideline_version"]
+    breakdowns: list[Literal["batch", "guideline_version"]] = Field(
+        default=["batch", "guideline_version"],
+        description="Groups to compute agreement in; per label and per annotator are always on.",
     )
-    min_pairable_items: int = Field(30, ge=1)
+    min_pairable_items: int = Field(
+        30, ge=1, description="Below this many items with 2+ annotations, a diagnostic warns."
+    )
+    weights: Literal["auto", "identity", "ordinal", "linear", "quadratic"] = Field(
+        "auto", description="Agreement weights; auto = identity (nominal) or quadratic."
+    )
+    min_pair_items: int = Field(
+        10, ge=1, description="Annotator pairs sharing fewer items are left out of the mean kappa."
+    )
 
     @field_validator("coefficients")
     @classmethod

@@ -27,9 +27,10 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def json_text(data: Any) -> str:
-    """Sorted keys, two-space indent, floats rounded to 10 places, trailing newline."""
-    return json.dumps(_clean(data), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+def json_text(data: Any, sort_keys: bool = True) -> str:
+    """Two-space indent, floats rounded to 10 places, trailing newline; keys sorted unless the
+    caller's order carries meaning (e.g. labels in schema order)."""
+    return json.dumps(_clean(data), indent=2, sort_keys=sort_keys, ensure_ascii=False) + "\n"
 
 
 def write_json(path: Path, data: Any) -> Path:

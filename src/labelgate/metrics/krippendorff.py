@@ -13,16 +13,18 @@ from labelgate.metrics.counts import FloatArray, IntArray
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
 
-def coincidence_matrix(counts: IntArray) -> FloatArray:
+def coincidence_matrix(counts: IntArray | FloatArray, freq: FloatArray | None = None) -> FloatArray:
     """Coincidences o[c, k] = sum over pairable units u of n_uc (n_uk - [c == k]) / (m_u - 1).
 
-    counts : shape (N, K) per-item value counts. Units with fewer than 2 values are not
-    pairable and contribute nothing. Returns shape (K, K).
+    counts : shape (N, K) per-item value counts (or count patterns, each standing for
+    `freq[u]` items). Units with fewer than 2 values are not pairable. Returns shape (K, K).
     """
     m = counts.sum(axis=1)
     pairable = m >= 2
     c = counts[pairable].astype(np.float64)
     weights = 1.0 / (m[pairable] - 1.0)
+    if freq is not None:
+        weights = weights * freq[pairable]
     weighted = c * weights[:, None]
     out: FloatArray = weighted.T @ c - np.diag(weighted.sum(axis=0))
     return out

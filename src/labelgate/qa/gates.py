@@ -71,11 +71,13 @@ def evaluate_gate(gate: Gate, metrics: dict[str, Any]) -> dict[str, Any]:
                 "error",
                 f"{key} needs a confidence interval for {gate.metric}, and none was computed (set agreement.bootstrap.resamples > 0).",
             )
-        if (key == "min_lower_bound" and interval[side] < bound) or (
-            key == "max_upper_bound" and interval[side] > bound
-        ):
+        if key == "min_lower_bound" and interval[side] < bound:
             failures.append(
-                f"{gate.metric} interval bound {side} = {interval[side]:.3f} is beyond {key} {bound}"
+                f"the lower bound of {gate.metric}'s interval, {interval[side]:.3f}, is below min_lower_bound {bound}"
+            )
+        if key == "max_upper_bound" and interval[side] > bound:
+            failures.append(
+                f"the upper bound of {gate.metric}'s interval, {interval[side]:.3f}, is above max_upper_bound {bound}"
             )
     if gate.max_drop is not None:
         entry["notes"].append(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from labelgate.project.context import DatasetContext
-from labelgate.stages import aggregate, agreement, audit, gate, ingest, report, validate
+from labelgate.stages import aggregate, agreement, audit, config, gate, ingest, report, validate
 from labelgate.stages.base import StageResult
 
 STAGES: dict[str, Callable[[DatasetContext], StageResult]] = {
+    "config": config.run,
     "ingest": ingest.run,
     "validate": validate.run,
     "agreement": agreement.run,

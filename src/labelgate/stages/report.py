@@ -67,7 +67,16 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _with_interval(entry: dict[str, Any]) -> str:
+    if entry["value"] is None:
+        return "undefined"
+    if entry.get("ci_low") is None:
+        return f"{entry['value']:.3f}"
+    return f"{entry['value']:.3f} [{entry['ci_low']:.3f}, {entry['ci_high']:.3f}]"
+
+
 def summary_markdown(
+    shown: list[str],
     name: str,
     ingest: dict[str, Any],
     validation: dict[str, Any],
@@ -79,24 +88,34 @@ def summary_markdown(
     """A short Markdown report: key metrics, agreement by group, problems and where to look."""
     m = metrics["metrics"]
     lines = [f"## Dataset `{name}`", "", "| metric | value |", "|---|---|"]
+    for key in ("n_items", "n_annotations", "n_annotators"):
+        lines.append(f"| {key} | {_fmt(m[key])} |")
+    for key in shown:
+        lines.append(f"| {key} | {_with_interval(agreement['coefficients'][key])} |")
     for key in (
-        "n_items",
-        "n_annotations",
-        "n_annotators",
-        "krippendorff_alpha",
-        "fleiss_kappa",
         "gold_accuracy",
         "unresolved_rate",
         "quarantine_rate",
         "violation_rate",
         "audit_pass_rate",
     ):
-        if key in m:
-            lines.append(f"| {key} | {_fmt(m[key])} |")
+        lines.append(f"| {key} | {_fmt(m[key])} |")
+    lines += [
+        "",
+        f"Agreement per label (one-vs-rest, {agreement['level']}, weights {agreement['weights']}):",
+        "",
+        "| label | share | alpha | kappa |",
+        "|---|---|---|---|",
+    ]
+    for label, entry in agreement["per_label"].items():
+        lines.append(
+            f"| {label} | {entry['share']:.1%} | {_fmt(entry['krippendorff_alpha'])} | {_fmt(entry['fleiss_kappa'])} |"
+        )
     for breakdown in ("batch", "guideline_version"):
         groups = agreement.get(f"by_{breakdown}")
         if groups:
-            names = list(agreement["coefficients"])
+            available = next(iter(groups.values()))["coefficients"]
+            names = [n for n in shown if n in available]
             lines += [
                 "",
                 f"Agreement by {breakdown.replace('_', ' ')} ({agreement['level']}):",
@@ -143,7 +162,7 @@ def summary_markdown(
         f"Audit: {audit['n_sampled']} items sampled (seed {audit['seed']}) in `build/{name}/{base.AUDIT_SAMPLE}`."
     )
     for note in agreement["diagnostics"]:
-        lines.append(f"> Note: {note['message']}")
+        lines.append(f"> Note: {note['message']} {note['meaning'].capitalize()}")
     return "\n".join(lines) + "\n"
 
 
@@ -163,7 +182,10 @@ def run(ctx: DatasetContext) -> base.StageResult:
     ingest, validation, agreement, aggregate, audit = parts
     metrics = collect_metrics(ingest, validation, agreement, aggregate, audit)
     metrics["dataset"] = ctx.name
-    text = summary_markdown(ctx.name, ingest, validation, agreement, aggregate, audit, metrics)
+    shown = list(ctx.pipeline.agreement.coefficients)
+    text = summary_markdown(
+        shown, ctx.name, ingest, validation, agreement, aggregate, audit, metrics
+    )
     (out / base.SUMMARY_MD).write_text(text, encoding="utf-8")
     outputs = [write_json(out / base.METRICS_JSON, metrics), out / base.SUMMARY_MD]
     return base.StageResult(

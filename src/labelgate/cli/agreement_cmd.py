@@ -1,0 +1,151 @@
+"""`labelgate agreement FILE`: the agreement report for any CSV, JSONL or Parquet export."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from labelgate.io.writers import json_text
+from labelgate.metrics.weights import WEIGHTS
+from labelgate.stages.agreement_file import agreement_for_file
+
+
+def register(sub: Any) -> None:
+    """Add the `agreement` subcommand."""
+    parser = sub.add_parser("agreement", help="inter-annotator agreement of an annotation export")
+    parser.add_argument("file", type=Path, help="CSV, JSONL or Parquet, one row per annotation")
+    parser.add_argument("--item-col", default="item_id")
+    parser.add_argument("--annotator-col", default="annotator_id")
+    parser.add_argument("--label-col", default="label")
+    parser.add_argument("--format", dest="output", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "--level",
+        choices=("nominal", "ordinal", "interval", "ratio"),
+        help="default: the schema's level, else nominal",
+    )
+    parser.add_argument(
+        "--schema", help="a schema of the project around FILE: its labels and level"
+    )
+    parser.add_argument(
+        "--weights",
+        choices=("auto", *WEIGHTS),
+        default="auto",
+        help="auto: identity for nominal, quadratic otherwise",
+    )
+    parser.add_argument(
+        "--bootstrap", type=int, default=1000, metavar="N", help="resamples for intervals (0: none)"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--confidence", type=float, default=0.95)
+    parser.add_argument(
+        "--min-pair-items",
+        type=int,
+        default=10,
+        help="pairs sharing fewer items are left out of the mean Cohen's kappa",
+    )
+    parser.add_argument(
+        "--file-format", choices=("csv", "jsonl", "parquet"), help="default: from the suffix"
+    )
+    parser.set_defaults(handler=run)
+
+
+def _num(value: float | None) -> str:
+    return (
+        "undefined"
+        if value is None or (isinstance(value, float) and math.isnan(value))
+        else f"{value:.3f}"
+    )
+
+
+def render_table(report: dict[str, Any], top: int = 10) -> list[str]:
+    """The report for a terminal: coefficients, labels, weakest annotators and pairs, notes."""
+    lines = [
+        f"{report['source']}: {report['n_items']} items ({report['n_pairable_items']} with 2+ annotations), "
+        f"{report['n_annotators']} annotators, {report['n_annotations']} annotations; level {report['level']}, weights {report['weights']}",
+    ]
+    if report["n_rows_skipped"]:
+        lines.append(
+            f"skipped rows: {report['n_rows_skipped']} ("
+            + ", ".join(f"{k} {v}" for k, v in report["skipped_reasons"].items())
+            + ")"
+        )
+    boot = report["bootstrap"]
+    head = (
+        f"{int(boot['confidence'] * 100)}% interval ({boot['resamples']} resamples, seed {boot['seed']})"
+        if boot
+        else "interval"
+    )
+    lines += ["", f"{'coefficient':<28}{'value':>10}   {head}"]
+    for name, entry in report["coefficients"].items():
+        interval = (
+            f"[{_num(entry['ci_low'])}, {_num(entry['ci_high'])}]"
+            if entry["ci_low"] is not None
+            else "-"
+        )
+        lines.append(f"{name:<28}{_num(entry['value']):>10}   {interval}")
+    lines += ["", f"{'label (one-vs-rest)':<28}{'share':>8}{'alpha':>10}{'kappa':>10}"]
+    for label, entry in report["per_label"].items():
+        lines.append(
+            f"{label:<28}{entry['share']:>8.1%}{_num(entry['krippendorff_alpha']):>10}{_num(entry['fleiss_kappa']):>10}"
+        )
+    annotators = sorted(
+        report["per_annotator"].items(),
+        key=lambda kv: (
+            kv[1]["percent_agreement_with_others"] is None,
+            kv[1]["percent_agreement_with_others"] or 0.0,
+        ),
+    )
+    lines += [
+        "",
+        f"{'annotator (lowest first)':<28}{'n':>8}{'agree':>10}{'kappa':>10}{'alpha w/o':>11}",
+    ]
+    for name, entry in annotators[:top]:
+        lines.append(
+            f"{name:<28}{entry['n_annotations']:>8}{_num(entry['percent_agreement_with_others']):>10}{_num(entry['mean_cohen_kappa']):>10}{_num(entry['krippendorff_alpha_without']):>11}"
+        )
+    usable = [
+        p
+        for p in report["pairs"]
+        if p["cohen_kappa"] is not None and p["n_items"] >= report["min_pair_items"]
+    ]
+    pairs = sorted(usable, key=lambda p: p["cohen_kappa"])
+    lines += [
+        "",
+        f"{len(report['pairs'])} annotator pairs; lowest Cohen's kappa among the {len(usable)} sharing {report['min_pair_items']}+ items:",
+    ]
+    for p in pairs[:top]:
+        lines.append(
+            f"  {p['annotator_a']} x {p['annotator_b']}: {p['cohen_kappa']:.3f} on {p['n_items']} items"
+        )
+    if report["diagnostics"]:
+        lines += ["", "notes:"]
+        lines += [f"  - {d['message']} {d['meaning'].capitalize()}" for d in report["diagnostics"]]
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the report as a table or JSON."""
+    report = agreement_for_file(
+        args.file,
+        columns={
+            "item_id": args.item_col,
+            "annotator_id": args.annotator_col,
+            "label": args.label_col,
+        },
+        level=args.level,
+        schema_name=args.schema,
+        weights=args.weights,
+        resamples=args.bootstrap,
+        seed=args.seed,
+        confidence=args.confidence,
+        min_pair_items=args.min_pair_items,
+        file_format=args.file_format,
+    )
+    if args.output == "json":
+        print(json_text(report, sort_keys=False), end="")
+    else:
+        print("\n".join(render_table(json.loads(json_text(report, sort_keys=False)))))
+    return 0

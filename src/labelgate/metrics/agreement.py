@@ -1,0 +1,209 @@
+"""The agreement report on integer codes: every coefficient, intervals, pairs, breakdowns.
+
+Input is long format, one annotation per (item, annotator): item, annotator and label codes.
+Nothing here builds an annotators x items matrix; the work is count patterns and pair tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from labelgate.metrics.bootstrap import bootstrap_intervals
+from labelgate.metrics.chance import chance_corrected
+from labelgate.metrics.counts import FloatArray, IntArray, item_value_counts
+from labelgate.metrics.krippendorff import alpha_from_coincidence, coincidence_matrix
+from labelgate.metrics.pairwise import PairTables, cohen_kappas, pair_tables
+from labelgate.metrics.patterns import Patterns, compress
+from labelgate.metrics.weights import weight_matrix
+
+ALL = (
+    "krippendorff_alpha",
+    "fleiss_kappa",
+    "gwet_ac1",
+    "brennan_prediger",
+    "percent_agreement",
+    "mean_pairwise_cohen_kappa",
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to compute: level, weights, bootstrap and the minimum shared items of a pair."""
+
+    level: str = "nominal"
+    weights: str = "identity"
+    resamples: int = 0
+    seed: int = 0
+    confidence: float = 0.95
+    min_pair_items: int = 10
+
+
+@dataclass
+class Report:
+    """Numbers by code; the caller names them."""
+
+    n_items: int
+    n_pairable_items: int
+    n_annotators: int
+    n_annotations: int
+    coefficients: dict[str, tuple[float, float | None, float | None]]
+    pairs: PairTables
+    pair_kappas: FloatArray
+    per_label: dict[str, FloatArray]
+    per_annotator: dict[str, FloatArray]
+    label_shares: FloatArray
+    nan_resamples: dict[str, int] = field(default_factory=dict)
+
+
+def pattern_coefficients(
+    patterns: Patterns, freq: FloatArray, options: Options, values: FloatArray, weights: FloatArray
+) -> dict[str, float]:
+    """alpha and the chance-corrected family for patterns with (resampled) frequencies."""
+    rows = patterns.rows.astype(np.float64)
+    out = chance_corrected(rows, freq, weights)
+    out["krippendorff_alpha"] = alpha_from_coincidence(
+        coincidence_matrix(patterns.rows, freq), options.level, values
+    )
+    return out
+
+
+def point_coefficients(counts: IntArray, options: Options, values: FloatArray) -> dict[str, float]:
+    """Pattern-based coefficients of a count matrix, without intervals (for breakdowns)."""
+    patterns = compress(counts)
+    weights = weight_matrix(options.weights, values)
+    return pattern_coefficients(
+        patterns, patterns.freq.astype(np.float64), options, values, weights
+    )
+
+
+def _mean_kappa(kappas: FloatArray, sizes: IntArray, minimum: int) -> float:
+    keep = (sizes >= minimum) & np.isfinite(kappas)
+    return float(kappas[keep].mean()) if keep.any() else float("nan")
+
+
+def per_label(counts: IntArray, options: Options) -> dict[str, FloatArray]:
+    """One-vs-rest agreement per label: alpha and Fleiss' kappa on 'this label or not'."""
+    m = counts.sum(axis=1)
+    binary = Options(level="nominal", weights="identity")
+    alphas, kappas, agree = [], [], []
+    for k in range(counts.shape[1]):
+        two = np.stack([counts[:, k], m - counts[:, k]], axis=1)
+        values = point_coefficients(two, binary, np.arange(2.0))
+        alphas.append(values["krippendorff_alpha"])
+        kappas.append(values["fleiss_kappa"])
+        agree.append(values["percent_agreement"])
+    return {
+        "krippendorff_alpha": np.array(alphas),
+        "fleiss_kappa": np.array(kappas),
+        "percent_agreement": np.array(agree),
+        "n_annotations": counts.sum(axis=0),
+    }
+
+
+def per_annotator(
+    items: IntArray,
+    annotators: IntArray,
+    labels: IntArray,
+    counts: IntArray,
+    pairs: PairTables,
+    kappas: FloatArray,
+    options: Options,
+    values: FloatArray,
+    n_annotators: int,
+) -> dict[str, FloatArray]:
+    """Each annotator against the others: pooled pair agreement, mean kappa, alpha without them."""
+    weights = weight_matrix(options.weights, values)
+    sizes = pairs.tables.sum(axis=(1, 2))
+    agreeing = (pairs.tables * weights).sum(axis=(1, 2))
+    n_pairs = np.bincount(pairs.a, weights=sizes, minlength=n_annotators) + np.bincount(
+        pairs.b, weights=sizes, minlength=n_annotators
+    )
+    n_agree = np.bincount(pairs.a, weights=agreeing, minlength=n_annotators) + np.bincount(
+        pairs.b, weights=agreeing, minlength=n_annotators
+    )
+    usable = (sizes >= options.min_pair_items) & np.isfinite(kappas)
+    kappa_sum = np.bincount(
+        pairs.a[usable], weights=kappas[usable], minlength=n_annotators
+    ) + np.bincount(pairs.b[usable], weights=kappas[usable], minlength=n_annotators)
+    kappa_n = np.bincount(pairs.a[usable], minlength=n_annotators) + np.bincount(
+        pairs.b[usable], minlength=n_annotators
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pooled = np.where(n_pairs > 0, n_agree / np.maximum(n_pairs, 1), np.nan)
+        mean_kappa = np.where(kappa_n > 0, kappa_sum / np.maximum(kappa_n, 1), np.nan)
+    # Leave-one-out alpha: subtract each annotator's effect on the coincidences of their items.
+    total = coincidence_matrix(counts)
+    without = np.full(n_annotators, np.nan)
+    order = np.argsort(annotators, kind="stable")
+    bounds = np.searchsorted(annotators[order], np.arange(n_annotators + 1))
+    for a in range(n_annotators):
+        rows = order[bounds[a] : bounds[a + 1]]
+        before = counts[items[rows]]
+        after = before.copy()
+        after[np.arange(len(rows)), labels[rows]] -= 1
+        changed = total - coincidence_matrix(before) + coincidence_matrix(after)
+        without[a] = alpha_from_coincidence(changed, options.level, values)
+    return {
+        "n_annotations": np.bincount(annotators, minlength=n_annotators).astype(np.float64),
+        "n_pairs": n_pairs,
+        "percent_agreement_with_others": pooled,
+        "mean_cohen_kappa": mean_kappa,
+        "krippendorff_alpha_without": without,
+    }
+
+
+def agreement_report(
+    items: IntArray,
+    annotators: IntArray,
+    labels: IntArray,
+    n_labels: int,
+    values: FloatArray,
+    options: Options,
+) -> Report:
+    """Every coefficient with bootstrap intervals, the pairs, and the per-label/annotator views.
+
+    items, annotators, labels : int codes, shape (A,), one annotation per (item, annotator).
+    values : numeric value of each label code, shape (n_labels,).
+    """
+    n_items = int(items.max()) + 1 if len(items) else 0
+    n_annotators = int(annotators.max()) + 1 if len(annotators) else 0
+    counts = item_value_counts(items, labels, n_items, n_labels)
+    patterns = compress(counts)
+    weights = weight_matrix(options.weights, values)
+    point = pattern_coefficients(
+        patterns, patterns.freq.astype(np.float64), options, values, weights
+    )
+    pairs = pair_tables(items, annotators, labels, n_labels)
+    kappas = cohen_kappas(pairs.tables, weights)
+    sizes = pairs.tables.sum(axis=(1, 2))
+    point["mean_pairwise_cohen_kappa"] = _mean_kappa(kappas, sizes, options.min_pair_items)
+
+    def statistic(freq: FloatArray) -> dict[str, float]:
+        return pattern_coefficients(patterns, freq, options, values, weights)
+
+    # mean_pairwise_cohen_kappa gets no interval: each pair's kappa rests on few shared items
+    # and is biased under resampling, so a percentile interval of their mean misleads.
+    intervals = bootstrap_intervals(
+        patterns, statistic, options.resamples, options.seed, options.confidence
+    )
+    coefficients: dict[str, tuple[float, float | None, float | None]] = {}
+    for name in ALL:
+        low, high, _ = intervals.get(name, (None, None, 0))
+        coefficients[name] = (point[name], low, high)
+    return Report(
+        n_items=patterns.n_items,
+        n_pairable_items=int(patterns.freq[patterns.rows.sum(axis=1) >= 2].sum()),
+        n_annotators=len(np.unique(annotators)),
+        n_annotations=len(items),
+        coefficients=coefficients,
+        pairs=pairs,
+        pair_kappas=kappas,
+        per_label=per_label(counts, options),
+        per_annotator=per_annotator(
+            items, annotators, labels, counts, pairs, kappas, options, values, n_annotators
+        ),
+        label_shares=counts.sum(axis=0) / max(len(items), 1),
+        nan_resamples={k: v[2] for k, v in intervals.items() if v[2]},
+    )

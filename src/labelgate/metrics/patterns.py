@@ -1,0 +1,46 @@
+"""Items reduced to distinct count patterns: the sufficient statistic for every coefficient
+that depends on an item only through its label counts (alpha, Fleiss, AC1/AC2, BP, percent).
+
+Resampling N items with replacement is then a multinomial draw over the patterns, so a
+bootstrap never recomputes from the raw annotations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from labelgate.metrics.counts import IntArray
+
+
+@dataclass(frozen=True)
+class Patterns:
+    """Distinct rows of a count matrix and how many items have each.
+
+    rows : shape (U, K) int64; freq : shape (U,) int64 (float weights after resampling).
+    """
+
+    rows: IntArray
+    freq: IntArray
+
+    @property
+    def n_items(self) -> int:
+        """Items with at least one rating."""
+        return int(self.freq.sum())
+
+
+def compress(counts: IntArray) -> Patterns:
+    """Patterns of the items of `counts` (N, K) that have at least one rating."""
+    rated = counts[counts.sum(axis=1) > 0]
+    if len(rated) == 0:
+        return Patterns(np.zeros((0, counts.shape[1]), np.int64), np.zeros(0, np.int64))
+    base = int(rated.max()) + 1
+    k = rated.shape[1]
+    if k * np.log2(base) < 62:
+        # One integer per row (counts in base `base`): a 1-D unique is far faster than axis=0.
+        powers = base ** np.arange(k, dtype=np.int64)
+        _, first, freq = np.unique(rated @ powers, return_index=True, return_counts=True)
+        return Patterns(rated[first].astype(np.int64), freq.astype(np.int64))
+    rows, freq = np.unique(rated, axis=0, return_counts=True)
+    return Patterns(rows.astype(np.int64), freq.astype(np.int64))

@@ -1,0 +1,90 @@
+"""Agreement of a standalone export: read it, map its columns, take labels from a schema or the data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from labelgate.config import columns as col
+from labelgate.errors import ConfigError, UsageError
+from labelgate.io.canonical import rename_columns
+from labelgate.io.readers import infer_format, read_source
+from labelgate.metrics.agreement import Options
+from labelgate.problems import Problem, did_you_mean
+from labelgate.project.layout import find_root
+from labelgate.project.loader import load_project
+from labelgate.stages.agreement import schema_values
+from labelgate.stages.agreement_engine import agreement_json, default_weights, label_values
+
+
+def agreement_for_file(
+    path: Path,
+    columns: dict[str, str],
+    level: str | None,
+    schema_name: str | None,
+    weights: str,
+    resamples: int,
+    seed: int,
+    confidence: float,
+    min_pair_items: int,
+    file_format: str | None = None,
+) -> dict[str, Any]:
+    """The agreement JSON of one export; rows with an empty id or label are skipped and counted."""
+    if not 0.5 < confidence < 1.0:
+        raise UsageError(f"--confidence must be between 0.5 and 1, got {confidence}.")
+    if resamples < 0 or min_pair_items < 1:
+        raise UsageError("--bootstrap must be >= 0 and --min-pair-items >= 1.")
+    display = str(path)
+    raw = read_source(path, infer_format(path, file_format, display), display)
+    frame = rename_columns(raw, columns, col.ANNOTATION_REQUIRED, (), display)
+    skipped: dict[str, int] = {}
+    if raw.bad_rows:
+        skipped["malformed_row"] = len(raw.bad_rows)
+    for name in col.ANNOTATION_REQUIRED:
+        empty = frame[name] == ""
+        if empty.any():
+            skipped[f"missing_{name}"] = int(empty.sum())
+            frame = frame[~empty]
+    if schema_name:
+        root = find_root(path.parent)
+        project = load_project(root)
+        doc = project.schemas.get(schema_name)
+        if doc is None:
+            raise ConfigError(
+                [
+                    Problem(
+                        f"schemas/{schema_name}.yaml",
+                        message=f"schema '{schema_name}' does not exist in {root}/schemas.",
+                        fix=did_you_mean(schema_name, project.schemas),
+                    )
+                ]
+            )
+        schema = doc.model
+        if level and level != schema.level:
+            raise UsageError(
+                f"--level {level} contradicts schema '{schema_name}', whose level is {schema.level}."
+            )
+        level = schema.level
+        label_ids, values = list(schema.label_ids), schema_values(schema)
+    else:
+        level = level or "nominal"
+        label_ids, values = label_values(frame[col.LABEL], level, display)
+    options = Options(
+        level=level,
+        weights=default_weights(level) if weights == "auto" else weights,
+        resamples=resamples,
+        seed=seed,
+        confidence=confidence,
+        min_pair_items=min_pair_items,
+    )
+    report = agreement_json(
+        frame, label_ids, np.asarray(values, dtype=np.float64), options, display
+    )
+    return {
+        "source": display,
+        "n_rows_skipped": sum(skipped.values()),
+        "skipped_reasons": skipped,
+        **report,
+    }
