@@ -27,7 +27,9 @@ def within_item_pairs(items: IntArray, annotators: IntArray) -> tuple[IntArray, 
     items, annotators : shape (A,), one annotation per (item, annotator). Returns positions
     into the input arrays. Cost is the number of pairs, sum over items of m(m-1)/2.
     """
-    order = np.lexsort((annotators, items))
+    width = int(annotators.max()) + 1 if len(annotators) else 1
+    # One sort on a combined key (item major, annotator minor) instead of a lexsort.
+    order = np.argsort(items * width + annotators)
     sorted_items = items[order]
     starts = np.flatnonzero(np.r_[True, sorted_items[1:] != sorted_items[:-1]])
     sizes = np.diff(np.r_[starts, len(order)])
@@ -50,12 +52,18 @@ def pair_tables(
     a, b = annotators[left], annotators[right]
     n_annotators = int(annotators.max()) + 1 if len(annotators) else 0
     key = a * n_annotators + b
-    pair_key, pair_code = np.unique(key, return_inverse=True)
     k2 = n_labels * n_labels
-    cells = pair_code * k2 + labels[left] * n_labels + labels[right]
-    tables = np.bincount(cells, minlength=len(pair_key) * k2).reshape(
-        len(pair_key), n_labels, n_labels
-    )
+    within = labels[left] * n_labels + labels[right]
+    if n_annotators * n_annotators * k2 <= 50_000_000:
+        # Few enough possible pairs: count into a dense table, keep the pairs that occur.
+        dense = np.bincount(key * k2 + within, minlength=n_annotators * n_annotators * k2)
+        dense = dense.reshape(n_annotators * n_annotators, n_labels, n_labels)
+        pair_key = np.flatnonzero(dense.sum(axis=(1, 2)))
+        tables = dense[pair_key]
+    else:
+        pair_key, pair_code = np.unique(key, return_inverse=True)
+        tables = np.bincount(pair_code * k2 + within, minlength=len(pair_key) * k2)
+        tables = tables.reshape(len(pair_key), n_labels, n_labels)
     return PairTables(pair_key // n_annotators, pair_key % n_annotators, tables.astype(np.int64))
 
 
