@@ -1,47 +1,75 @@
-"""Majority vote with a deterministic tie rule.
+"""Majority vote with a deterministic tie rule, and weighted majority vote.
 
 Tie rule: when several labels share the most votes, the label is the one declared first in
-the schema among them, and the item is marked tied so the stage sends it to adjudication.
+the schema among them; `ties_` marks such items so the stage sends them to adjudication.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from labelgate.aggregation.base import Aggregator, Codes
 from labelgate.aggregation.registry import register
-from labelgate.metrics.counts import FloatArray, IntArray, item_value_counts
+from labelgate.metrics.counts import FloatArray
+
+
+def vote_shares(codes: Codes, weights: FloatArray | None = None) -> FloatArray:
+    """Per item, the (weighted) share of votes for each label; shape (N, K)."""
+    n, _, k = codes.shape
+    w = np.ones(len(codes.items)) if weights is None else weights[codes.annotators]
+    votes = np.bincount(codes.items * k + codes.labels, weights=w, minlength=n * k).reshape(n, k)
+    totals = votes.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares: FloatArray = np.where(
+            totals > 0, votes / np.where(totals > 0, totals, 1.0), 1.0 / k
+        )
+    return shares
 
 
 @register("majority_vote")
-class MajorityVote:
-    """Estimator: `fit(items, labels, n_items, n_labels)` on integer codes.
+class MajorityVote(Aggregator):
+    """The most frequent label; `probas_` are vote shares."""
 
-    Learned: `labels_` (N,) label codes, `probas_` (N, K) vote shares, `ties_` (N,) bool,
-    `n_annotations_` (N,).
+    name = "majority_vote"
+
+    def _fit(self, codes: Codes) -> FloatArray:
+        shares = vote_shares(codes)
+        top = shares.max(axis=1, keepdims=True)
+        self.ties_ = (np.isclose(shares, top)).sum(axis=1) > 1
+        return shares
+
+
+@register("weighted_majority_vote")
+class WeightedMajorityVote(Aggregator):
+    """Votes weighted by each annotator's log-odds of being right.
+
+    With gold items, an annotator's accuracy on them (smoothed: (correct + 1) / (n + 2));
+    without gold, their agreement with the plain majority. Weight = log(K-1) + logit(accuracy),
+    the optimal weight under the one-coin model (Nitzan and Paroush 1982).
     """
 
-    def __init__(self, random_state: int | None = None) -> None:
-        self.random_state = random_state  # unused: majority vote is deterministic
+    name = "weighted_majority_vote"
 
-    def fit(self, items: IntArray, labels: IntArray, n_items: int, n_labels: int) -> MajorityVote:
-        """Count votes per item; codes are positions in the schema's label list."""
-        counts = item_value_counts(items, labels, n_items, n_labels)
-        totals = counts.sum(axis=1)
-        top = counts.max(axis=1)
-        self.n_annotations_: IntArray = totals
-        self.labels_: IntArray = np.argmax(counts, axis=1).astype(
-            np.int64
-        )  # first max = schema order
-        self.ties_ = (counts == top[:, None]).sum(axis=1) > 1
-        with np.errstate(invalid="ignore", divide="ignore"):
-            self.probas_: FloatArray = np.where(
-                totals[:, None] > 0, counts / np.maximum(totals, 1)[:, None], 0.0
+    def _fit(self, codes: Codes) -> FloatArray:
+        _, a, k = codes.shape
+        gold = codes.gold[codes.items]
+        use_gold = gold >= 0
+        if use_gold.any():
+            reference, mask = gold, use_gold
+        else:
+            reference, mask = (
+                vote_shares(codes).argmax(axis=1)[codes.items],
+                np.ones(len(codes.items), bool),
             )
-        self.counts_ = counts
-        return self
-
-    def fit_predict(
-        self, items: IntArray, labels: IntArray, n_items: int, n_labels: int
-    ) -> IntArray:
-        """Fit and return `labels_`."""
-        return self.fit(items, labels, n_items, n_labels).labels_
+        correct = np.bincount(
+            codes.annotators[mask],
+            weights=(codes.labels[mask] == reference[mask]).astype(float),
+            minlength=a,
+        )
+        seen = np.bincount(codes.annotators[mask], minlength=a)
+        accuracy = np.clip((correct + 1.0) / (seen + 2.0), 1e-3, 1 - 1e-3)
+        self.weights_ = np.log(max(k - 1, 1)) + np.log(accuracy / (1.0 - accuracy))
+        shares = vote_shares(codes, np.maximum(self.weights_, 0.0) + 1e-9)
+        top = shares.max(axis=1, keepdims=True)
+        self.ties_ = (np.isclose(shares, top)).sum(axis=1) > 1
+        return shares

@@ -43,7 +43,10 @@ METRICS: dict[str, MetricSpec] = {
 }
 
 AGGREGATORS: dict[str, str] = {
-    "majority_vote": "most frequent label; ties broken by the documented tie rule",
+    "majority_vote": "most frequent label; ties go to the label declared first and to adjudication",
+    "weighted_majority_vote": "votes weighted by each annotator's log-odds of being right (gold or consensus)",
+    "dawid_skene": "EM with a confusion matrix per annotator (Dawid and Skene 1979)",
+    "ordinal_median": "median label on an ordered scale",
 }
 
 AGREEMENT_BREAKDOWNS = ("batch", "guideline_version", "label", "annotator")

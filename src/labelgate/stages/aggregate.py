@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labelgate.aggregation.majority_vote import MajorityVote
+from labelgate.aggregation.catalog import make
 from labelgate.config import columns as col
 from labelgate.errors import InputError
 from labelgate.io.writers import read_parquet, write_csv, write_json, write_parquet
@@ -15,7 +15,7 @@ from labelgate.metrics.proportions import wilson_interval
 from labelgate.problems import Problem, did_you_mean
 from labelgate.project.context import DatasetContext, section_hash
 from labelgate.stages import base
-from labelgate.stages.encoding import encode, unique_annotations
+from labelgate.stages.encoding import unique_annotations
 
 
 def gold_accuracy(annotations: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
@@ -96,12 +96,57 @@ def guideline_versions(annotations: pd.DataFrame) -> pd.Series:
     return both
 
 
+def _refuse_bad_decisions(ctx: DatasetContext, quarantine: pd.DataFrame) -> None:
+    """An adjudication whose label is not in the schema is refused, not silently dropped."""
+    bad = quarantine[
+        (quarantine["table"] == "adjudications") & (quarantine["reason"] == "unknown_label")
+    ]
+    if len(bad):
+        raise InputError(
+            [
+                Problem(
+                    str(source),
+                    int(line),
+                    1,
+                    "label",
+                    f"adjudication refused: {detail}.",
+                    "Use a label of the schema.",
+                )
+                for source, line, detail in zip(
+                    bad["source"], bad["row"].astype(int), bad["detail"], strict=True
+                )
+            ]
+        )
+
+
+def audit_rejections(
+    annotations: pd.DataFrame, final: pd.DataFrame, audit: pd.DataFrame
+) -> pd.Series:
+    """Per annotator, the share of their audited annotations that the audit shows wrong."""
+    judged = audit[audit["verdict"].isin(["correct", "incorrect"])].drop_duplicates(
+        col.ITEM_ID, keep="last"
+    )
+    if judged.empty:
+        return pd.Series(dtype="float64")
+    truth = judged.merge(
+        final[[col.ITEM_ID, col.LABEL]].rename(columns={col.LABEL: "final"}), on=col.ITEM_ID
+    )
+    truth["correct_label"] = np.where(
+        truth["verdict"] == "correct", truth["final"], truth[col.LABEL]
+    )
+    truth = truth[truth["correct_label"] != ""]
+    rows = annotations.merge(truth[[col.ITEM_ID, "correct_label"]], on=col.ITEM_ID)
+    wrong = rows[col.LABEL] != rows["correct_label"]
+    return wrong.groupby(rows[col.ANNOTATOR_ID]).mean()
+
+
 def run(ctx: DatasetContext) -> base.StageResult:
     """Write final_labels.parquet, annotators.csv, adjudication_queue.csv and aggregate.json."""
     out = ctx.out
     annotations = unique_annotations(read_parquet(out / base.ANNOTATIONS))
     gold = read_parquet(out / base.GOLD)
     items_table = read_parquet(out / base.ITEMS)
+    _refuse_bad_decisions(ctx, read_parquet(out / base.QUARANTINE))
     stats = gold_accuracy(annotations, gold)
     annotator_ids = pd.Index(sorted(annotations[col.ANNOTATOR_ID].unique()), name=col.ANNOTATOR_ID)
     quality = qualification(ctx, stats, annotator_ids)
@@ -109,34 +154,44 @@ def run(ctx: DatasetContext) -> base.StageResult:
     used = annotations[~annotations[col.ANNOTATOR_ID].isin(excluded)]
     lost_all = set(annotations[col.ITEM_ID]) - set(used[col.ITEM_ID])
     used = pd.concat([used, annotations[annotations[col.ITEM_ID].isin(lost_all)]])
-    enc = encode(used, ctx.schema)
     step = ctx.pipeline.aggregate
-    model = MajorityVote().fit(enc.items, enc.labels, len(enc.item_ids), len(enc.label_ids))
-    confidence = model.probas_[np.arange(len(model.labels_)), model.labels_]
-    n = model.n_annotations_
-    unanimous = confidence == 1.0
-    status = np.where((n >= 2) & unanimous, "agreed", "aggregated").astype(object)
+    model = make(step.method, list(ctx.schema.label_ids), dict(step.params), ctx.files["pipeline"])
+    model.fit(used, gold.set_index(col.ITEM_ID)[col.LABEL] if len(gold) else None)
+    probas = model.probas_.to_numpy()
+    label_names = model.labels_.to_numpy()
+    position = pd.Index(ctx.schema.label_ids).get_indexer(pd.Index(label_names))
+    confidence = probas[np.arange(len(probas)), position]
+    ordered = np.sort(probas, axis=1)
+    ties = getattr(model, "ties_", None)
+    if ties is None:  # probabilistic models: a near-even split of the top two is a tie
+        ties = (
+            ordered[:, -1] - ordered[:, -2] < 1e-9
+            if probas.shape[1] > 1
+            else np.zeros(len(probas), bool)
+        )
+    n = used.groupby(col.ITEM_ID).size().reindex(model.labels_.index).to_numpy()
+    votes = used.groupby(col.ITEM_ID)[col.LABEL].nunique().reindex(model.labels_.index).to_numpy()
+    status = np.where((n >= 2) & (votes == 1), "agreed", "aggregated").astype(object)
     unresolved = (
-        model.ties_ | (confidence < step.min_confidence) | np.isin(enc.item_ids, list(lost_all))
+        ties | (confidence < step.min_confidence) | model.labels_.index.isin(list(lost_all))
     )
     status[unresolved] = "unresolved"
     versions = guideline_versions(used)
     final = pd.DataFrame(
         {
-            col.ITEM_ID: enc.item_ids.astype("str"),
-            col.LABEL: np.asarray(enc.label_ids, dtype=object)[model.labels_],
+            col.ITEM_ID: model.labels_.index.astype("str"),
+            col.LABEL: label_names.astype("str"),
             "confidence": confidence,
             "method": step.method,
             "n_annotations": n,
             "status": status,
-            "guideline_versions": versions.reindex(enc.item_ids).fillna("").to_numpy(),
+            "guideline_versions": versions.reindex(model.labels_.index).fillna("").to_numpy(),
             "schema_version": ctx.schema.version,
             "rules_hash": section_hash(ctx.qa_rules.annotator_qualification),
             "pipeline_hash": section_hash(step),
         }
     )
     final = apply_adjudications(ctx, final, read_parquet(out / base.ADJUDICATIONS))
-    # Annotator quality next to consensus.
     merged = annotations.merge(
         final[[col.ITEM_ID, col.LABEL, "n_annotations"]].rename(columns={col.LABEL: "final"}),
         on=col.ITEM_ID,
@@ -154,6 +209,9 @@ def run(ctx: DatasetContext) -> base.StageResult:
     quality["median_duration_s"] = (
         annotations.groupby(col.ANNOTATOR_ID)["duration_s"].median().reindex(quality.index)
     )
+    quality["audit_rejected_share"] = audit_rejections(
+        annotations, final, read_parquet(out / base.AUDIT_RESULTS)
+    ).reindex(quality.index)
     annotators = quality.reset_index()[
         [
             col.ANNOTATOR_ID,
@@ -162,22 +220,26 @@ def run(ctx: DatasetContext) -> base.StageResult:
             "gold_accuracy",
             "agreement_with_consensus",
             "median_duration_s",
+            "audit_rejected_share",
             "needs_retraining",
             "excluded",
         ]
     ]
     annotators = annotators.astype({"n_gold": "int64"})
-    # Final labels against gold.
     on_gold = final.merge(gold.rename(columns={col.LABEL: "gold"}), on=col.ITEM_ID)
     correct = int((on_gold[col.LABEL] == on_gold["gold"]).sum())
     low, high = wilson_interval(correct, len(on_gold))
     bar = ctx.qa_rules.annotator_qualification
     min_items = bar.min_gold_items if bar else 1
     eligible = annotators[annotators["n_gold"] >= min_items]["gold_accuracy"]
-    queue = _queue(ctx, final, used, items_table)
+    queue = _queue(ctx, final, used, items_table, model.probas_)
     counts = final["status"].value_counts()
+    converged = getattr(model, "converged_", True)
     summary: dict[str, Any] = {
         "method": step.method,
+        "params": model.get_params(),
+        "converged": bool(converged),
+        "loss_history": list(getattr(model, "loss_history_", [])),
         "n_items": len(final),
         "status": {s: int(counts.get(s, 0)) for s in col.STATUSES},
         "unresolved_rate": float(counts.get("unresolved", 0)) / len(final),
@@ -194,6 +256,7 @@ def run(ctx: DatasetContext) -> base.StageResult:
         .reindex(ctx.schema.label_ids, fill_value=0)
         .to_dict(),
     }
+    summary["params"].pop("initial_errors", None)
     outputs = [
         write_parquet(out / base.FINAL_LABELS, final),
         write_csv(out / base.ANNOTATORS, annotators),
@@ -203,8 +266,16 @@ def run(ctx: DatasetContext) -> base.StageResult:
             annotators[[col.ANNOTATOR_ID, "gold_accuracy", "n_gold"]],
         ),
         write_json(out / base.AGGREGATE_JSON, summary),
+        write_json(out / "annotator_confusion.json", _confusions(model, ctx.schema.label_ids)),
     ]
-    lines = [f"{len(final)} items: " + ", ".join(f"{k} {v}" for k, v in summary["status"].items())]
+    lines = [
+        f"{len(final)} items by {step.method}: "
+        + ", ".join(f"{k} {v}" for k, v in summary["status"].items())
+    ]
+    if not converged:
+        lines.append(
+            f"WARNING: {step.method} did not converge in {len(summary['loss_history'])} iterations (loss {summary['loss_history'][-3:]}); raise max_iter or loosen tol."
+        )
     if summary["gold_accuracy"] is not None:
         lines.append(f"gold accuracy {summary['gold_accuracy']:.3f} on {len(on_gold)} gold items")
     if summary["annotators_needing_retraining"]:
@@ -212,8 +283,27 @@ def run(ctx: DatasetContext) -> base.StageResult:
     return base.StageResult("aggregate", ctx.name, outputs, summary, lines)
 
 
+def _confusions(model: Any, labels: list[str]) -> dict[str, Any]:
+    """Per annotator, P(given label | true label) from Dawid-Skene; empty for other methods."""
+    errors = getattr(model, "errors_", None)
+    if errors is None:
+        return {}
+    names = model.codes_.annotator_ids
+    return {
+        str(names[a]): {
+            labels[t]: dict(zip(labels, errors[a, t].round(6).tolist(), strict=True))
+            for t in range(len(labels))
+        }
+        for a in range(len(names))
+    }
+
+
 def _queue(
-    ctx: DatasetContext, final: pd.DataFrame, used: pd.DataFrame, items: pd.DataFrame
+    ctx: DatasetContext,
+    final: pd.DataFrame,
+    used: pd.DataFrame,
+    items: pd.DataFrame,
+    probas: pd.DataFrame,
 ) -> pd.DataFrame:
     """Unresolved items with every annotation and the rulings that apply, for adjudicators."""
     todo = final[final["status"] == "unresolved"][[col.ITEM_ID, col.LABEL, "confidence"]]
@@ -226,8 +316,13 @@ def _queue(
     for item_id in todo[col.ITEM_ID]:
         seen = set(labels.get(item_id, []))
         rulings.append(", ".join(r.id for r in ctx.guideline.rulings if seen & set(r.labels)))
+    posterior = probas.reindex(todo[col.ITEM_ID]).round(3)
     queue = todo.rename(columns={col.LABEL: "candidate_label"}).assign(
         annotations=votes.reindex(todo[col.ITEM_ID]).fillna("").to_numpy(),
+        posterior=[
+            "; ".join(f"{k}={v:.3f}" for k, v in row.items() if v > 0)
+            for _, row in posterior.iterrows()
+        ],
         rulings=rulings,
     )
     if "text" in items:

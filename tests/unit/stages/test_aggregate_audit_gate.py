@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -16,13 +15,18 @@ from tests.conftest import ALL_STAGES, ProjectFactory, run_stages
 
 
 def test_majority_vote_tie_rule_is_schema_order() -> None:
-    # item 0: b, b, a -> b; item 1: a tie between c and b -> b (declared before c); item 2: one vote.
-    items = np.array([0, 0, 0, 1, 1, 2])
-    labels = np.array([1, 1, 0, 2, 1, 2])
-    model = MajorityVote().fit(items, labels, 3, 3)
-    assert model.labels_.tolist() == [1, 1, 2]
+    # item i0: b, b, a -> b; i1: a tie between c and b -> b (declared before c); i2: one vote.
+    df = pd.DataFrame(
+        {
+            "item_id": ["i0", "i0", "i0", "i1", "i1", "i2"],
+            "annotator_id": ["w1", "w2", "w3", "w1", "w2", "w1"],
+            "label": ["b", "b", "a", "c", "b", "c"],
+        }
+    )
+    model = MajorityVote(labels=["a", "b", "c"]).fit(df)
+    assert model.labels_.tolist() == ["b", "b", "c"]
     assert model.ties_.tolist() == [False, True, False]
-    assert model.probas_[0].tolist() == pytest.approx([1 / 3, 2 / 3, 0])
+    assert model.probas_.loc["i0"].tolist() == pytest.approx([1 / 3, 2 / 3, 0])
 
 
 ANSWERS = "review_id,worker,answer,duration_s\n" + "".join(

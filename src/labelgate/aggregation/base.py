@@ -1,0 +1,109 @@
+"""The estimator contract every aggregator follows (after crowd-kit and scikit-learn).
+
+Declared parameters in __init__, `fit(df, gold=None) -> self` on a long table with columns
+item_id, annotator_id, label; learned state with a trailing underscore: `labels_` (Series by
+item), `probas_` (DataFrame items x labels, rows sum to 1); `fit_predict`,
+`fit_predict_proba`; randomness only from `random_state`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from labelgate.config import columns as col
+from labelgate.metrics.counts import FloatArray, IntArray
+
+
+@dataclass(frozen=True)
+class Codes:
+    """Annotations as integer codes, with the id tables to name them back."""
+
+    items: IntArray
+    annotators: IntArray
+    labels: IntArray
+    item_ids: pd.Index
+    annotator_ids: pd.Index
+    label_ids: list[str]
+    gold: IntArray  # per item: gold label code, or -1
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """(items, annotators, labels)."""
+        return len(self.item_ids), len(self.annotator_ids), len(self.label_ids)
+
+
+def encode(df: pd.DataFrame, label_ids: list[str] | None, gold: pd.Series | None) -> Codes:
+    """Factorise a long annotation table once; labels follow `label_ids` when given."""
+    missing = [c for c in (col.ITEM_ID, col.ANNOTATOR_ID, col.LABEL) if c not in df.columns]
+    if missing:
+        raise ValueError(
+            f"annotations need columns item_id, annotator_id, label; missing {missing}"
+        )
+    unique = df.drop_duplicates([col.ITEM_ID, col.ANNOTATOR_ID], keep="first")
+    labels = label_ids if label_ids is not None else sorted(unique[col.LABEL].astype(str).unique())
+    items, item_ids = pd.factorize(unique[col.ITEM_ID], sort=True)
+    annotators, annotator_ids = pd.factorize(unique[col.ANNOTATOR_ID], sort=True)
+    label_codes = pd.Categorical(unique[col.LABEL].astype(str), categories=labels).codes
+    if (label_codes < 0).any():
+        bad = sorted(set(unique[col.LABEL].astype(str)[label_codes < 0]))[:5]
+        raise ValueError(f"labels not in the label set: {bad}")
+    gold_codes = np.full(len(item_ids), -1, dtype=np.int64)
+    if gold is not None and len(gold):
+        known = gold[gold.index.isin(item_ids)]
+        gold_codes[item_ids.get_indexer(known.index)] = pd.Categorical(
+            known.astype(str), categories=labels
+        ).codes
+    return Codes(
+        items.astype(np.int64),
+        annotators.astype(np.int64),
+        label_codes.astype(np.int64),
+        pd.Index(item_ids),
+        pd.Index(annotator_ids),
+        list(labels),
+        gold_codes,
+    )
+
+
+class Aggregator:
+    """Base class: subclasses implement `_fit(codes) -> probas (N, K)`."""
+
+    name = "aggregator"
+
+    def __init__(self, labels: list[str] | None = None, random_state: int = 0) -> None:
+        self.labels = labels
+        self.random_state = random_state
+
+    def get_params(self) -> dict[str, Any]:
+        """The declared parameters (for lineage: the final labels record them)."""
+        return {
+            k: v for k, v in vars(self).items() if not k.endswith("_") and not k.startswith("_")
+        }
+
+    def _fit(self, codes: Codes) -> FloatArray:
+        raise NotImplementedError
+
+    def fit(self, df: pd.DataFrame, gold: pd.Series | None = None) -> Aggregator:
+        """Learn consensus labels; `gold` maps item_id -> known label where the method uses it."""
+        codes = encode(df, self.labels, gold)
+        probas = self._fit(codes)
+        self.codes_ = codes
+        self.probas_ = pd.DataFrame(probas, index=codes.item_ids, columns=codes.label_ids)
+        # argmax takes the first maximum: ties go to the label declared first.
+        self.labels_ = pd.Series(
+            np.asarray(codes.label_ids, dtype=object)[probas.argmax(axis=1)],
+            index=codes.item_ids,
+            name=col.LABEL,
+        )
+        return self
+
+    def fit_predict(self, df: pd.DataFrame, gold: pd.Series | None = None) -> pd.Series:
+        """Fit, then return `labels_`."""
+        return self.fit(df, gold).labels_
+
+    def fit_predict_proba(self, df: pd.DataFrame, gold: pd.Series | None = None) -> pd.DataFrame:
+        """Fit, then return `probas_`."""
+        return self.fit(df, gold).probas_

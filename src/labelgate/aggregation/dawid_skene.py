@@ -1,0 +1,118 @@
+"""Dawid-Skene: EM with a confusion matrix per annotator (Dawid and Skene 1979, JRSS-C 28(1)).
+
+With `clamp_gold`, gold items keep their known label during EM (their accuracy against gold
+then says nothing; use it when gold is for calibration, not for measuring).
+
+E-step: posterior over the true label of each item from the class priors and every
+annotator's confusion row. M-step: priors and confusion matrices from the posteriors
+(with additive smoothing). Starts from the majority-vote shares, or from given prior
+confusion matrices.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from labelgate.aggregation.base import Aggregator, Codes
+from labelgate.aggregation.majority_vote import vote_shares
+from labelgate.aggregation.registry import register
+from labelgate.metrics.counts import FloatArray
+
+
+def confusion_counts(codes: Codes, posteriors: FloatArray) -> FloatArray:
+    """Expected counts E[a, true k, given l]; shape (A, K, K). Sums of partial statistics."""
+    _, a, k = codes.shape
+    out = np.empty((a, k, k))
+    cell = codes.annotators * k + codes.labels
+    for true in range(k):
+        out[:, true, :] = np.bincount(
+            cell, weights=posteriors[codes.items, true], minlength=a * k
+        ).reshape(a, k)
+    return out
+
+
+def log_posteriors(
+    codes: Codes, log_priors: FloatArray, log_errors: FloatArray
+) -> tuple[FloatArray, float]:
+    """Normalised log posteriors (N, K) and the data log-likelihood."""
+    n, _, k = codes.shape
+    per_annotation = log_errors[codes.annotators, :, codes.labels]  # (A_total, K)
+    joint = np.empty((n, k))
+    for true in range(k):
+        joint[:, true] = np.bincount(codes.items, weights=per_annotation[:, true], minlength=n)
+    joint += log_priors
+    top = joint.max(axis=1, keepdims=True)
+    norm = top + np.log(np.exp(joint - top).sum(axis=1, keepdims=True))
+    return joint - norm, float(norm.sum())
+
+
+@register("dawid_skene")
+class DawidSkene(Aggregator):
+    """Parameters: max_iter, tol (on the log-likelihood change per item), smoothing,
+    initial_errors (A, K, K) prior confusion matrices or None, random_state (unused: EM is
+    deterministic from the majority-vote start). Learned: `errors_` (A, K, K), `priors_`,
+    `loss_history_` (negative log-likelihood per item), `converged_`, `n_iter_`."""
+
+    name = "dawid_skene"
+
+    def __init__(
+        self,
+        labels: list[str] | None = None,
+        max_iter: int = 100,
+        tol: float = 1e-6,
+        smoothing: float = 1e-6,
+        clamp_gold: bool = False,
+        initial_errors: FloatArray | None = None,
+        random_state: int = 0,
+    ) -> None:
+        super().__init__(labels, random_state)
+        self.max_iter = max_iter
+        self.tol = tol
+        self.smoothing = smoothing
+        self.clamp_gold = clamp_gold
+        self.initial_errors = initial_errors
+
+    def _clamp(self, codes: Codes, posteriors: FloatArray) -> FloatArray:
+        known = codes.gold >= 0
+        if self.clamp_gold and known.any():
+            posteriors = posteriors.copy()
+            posteriors[known] = 0.0
+            posteriors[known, codes.gold[known]] = 1.0
+        return posteriors
+
+    def _m_step(self, codes: Codes, posteriors: FloatArray) -> tuple[FloatArray, FloatArray]:
+        counts = confusion_counts(codes, posteriors) + self.smoothing
+        errors = counts / counts.sum(axis=2, keepdims=True)
+        priors = (posteriors.sum(axis=0) + self.smoothing) / (
+            len(posteriors) + self.smoothing * posteriors.shape[1]
+        )
+        return priors, errors
+
+    def _fit(self, codes: Codes) -> FloatArray:
+        n = codes.shape[0]
+        if self.initial_errors is not None:
+            errors = np.asarray(self.initial_errors, dtype=np.float64) + self.smoothing
+            if errors.shape != (codes.shape[1], codes.shape[2], codes.shape[2]):
+                raise ValueError(
+                    f"initial_errors must have shape (annotators, labels, labels) = {(codes.shape[1], codes.shape[2], codes.shape[2])}, got {errors.shape}"
+                )
+            errors /= errors.sum(axis=2, keepdims=True)
+            priors = np.full(codes.shape[2], 1.0 / codes.shape[2])
+        else:
+            priors, errors = self._m_step(codes, self._clamp(codes, vote_shares(codes)))
+        history: list[float] = []
+        self.converged_ = False
+        log_post = np.log(np.maximum(vote_shares(codes), 1e-300))
+        for iteration in range(1, self.max_iter + 1):
+            log_post, loglik = log_posteriors(codes, np.log(priors), np.log(errors))
+            posteriors = self._clamp(codes, np.exp(log_post))
+            history.append(-loglik / max(n, 1))
+            self.n_iter_ = iteration
+            if len(history) > 1 and abs(history[-2] - history[-1]) < self.tol:
+                self.converged_ = True
+                break
+            priors, errors = self._m_step(codes, posteriors)
+        self.loss_history_ = history
+        self.errors_ = errors
+        self.priors_ = priors
+        return self._clamp(codes, np.exp(log_post))
