@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from labelgate import __version__
 from labelgate.cli import (
+    aggregate_cmd,
     agreement_cmd,
     check_cmd,
     compose_cmd,
@@ -20,7 +21,16 @@ from labelgate.cli import (
 from labelgate.errors import ISSUES_URL, ConfigError, LabelgateError
 from labelgate.problems import render_bounded
 
-COMMANDS = (init_cmd, check_cmd, compose_cmd, run_cmd, stage_cmd, agreement_cmd, schema_cmd)
+COMMANDS = (
+    init_cmd,
+    check_cmd,
+    compose_cmd,
+    run_cmd,
+    stage_cmd,
+    agreement_cmd,
+    aggregate_cmd,
+    schema_cmd,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

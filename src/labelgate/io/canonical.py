@@ -56,9 +56,9 @@ def rename_columns(
                     f"columns.{canonical}",
                     f"column '{source}' (for {canonical}) is not in the file, which has "
                     f"{', '.join(repr(c) for c in present) or 'no columns'}.",
-                    (did_you_mean(source, present) + " ")
-                    if present
-                    else "" + f"Map it in dataset.yaml: columns: {{{canonical}: <column>}}.",
+                    ((did_you_mean(source, present) + " ") if present else "")
+                    + f"Map it in dataset.yaml (columns: {{{canonical}: <column>}}) "
+                    "or with the command's column options.",
                 )
             )
         elif canonical in required:

@@ -1,0 +1,201 @@
+"""Aggregate a standalone export: read, map columns, fit the chosen method, write the tables."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from labelgate.aggregation.catalog import make
+from labelgate.config import columns as col
+from labelgate.errors import InputError, UsageError
+from labelgate.io.canonical import rename_columns
+from labelgate.io.readers import infer_format, read_source
+from labelgate.io.writers import write_csv, write_parquet
+from labelgate.problems import Problem
+
+OUTPUT_COLUMNS = [col.ITEM_ID, col.LABEL, "confidence", "status", "n_annotations"]
+
+
+@dataclass
+class AggregateResult:
+    """The labels table, the per-annotator table, and lines for the person running it."""
+
+    labels: pd.DataFrame
+    annotators: pd.DataFrame
+    messages: list[str] = field(default_factory=list)
+
+
+def _read(
+    path: Path, columns: dict[str, str], required: tuple[str, ...]
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    display = str(path)
+    raw = read_source(path, infer_format(path, None, display), display)
+    frame = rename_columns(
+        raw, {k: v for k, v in columns.items() if k in required}, required, (), display
+    )
+    skipped = {"malformed_row": len(raw.bad_rows)} if raw.bad_rows else {}
+    for name in required:
+        empty = frame[name] == ""
+        if empty.any():
+            skipped[f"missing_{name}"] = int(empty.sum())
+            frame = frame[~empty]
+    return frame, skipped
+
+
+def _params(pairs: list[str]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--param expects KEY=VALUE, got '{pair}'.")
+        try:
+            params[key] = json.loads(value)
+        except json.JSONDecodeError:
+            params[key] = value
+    return params
+
+
+def _write(path: Path, frame: pd.DataFrame) -> None:
+    if path.suffix.lower() == ".parquet":
+        write_parquet(path, frame)
+    elif path.suffix.lower() == ".csv":
+        write_csv(path, frame)
+    else:
+        raise UsageError(f"cannot write '{path}': use a .csv or .parquet file name.")
+
+
+def aggregate_file(
+    path: Path,
+    method: str,
+    columns: dict[str, str],
+    gold_path: Path | None,
+    gold_columns: dict[str, str],
+    seed: int,
+    params: list[str],
+    min_confidence: float,
+    output: Path | None,
+    annotators_out: Path | None,
+) -> AggregateResult:
+    """Consensus labels with confidence and status; gold items and labels must be known."""
+    frame, skipped = _read(path, columns, col.ANNOTATION_REQUIRED)
+    if frame.empty:
+        raise InputError(
+            [
+                Problem(
+                    str(path), message="no usable annotation rows.", fix="Check the column options."
+                )
+            ]
+        )
+    labels = sorted(frame[col.LABEL].unique())
+    gold = None
+    if gold_path is not None:
+        gold_frame, _ = _read(gold_path, gold_columns, (col.ITEM_ID, col.LABEL))
+        unknown_items = sorted(set(gold_frame[col.ITEM_ID]) - set(frame[col.ITEM_ID]))
+        unknown_labels = sorted(set(gold_frame[col.LABEL]) - set(labels))
+        problems = []
+        if unknown_items:
+            problems.append(
+                Problem(
+                    str(gold_path),
+                    message=f"{len(unknown_items)} gold items have no annotations, e.g. {', '.join(repr(i) for i in unknown_items[:3])}.",
+                    fix="Check that both files use the same item ids (--item-col).",
+                )
+            )
+        if unknown_labels:
+            problems.append(
+                Problem(
+                    str(gold_path),
+                    message=f"gold labels that no annotator used: {', '.join(repr(x) for x in unknown_labels[:5])}.",
+                    fix="Check the label column and spelling.",
+                )
+            )
+        if problems:
+            raise InputError(problems)
+        gold = gold_frame.drop_duplicates(col.ITEM_ID, keep="last").set_index(col.ITEM_ID)[
+            col.LABEL
+        ]
+    options = _params(params)
+    options.setdefault("random_state", seed)
+    model = make(method, labels, options, "--method/--param")
+    model.fit(frame, gold)
+    probas = model.probas_.to_numpy()
+    position = pd.Index(labels).get_indexer(pd.Index(model.labels_.to_numpy()))
+    confidence = probas[np.arange(len(probas)), position]
+    n = (
+        frame.drop_duplicates([col.ITEM_ID, col.ANNOTATOR_ID])
+        .groupby(col.ITEM_ID)
+        .size()
+        .reindex(model.labels_.index)
+        .to_numpy()
+    )
+    distinct = (
+        frame.groupby(col.ITEM_ID)[col.LABEL].nunique().reindex(model.labels_.index).to_numpy()
+    )
+    ties = getattr(model, "ties_", None)
+    if ties is None:
+        top = np.sort(probas, axis=1)
+        ties = (
+            top[:, -1] - top[:, -2] < 1e-9 if probas.shape[1] > 1 else np.zeros(len(probas), bool)
+        )
+    status = np.where((n >= 2) & (distinct == 1), "agreed", "aggregated").astype(object)
+    status[ties | (confidence < min_confidence)] = "unresolved"
+    table = pd.DataFrame(
+        {
+            col.ITEM_ID: model.labels_.index.astype(str),
+            col.LABEL: model.labels_.to_numpy(),
+            "confidence": confidence,
+            "status": status,
+            "n_annotations": n,
+        }
+    )
+    merged = frame.merge(
+        table[[col.ITEM_ID, col.LABEL]].rename(columns={col.LABEL: "final"}), on=col.ITEM_ID
+    )
+    agrees = (merged[col.LABEL] == merged["final"]).groupby(merged[col.ANNOTATOR_ID])
+    annotators = pd.DataFrame(
+        {"n_annotations": agrees.size(), "agreement_with_consensus": agrees.mean()}
+    )
+    if gold is not None:
+        on_gold = frame[frame[col.ITEM_ID].isin(gold.index)]
+        hit = on_gold[col.LABEL].to_numpy() == gold.reindex(on_gold[col.ITEM_ID]).to_numpy()
+        annotators["n_gold"] = (
+            on_gold.groupby(col.ANNOTATOR_ID).size().reindex(annotators.index).fillna(0).astype(int)
+        )
+        annotators["gold_accuracy"] = (
+            pd.Series(hit, index=on_gold.index)
+            .groupby(on_gold[col.ANNOTATOR_ID])
+            .mean()
+            .reindex(annotators.index)
+        )
+    annotators = annotators.reset_index()
+    messages = [
+        f"{len(table)} items by {method}: "
+        + ", ".join(
+            f"{s} {int((table['status'] == s).sum())}"
+            for s in ("agreed", "aggregated", "unresolved")
+        )
+    ]
+    if skipped:
+        messages.append("skipped rows: " + ", ".join(f"{k} {v}" for k, v in skipped.items()))
+    if not getattr(model, "converged_", True):
+        history = getattr(model, "loss_history_", [])
+        messages.append(
+            f"WARNING: {method} did not converge in {len(history)} iterations; last losses {[round(x, 6) for x in history[-3:]]}. Raise max_iter (--param max_iter=500) or loosen tol."
+        )
+    if gold is not None:
+        common = gold.index.intersection(model.labels_.index)
+        messages.append(
+            f"accuracy on {len(common)} gold items: {(model.labels_[common] == gold[common]).mean():.4f}"
+        )
+    if output is not None:
+        _write(output, table)
+        messages.append(f"labels written to {output}")
+    if annotators_out is not None:
+        _write(annotators_out, annotators)
+        messages.append(f"annotator table written to {annotators_out}")
+    return AggregateResult(table, annotators, messages)

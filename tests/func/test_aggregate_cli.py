@@ -1,0 +1,109 @@
+"""`labelgate aggregate FILE`: outputs, the annotator table, and refusals."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+
+def aggregate(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "labelgate", "aggregate", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+EXPORT = "task,worker,answer\n" + "".join(
+    f"t{i},{w},{'yes' if (i % 4 or w == 'w3') else 'no'}\n"
+    for i in range(40)
+    for w in ("w1", "w2", "w3")
+)
+
+
+@pytest.fixture
+def export(tmp_path: Path) -> Path:
+    path = tmp_path / "answers.csv"
+    path.write_text(EXPORT, encoding="utf-8")
+    return path
+
+
+COLS = ("--item-col", "task", "--annotator-col", "worker", "--label-col", "answer")
+
+
+@pytest.mark.parametrize("method", ["majority_vote", "weighted_majority_vote", "dawid_skene"])
+def test_writes_labels_and_annotators(export: Path, tmp_path: Path, method: str) -> None:
+    gold = tmp_path / "gold.csv"
+    gold.write_text("task,answer\nt0,no\nt1,yes\nt4,no\n", encoding="utf-8")
+    out, people = tmp_path / "labels.parquet", tmp_path / "annotators.csv"
+    done = aggregate(
+        str(export),
+        *COLS,
+        "--method",
+        method,
+        "--gold",
+        str(gold),
+        "-o",
+        str(out),
+        "--annotators-out",
+        str(people),
+    )
+    assert done.returncode == 0, done.stderr
+    labels = pd.read_parquet(out)
+    assert list(labels.columns) == ["item_id", "label", "confidence", "status", "n_annotations"]
+    assert labels.set_index("item_id").loc["t0", "label"] == "no"
+    table = pd.read_csv(people).set_index("annotator_id")
+    assert table.loc["w3", "gold_accuracy"] == pytest.approx(1 / 3)
+    assert "accuracy on 3 gold items: 1.0000" in done.stderr
+
+
+def test_csv_to_stdout_and_unresolved_below_confidence(export: Path) -> None:
+    done = aggregate(str(export), *COLS, "--min-confidence", "0.9")
+    rows = [line.split(",") for line in done.stdout.splitlines()[1:]]
+    assert {r[3] for r in rows if r[0] == "t0"} == {"unresolved"}  # 2 of 3 votes: 0.67 < 0.9
+    assert {r[3] for r in rows if r[0] == "t1"} == {"agreed"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "code", "message"),
+    [
+        (
+            ("--method", "dawid_skeen"),
+            3,
+            "unknown aggregator 'dawid_skeen'. Did you mean 'dawid_skene'?",
+        ),
+        (
+            ("--method", "dawid_skene", "--param", "max_iters=5"),
+            3,
+            "'dawid_skene' has no parameter 'max_iters'. Did you mean 'max_iter'?",
+        ),
+        (("--param", "max_iter"), 2, "--param expects KEY=VALUE"),
+        (("-o", "labels.txt"), 2, "use a .csv or .parquet file name"),
+    ],
+)
+def test_refusals(export: Path, extra: tuple[str, ...], code: int, message: str) -> None:
+    done = aggregate(str(export), *COLS, *extra)
+    assert done.returncode == code
+    assert message in done.stderr
+
+
+def test_gold_with_unknown_items_or_labels_is_refused(export: Path, tmp_path: Path) -> None:
+    gold = tmp_path / "gold.csv"
+    gold.write_text("task,answer\nt0,maybe\nzz9,yes\n", encoding="utf-8")
+    done = aggregate(str(export), *COLS, "--gold", str(gold))
+    assert done.returncode == 3
+    assert "1 gold items have no annotations, e.g. 'zz9'" in done.stderr
+    assert "gold labels that no annotator used: 'maybe'" in done.stderr
+
+
+def test_non_convergence_is_said(export: Path) -> None:
+    done = aggregate(
+        str(export), *COLS, "--method", "dawid_skene", "--param", "max_iter=1", "--param", "tol=0"
+    )
+    assert done.returncode == 0
+    assert "WARNING: dawid_skene did not converge in 1 iterations" in done.stderr
