@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo lint typecheck unit setup clean
+.PHONY: test demo lint typecheck unit setup bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,5 +42,16 @@ demo: $(STAMP)
 	elif [ $$rc -ne 0 ]; then exit $$rc; fi
 
 
+# Benchmarks run in their own environment: peers such as crowd-kit are never runtime deps.
+BENCH := .venv-bench/bin
+$(BENCH)/python:
+	$(PYTHON) -m venv .venv-bench
+	$(BENCH)/python -m pip install --quiet -e . crowd-kit
+
+bench: $(BENCH)/python
+	$(BENCH)/python benchmarks/bench_pipeline.py
+	$(BENCH)/python benchmarks/bench_agreement.py
+	$(BENCH)/python benchmarks/bench_aggregation.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-bench .pytest_cache .mypy_cache .ruff_cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labelgate.aggregation import dawid_skene, majority_vote, ordinal  # noqa: F401  (register)
+from labelgate.aggregation import dawid_skene, mace, majority_vote, ordinal  # noqa: F401  (register)
 from labelgate.aggregation.base import Aggregator
 from labelgate.aggregation.registry import AGGREGATORS
 from labelgate.errors import ConfigError

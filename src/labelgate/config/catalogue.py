@@ -46,6 +46,7 @@ AGGREGATORS: dict[str, str] = {
     "majority_vote": "most frequent label; ties go to the label declared first and to adjudication",
     "weighted_majority_vote": "votes weighted by each annotator's log-odds of being right (gold or consensus)",
     "dawid_skene": "EM with a confusion matrix per annotator (Dawid and Skene 1979)",
+    "mace": "annotators either know the answer or spam (Hovy et al. 2013)",
     "ordinal_median": "median label on an ordered scale",
 }
 

@@ -8,6 +8,7 @@ import pytest
 
 from labelgate.aggregation.catalog import make
 from labelgate.aggregation.dawid_skene import DawidSkene
+from labelgate.aggregation.mace import Mace
 from labelgate.aggregation.majority_vote import MajorityVote, WeightedMajorityVote
 from labelgate.aggregation.ordinal import OrdinalMedian
 from labelgate.aggregation.registry import AGGREGATORS
@@ -99,6 +100,16 @@ def test_dawid_skene_clamps_gold_and_starts_from_given_confusions() -> None:
     assert started.converged_
     # From the true confusions EM reaches the same optimum as from majority vote.
     assert (started.labels_ == free.labels_).mean() > 0.98
+
+
+def test_mace_finds_the_spammer() -> None:
+    df, truth, _ = synthetic()
+    mace = Mace(labels=["0", "1", "2"]).fit(df)
+    competence = dict(zip(mace.codes_.annotator_ids, mace.competence_, strict=True))
+    assert competence["a4"] < 0.1 < 0.5 < competence["a0"]  # a4 always answers "0"
+    assert mace.spam_[list(mace.codes_.annotator_ids).index("a4"), 0] > 0.95
+    mv = MajorityVote().fit_predict(df)
+    assert (mace.labels_ == truth[mace.labels_.index]).mean() > (mv == truth[mv.index]).mean()
 
 
 def test_non_convergence_is_reported_not_hidden() -> None:
