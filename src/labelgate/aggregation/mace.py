@@ -59,12 +59,10 @@ class Mace(Aggregator):
         theta = (np.bincount(codes.annotators, weights=competent, minlength=a) + self.alpha) / (
             n + self.alpha + self.beta
         )
-        xi = (
-            np.bincount(codes.annotators * k + codes.labels, weights=spam, minlength=a * k).reshape(
-                a, k
-            )
-            + self.smoothing
+        spam_counts = np.bincount(
+            codes.annotators * k + codes.labels, weights=spam, minlength=a * k
         )
+        xi: FloatArray = spam_counts.reshape(a, k) + self.smoothing
         return theta, xi / xi.sum(axis=1, keepdims=True)
 
     def _e_step(
@@ -87,7 +85,8 @@ class Mace(Aggregator):
         if not self.learn_priors:
             return np.full(posteriors.shape[1], 1.0 / posteriors.shape[1])
         counts = posteriors.sum(axis=0) + 1.0
-        return counts / counts.sum()
+        priors: FloatArray = counts / counts.sum()
+        return priors
 
     def _fit(self, codes: Codes) -> FloatArray:
         n, a, k = codes.shape
