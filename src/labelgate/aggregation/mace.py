@@ -62,8 +62,8 @@ class Mace(Aggregator):
         spam_counts = np.bincount(
             codes.annotators * k + codes.labels, weights=spam, minlength=a * k
         )
-        xi: FloatArray = spam_counts.reshape(a, k) + self.smoothing
-        return theta, xi / xi.sum(axis=1, keepdims=True)
+        smoothed = spam_counts.reshape(a, k).astype(np.float64) + self.smoothing
+        return theta, smoothed / smoothed.sum(axis=1, keepdims=True)
 
     def _e_step(
         self, codes: Codes, theta: FloatArray, xi: FloatArray, priors: FloatArray
