@@ -38,9 +38,8 @@ def make_data(n_annotations: int, seed: int = 0) -> pd.DataFrame:
     annotators = ((start[:, None] + np.array([0, 67, 134])[None, :]) % n_annotators).ravel()
     right = rng.random(len(items)) < skill[annotators]
     labels = np.where(right, truth[items], rng.integers(0, K, len(items)))
-    return pd.DataFrame(
-        {"task": items.astype(str), "worker": annotators.astype(str), "label": labels.astype(str)}
-    )
+    # Integer columns: the harness's own memory stays small next to what each library uses.
+    return pd.DataFrame({"task": items, "worker": annotators, "label": labels})
 
 
 def child(tool: str, method: str, n: int, iters: int, out: Path) -> None:
@@ -93,26 +92,17 @@ def measure(tool: str, method: str, n: int, iters: int, workdir: Path) -> dict[s
 def agreement(workdir: Path, method: str, n: int) -> str:
     """Share of items with the same label; for majority vote, over items without a tie
     (each library documents its own tie rule, so tied items may differ by design)."""
-    ours = (
-        pd.read_parquet(workdir / f"labelgate-{method}-{n}.parquet")
-        .set_index("task")["label"]
-        .astype(str)
-    )
-    theirs = (
-        pd.read_parquet(workdir / f"crowdkit-{method}-{n}.parquet")
-        .set_index("task")["label"]
-        .astype(str)
-    )
+
+    def read(path: Path, column: str) -> pd.Series:
+        frame = pd.read_parquet(path)
+        return pd.Series(frame[column].to_numpy(), index=frame["task"].astype(str).to_numpy())
+
+    ours = read(workdir / f"labelgate-{method}-{n}.parquet", "label").astype(str)
+    theirs = read(workdir / f"crowdkit-{method}-{n}.parquet", "label").astype(str)
     common = ours.index.intersection(theirs.index)
     ties_path = workdir / f"labelgate-{method}-{n}.ties.parquet"
     if ties_path.exists():
-        ties = (
-            pd.read_parquet(ties_path)
-            .set_index("task")["tie"]
-            .reindex(common)
-            .fillna(False)
-            .to_numpy(bool)
-        )
+        ties = read(ties_path, "tie").reindex(common).fillna(False).to_numpy(bool)
         same = float((ours[common][~ties] == theirs[common][~ties]).mean())
         return f"{same:.4f} ({ties.mean():.1%} tied)"
     return f"{float((ours[common] == theirs[common]).mean()):.4f}"
