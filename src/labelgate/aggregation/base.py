@@ -43,14 +43,21 @@ def encode(df: pd.DataFrame, label_ids: list[str] | None, gold: pd.Series | None
         raise ValueError(
             f"annotations need columns item_id, annotator_id, label; missing {missing}"
         )
-    unique = df.drop_duplicates([col.ITEM_ID, col.ANNOTATOR_ID], keep="first")
-    labels = label_ids if label_ids is not None else sorted(unique[col.LABEL].astype(str).unique())
-    items, item_ids = pd.factorize(unique[col.ITEM_ID], sort=True)
-    annotators, annotator_ids = pd.factorize(unique[col.ANNOTATOR_ID], sort=True)
-    label_codes = pd.Categorical(unique[col.LABEL].astype(str), categories=labels).codes
+    items, item_ids = pd.factorize(df[col.ITEM_ID], sort=True)
+    annotators, annotator_ids = pd.factorize(df[col.ANNOTATOR_ID], sort=True)
+    # One vote per (item, annotator): the first, found by hashing one int64 key.
+    key = items.astype(np.int64) * max(len(annotator_ids), 1) + annotators
+    first = ~pd.Series(key).duplicated(keep="first").to_numpy()
+    raw_codes, raw_values = pd.factorize(df[col.LABEL].to_numpy()[first])
+    names = [str(v) for v in raw_values]  # only the distinct labels become strings
+    labels = list(label_ids) if label_ids is not None else sorted(set(names))
+    position = {name: index for index, name in enumerate(labels)}
+    mapping = np.array([position.get(name, -1) for name in names], dtype=np.int64)
+    label_codes = mapping[raw_codes] if len(raw_codes) else np.zeros(0, np.int64)
     if (label_codes < 0).any():
-        bad = sorted(set(unique[col.LABEL].astype(str)[label_codes < 0]))[:5]
+        bad = sorted({name for name in names if name not in position})[:5]
         raise ValueError(f"labels not in the label set: {bad}")
+    items, annotators = items[first], annotators[first]
     gold_codes = np.full(len(item_ids), -1, dtype=np.int64)
     if gold is not None and len(gold):
         known = gold[gold.index.isin(item_ids)]

@@ -12,6 +12,7 @@ confusion matrices.
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from labelgate.aggregation.base import Aggregator, Codes
 from labelgate.aggregation.majority_vote import vote_shares
@@ -19,31 +20,42 @@ from labelgate.aggregation.registry import register
 from labelgate.metrics.counts import FloatArray
 
 
-def confusion_counts(codes: Codes, posteriors: FloatArray) -> FloatArray:
-    """Expected counts E[a, true k, given l]; shape (A, K, K). Sums of partial statistics."""
-    _, a, k = codes.shape
-    out = np.empty((a, k, k))
-    cell = codes.annotators * k + codes.labels
-    for true in range(k):
-        out[:, true, :] = np.bincount(
-            cell, weights=posteriors[codes.items, true], minlength=a * k
-        ).reshape(a, k)
-    return out
+def incidence(codes: Codes) -> sp.csr_matrix:
+    """S[i, a * K + l] = 1 when annotator a gave item i label l; shape (N, A K), built once.
+
+    Both EM steps are products with S: the E-step sums log-confusion rows per item
+    (S @ L), the M-step sums posteriors per annotator and given label (S.T @ T).
+    """
+    n, a, k = codes.shape
+    ones = np.ones(len(codes.items))
+    return sp.csr_matrix(
+        (ones, (codes.items, codes.annotators * k + codes.labels)), shape=(n, a * k)
+    )
 
 
-def log_posteriors(
-    codes: Codes, log_priors: FloatArray, log_errors: FloatArray
+def confusion_counts(
+    s: sp.csr_matrix, st: sp.csr_matrix, posteriors: FloatArray, a: int, k: int
+) -> FloatArray:
+    """Expected counts E[a, true t, given l]; shape (A, K, K). Sums of partial statistics."""
+    by_given: FloatArray = np.asarray(st @ posteriors)  # (A K_given, K_true)
+    return by_given.reshape(a, k, k).transpose(0, 2, 1)
+
+
+def posteriors_and_loglik(
+    s: sp.csr_matrix, log_priors: FloatArray, log_errors: FloatArray
 ) -> tuple[FloatArray, float]:
-    """Normalised log posteriors (N, K) and the data log-likelihood."""
-    n, _, k = codes.shape
-    per_annotation = log_errors[codes.annotators, :, codes.labels]  # (A_total, K)
-    joint = np.empty((n, k))
-    for true in range(k):
-        joint[:, true] = np.bincount(codes.items, weights=per_annotation[:, true], minlength=n)
+    """Posteriors (N, K) and the data log-likelihood, with one exp pass (log-sum-exp)."""
+    a, k, _ = log_errors.shape
+    rows = log_errors.transpose(0, 2, 1).reshape(a * k, k)  # (A K_given, K_true)
+    joint = np.asarray(s @ rows)
     joint += log_priors
     top = joint.max(axis=1, keepdims=True)
-    norm = top + np.log(np.exp(joint - top).sum(axis=1, keepdims=True))
-    return joint - norm, float(norm.sum())
+    joint -= top
+    np.exp(joint, out=joint)
+    total = joint.sum(axis=1, keepdims=True)
+    joint /= total
+    loglik = float(top.sum() + np.log(total).sum())
+    return joint, loglik
 
 
 @register("dawid_skene")
@@ -81,7 +93,8 @@ class DawidSkene(Aggregator):
         return posteriors
 
     def _m_step(self, codes: Codes, posteriors: FloatArray) -> tuple[FloatArray, FloatArray]:
-        counts = confusion_counts(codes, posteriors) + self.smoothing
+        _, a, k = codes.shape
+        counts = confusion_counts(self._s, self._st, posteriors, a, k) + self.smoothing
         errors = counts / counts.sum(axis=2, keepdims=True)
         priors = (posteriors.sum(axis=0) + self.smoothing) / (
             len(posteriors) + self.smoothing * posteriors.shape[1]
@@ -90,6 +103,8 @@ class DawidSkene(Aggregator):
 
     def _fit(self, codes: Codes) -> FloatArray:
         n = codes.shape[0]
+        self._s = incidence(codes)
+        self._st = self._s.T.tocsr()
         if self.initial_errors is not None:
             errors = np.asarray(self.initial_errors, dtype=np.float64) + self.smoothing
             if errors.shape != (codes.shape[1], codes.shape[2], codes.shape[2]):
@@ -102,10 +117,10 @@ class DawidSkene(Aggregator):
             priors, errors = self._m_step(codes, self._clamp(codes, vote_shares(codes)))
         history: list[float] = []
         self.converged_ = False
-        log_post = np.log(np.maximum(vote_shares(codes), 1e-300))
+        posteriors = vote_shares(codes)
         for iteration in range(1, self.max_iter + 1):
-            log_post, loglik = log_posteriors(codes, np.log(priors), np.log(errors))
-            posteriors = self._clamp(codes, np.exp(log_post))
+            posteriors, loglik = posteriors_and_loglik(self._s, np.log(priors), np.log(errors))
+            posteriors = self._clamp(codes, posteriors)
             history.append(-loglik / max(n, 1))
             self.n_iter_ = iteration
             if len(history) > 1 and abs(history[-2] - history[-1]) < self.tol:
@@ -115,4 +130,4 @@ class DawidSkene(Aggregator):
         self.loss_history_ = history
         self.errors_ = errors
         self.priors_ = priors
-        return self._clamp(codes, np.exp(log_post))
+        return posteriors
