@@ -32,11 +32,11 @@ KNOWN_GAPS = {
     (
         "s5_AdultContent",
         "majority_vote",
-    ): "0.7598 with one vote per annotator and item (our rule); counting S_Adult's 2,922 repeated answers as votes gives 0.7628, the published 0.763",
+    ): "0.7598 with one vote per annotator and item and our schema-order tie rule; counting the 2,922 repeated answers as votes gives 0.7628; crowd-kit 1.4.2 gives 0.7658 (it breaks ties otherwise)",
     (
         "s4_Relevance",
         "dawid_skene",
-    ): "0.6117: 13 of 4,460 gold items short; EM details (initialisation, duplicates) differ",
+    ): "0.6117: crowd-kit 1.4.2 gives 0.6143 on the same deduplicated data (12 items more); EM details differ, not yet found",
     (
         "s5_AdultContent",
         "mace",
