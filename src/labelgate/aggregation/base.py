@@ -60,10 +60,10 @@ def encode(df: pd.DataFrame, label_ids: list[str] | None, gold: pd.Series | None
     items, annotators = items[first], annotators[first]
     gold_codes = np.full(len(item_ids), -1, dtype=np.int64)
     if gold is not None and len(gold):
-        known = gold[gold.index.isin(item_ids)]
-        gold_codes[item_ids.get_indexer(known.index)] = pd.Categorical(
-            known.astype(str), categories=labels
-        ).codes
+        # get_indexer hashes; isin on Arrow strings would loop in Python over all item ids.
+        where = pd.Index(item_ids).get_indexer(gold.index)
+        known = gold[where >= 0]
+        gold_codes[where[where >= 0]] = pd.Categorical(known.astype(str), categories=labels).codes
     return Codes(
         items.astype(np.int64),
         annotators.astype(np.int64),

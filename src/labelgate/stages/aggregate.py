@@ -55,8 +55,9 @@ def apply_adjudications(
     problems = []
     source = ctx.dataset.sources.adjudications
     where = f"datasets/{ctx.name}/{source.path}" if source else ctx.files["dataset"]
+    present = set(final[col.ITEM_ID])
     for item_id, row in decisions.iterrows():
-        if item_id not in set(final[col.ITEM_ID]):
+        if item_id not in present:
             problems.append(
                 Problem(
                     where,
@@ -152,8 +153,14 @@ def run(ctx: DatasetContext) -> base.StageResult:
     quality = qualification(ctx, stats, annotator_ids)
     excluded = set(quality.index[quality["excluded"]])
     used = annotations[~annotations[col.ANNOTATOR_ID].isin(excluded)]
-    lost_all = set(annotations[col.ITEM_ID]) - set(used[col.ITEM_ID])
-    used = pd.concat([used, annotations[annotations[col.ITEM_ID].isin(lost_all)]])
+    # Items whose every annotator was excluded (only computed when someone was).
+    lost_all = (
+        set(pd.Index(annotations[col.ITEM_ID].unique()).difference(used[col.ITEM_ID].unique()))
+        if excluded
+        else set()
+    )
+    if lost_all:
+        used = pd.concat([used, annotations[annotations[col.ITEM_ID].isin(sorted(lost_all))]])
     step = ctx.pipeline.aggregate
     model = make(step.method, list(ctx.schema.label_ids), dict(step.params), ctx.files["pipeline"])
     model.fit(used, gold.set_index(col.ITEM_ID)[col.LABEL] if len(gold) else None)
@@ -170,10 +177,14 @@ def run(ctx: DatasetContext) -> base.StageResult:
             else np.zeros(len(probas), bool)
         )
     n = used.groupby(col.ITEM_ID).size().reindex(model.labels_.index).to_numpy()
-    votes = used.groupby(col.ITEM_ID)[col.LABEL].nunique().reindex(model.labels_.index).to_numpy()
+    # Distinct labels per item: size after dropping repeats (groupby.nunique is slow).
+    distinct = used.drop_duplicates([col.ITEM_ID, col.LABEL]).groupby(col.ITEM_ID).size()
+    votes = distinct.reindex(model.labels_.index).to_numpy()
     status = np.where((n >= 2) & (votes == 1), "agreed", "aggregated").astype(object)
     unresolved = (
-        ties | (confidence < step.min_confidence) | model.labels_.index.isin(list(lost_all))
+        ties
+        | (confidence < step.min_confidence)
+        | (model.labels_.index.isin(sorted(lost_all)) if lost_all else False)
     )
     status[unresolved] = "unresolved"
     versions = guideline_versions(used)

@@ -134,7 +134,11 @@ def aggregate_file(
         .to_numpy()
     )
     distinct = (
-        frame.groupby(col.ITEM_ID)[col.LABEL].nunique().reindex(model.labels_.index).to_numpy()
+        frame.drop_duplicates([col.ITEM_ID, col.LABEL])
+        .groupby(col.ITEM_ID)
+        .size()
+        .reindex(model.labels_.index)
+        .to_numpy()
     )
     ties = getattr(model, "ties_", None)
     if ties is None:
