@@ -94,7 +94,13 @@ class DawidSkene(Aggregator):
 
     def _m_step(self, codes: Codes, posteriors: FloatArray) -> tuple[FloatArray, FloatArray]:
         _, a, k = codes.shape
-        counts = confusion_counts(self._s, self._st, posteriors, a, k) + self.smoothing
+        # Smoothing goes only to labels the annotator uses: a true class they never met
+        # spreads over their own labels, not over labels they never give (which would
+        # make each of their answers evidence against that class). crowd-kit does the same.
+        counts = (
+            confusion_counts(self._s, self._st, posteriors, a, k)
+            + self.smoothing * self._used[:, None, :]
+        )
         errors = counts / counts.sum(axis=2, keepdims=True)
         priors = (posteriors.sum(axis=0) + self.smoothing) / (
             len(posteriors) + self.smoothing * posteriors.shape[1]
@@ -105,6 +111,10 @@ class DawidSkene(Aggregator):
         n = codes.shape[0]
         self._s = incidence(codes)
         self._st = self._s.T.tocsr()
+        a, k = codes.shape[1], codes.shape[2]
+        self._used = (
+            np.bincount(codes.annotators * k + codes.labels, minlength=a * k) > 0
+        ).reshape(a, k)
         if self.initial_errors is not None:
             errors = np.asarray(self.initial_errors, dtype=np.float64) + self.smoothing
             if errors.shape != (codes.shape[1], codes.shape[2], codes.shape[2]):
@@ -119,7 +129,9 @@ class DawidSkene(Aggregator):
         self.converged_ = False
         posteriors = vote_shares(codes)
         for iteration in range(1, self.max_iter + 1):
-            posteriors, loglik = posteriors_and_loglik(self._s, np.log(priors), np.log(errors))
+            # Labels an annotator never gives have probability 0; their log is never read.
+            log_errors = np.log(np.where(errors > 0, errors, 1.0))
+            posteriors, loglik = posteriors_and_loglik(self._s, np.log(priors), log_errors)
             posteriors = self._clamp(codes, posteriors)
             history.append(-loglik / max(n, 1))
             self.n_iter_ = iteration
