@@ -166,3 +166,22 @@ def test_this_repository_is_a_clean_labelgate_project() -> None:
     done = run("check", str(REPO_ROOT))
     assert done.returncode == 0, done.stderr
     assert run("compose", "--check", cwd=REPO_ROOT).returncode == 0
+
+
+def test_ci_files_call_real_commands(tmp_path: Path) -> None:
+    """The shipped workflows only call labelgate subcommands that exist."""
+    import re
+
+    import yaml
+
+    target = tmp_path / "ci"
+    assert run("init", str(target), "--no-git", "--no-dvc").returncode == 0
+    for name in (".github/workflows/labelgate.yml", ".gitlab-ci.yml"):
+        text = (target / name).read_text(encoding="utf-8")
+        yaml.safe_load(text)
+        for command in sorted(set(re.findall(r"labelgate (check|compose|gate|run|init)\b", text))):
+            assert run(command, "--help").returncode == 0, (name, command)
+        assert "labelgate gate --baseline" in text
+        assert "<!-- labelgate-report -->" in text
+    hooks = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert {h["id"] for h in hooks} == {"labelgate-check", "labelgate-compose-check"}

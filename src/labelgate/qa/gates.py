@@ -22,9 +22,16 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.3f}"
 
 
-def evaluate_gate(gate: Gate, metrics: dict[str, Any]) -> dict[str, Any]:
-    """One gate's verdict. A metric that is missing or undefined is an error, never a pass."""
+def evaluate_gate(
+    gate: Gate, metrics: dict[str, Any], baseline: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """One gate's verdict. A metric that is missing or undefined is an error, never a pass.
+
+    With `baseline` (the metrics.json of another revision), the gate reports the delta, and
+    `max_drop` fails when the metric fell by more than that against the baseline.
+    """
     value = metrics["metrics"].get(gate.metric)
+    base_value = (baseline or {}).get("metrics", {}).get(gate.metric) if baseline else None
     interval = metrics.get("intervals", {}).get(gate.metric)
     thresholds = {
         k: v
@@ -38,6 +45,8 @@ def evaluate_gate(gate: Gate, metrics: dict[str, Any]) -> dict[str, Any]:
         "metric": gate.metric,
         "severity": gate.severity,
         "value": value,
+        "baseline": base_value,
+        "delta": (value - base_value) if value is not None and base_value is not None else None,
         "interval": interval,
         "thresholds": thresholds,
         "notes": [],
@@ -80,9 +89,18 @@ def evaluate_gate(gate: Gate, metrics: dict[str, Any]) -> dict[str, Any]:
                 f"the upper bound of {gate.metric}'s interval, {interval[side]:.3f}, is above max_upper_bound {bound}"
             )
     if gate.max_drop is not None:
-        entry["notes"].append(
-            "max_drop is evaluated against a baseline (labelgate gate --baseline REV)."
-        )
+        if baseline is None:
+            entry["notes"].append("max_drop needs a baseline: labelgate gate --baseline REV.")
+        elif base_value is None:
+            return verdict(
+                "error",
+                f"max_drop: the baseline has no value for {gate.metric}, so the regression cannot be measured.",
+            )
+        elif base_value - value > gate.max_drop + 1e-12:
+            failures.append(
+                f"{gate.metric} fell from {_num(base_value)} to {_num(value)} "
+                f"(by {base_value - value:.3f}), more than max_drop {gate.max_drop}"
+            )
     if failures:
         status = "fail" if gate.severity == "error" else "warn"
         return verdict(status, "; ".join(failures) + ".")
@@ -94,9 +112,9 @@ def evaluate_gate(gate: Gate, metrics: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def overall_status(results: list[dict[str, Any]]) -> str:
-    """fail if any gate failed or errored; warn if any warned; else pass."""
+def overall_status(results: list[dict[str, Any]], warn_as_error: bool = False) -> str:
+    """fail if any gate failed or errored (or warned, with warn_as_error); warn if any warned."""
     statuses = {r["status"] for r in results}
-    if statuses & {"fail", "error"}:
+    if statuses & {"fail", "error"} or (warn_as_error and "warn" in statuses):
         return "fail"
     return "warn" if "warn" in statuses else "pass"

@@ -1,0 +1,96 @@
+"""The gate verdicts as text, or as one Markdown pull-request comment a CI job can update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from labelgate.runner.gate import DatasetVerdict
+
+MARKER = "<!-- labelgate-report -->"
+ICONS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "❌"}
+
+
+def _num(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:.3f}"
+    return str(int(value)) if isinstance(value, float) else str(value)
+
+
+def _delta(value: Any) -> str:
+    if value is None:
+        return ""
+    return f"{value:+.3f}" if isinstance(value, float) else f"{value:+d}"
+
+
+def _threshold(check: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in check["thresholds"].items())
+
+
+def text_report(verdicts: list[DatasetVerdict], baseline: str | None) -> list[str]:
+    """Lines for a terminal."""
+    lines = []
+    for v in verdicts:
+        lines.append(
+            f"{v.name}: gate {v.status.upper()}"
+            + (f" (baseline {baseline[:10]})" if baseline else "")
+        )
+        for c in v.checks:
+            base = (
+                f", baseline {_num(c['baseline'])} ({_delta(c['delta'])})"
+                if c.get("baseline") is not None
+                else ""
+            )
+            lines.append(f"  {c['status'].upper():5} {c['id']}: {c['message']}{base}")
+            if c.get("where"):
+                lines.append(f"        {c['where']}")
+    return lines
+
+
+def markdown_report(
+    verdicts: list[DatasetVerdict], baseline: str | None, baseline_name: str | None
+) -> str:
+    """One comment: a status line per dataset, a metrics table with deltas, links."""
+    overall = (
+        "fail"
+        if any(v.status == "fail" for v in verdicts)
+        else ("warn" if any(v.status == "warn" for v in verdicts) else "pass")
+    )
+    lines = [MARKER, f"## {ICONS[overall]} labelgate: data quality {overall.upper()}", ""]
+    if baseline:
+        lines.append(f"Compared with `{baseline_name}` ({baseline[:10]}).")
+        lines.append("")
+    for v in verdicts:
+        failed = [c for c in v.checks if c["status"] in ("fail", "error")]
+        warned = [c for c in v.checks if c["status"] == "warn"]
+        lines.append(
+            f"- {ICONS[v.status]} **{v.name}**: {v.status}"
+            + (f", {len(failed)} failing" if failed else "")
+            + (f", {len(warned)} warning" if warned else "")
+        )
+    for v in verdicts:
+        lines += [
+            "",
+            f"### {v.name}",
+            "",
+            "| check | value | baseline | delta | threshold | status |",
+            "|---|---|---|---|---|---|",
+        ]
+        for c in v.checks:
+            value = _num(c["value"])
+            if c.get("interval"):
+                value += f" [{_num(c['interval']['ci_low'])}, {_num(c['interval']['ci_high'])}]"
+            lines.append(
+                f"| {c['id']} | {value} | {_num(c.get('baseline'))} | {_delta(c.get('delta'))} | {_threshold(c)} | {ICONS[c['status']]} {c['status']} |"
+            )
+        for c in v.checks:
+            if c["status"] != "pass":
+                lines.append(
+                    f"\n**{c['id']}** ({c['status']}): {c['message']}"
+                    + (f" {c['where'][0].upper()}{c['where'][1:]}." if c.get("where") else "")
+                )
+        lines.append(
+            f"\nFull report: `build/{v.name}/summary.md`; verdict: `build/{v.name}/gate.json`."
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,148 @@
+"""`labelgate gate` end to end in a temporary git project, with a committed baseline."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def sh(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(args), cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def labelgate(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return sh(sys.executable, "-m", "labelgate", *args, cwd=cwd)
+
+
+def commit(root: Path, message: str) -> None:
+    assert sh("git", "add", "-A", cwd=root).returncode == 0
+    done = sh(
+        "git",
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.org",
+        "commit",
+        "-qm",
+        message,
+        cwd=root,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("gate") / "proj"
+    assert labelgate("init", str(root), cwd=root.parent).returncode == 0
+    commit(root, "project without a build")
+    assert labelgate("run", cwd=root).returncode == 0
+    assert (root / "build/example/metrics.json").is_file()
+    commit(root, "baseline build")
+    return root
+
+
+def test_clean_build_passes_against_itself(project: Path) -> None:
+    done = labelgate("gate", "--baseline", "HEAD", "--format", "md", cwd=project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("<!-- labelgate-report -->\n## ✅ labelgate: data quality PASS")
+    row = next(
+        line for line in done.stdout.splitlines() if line.startswith("| krippendorff_alpha |")
+    )
+    assert row.startswith("| krippendorff_alpha | 0.510 [")  # value with its bootstrap interval
+    assert row.endswith("| 0.510 | +0.000 | min 0.4 | ✅ pass |")
+
+
+def test_lower_agreement_fails_with_the_cause_and_a_regression_rule(project: Path) -> None:
+    rules = project / "qa_rules/review_sentiment.yaml"
+    answers = project / "datasets/example/raw/annotations.csv"
+    original_rules, original_answers = (
+        rules.read_text(encoding="utf-8"),
+        answers.read_text(encoding="utf-8"),
+    )
+    try:
+        replace(
+            rules,
+            "  - metric: gold_accuracy",
+            "  - metric: percent_agreement\n    id: no_regression\n    max_drop: 0.05\n  - metric: gold_accuracy",
+        )
+        # w2 starts answering 'neutral' to everything: agreement falls.
+        lines = [
+            line
+            if ",w2," not in line
+            else ",".join([*line.split(",")[:2], "neutral", line.split(",")[3]])
+            for line in original_answers.splitlines()
+        ]
+        answers.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        assert labelgate("run", cwd=project).returncode == 1
+        done = labelgate("gate", "--baseline", "HEAD", cwd=project)
+        assert done.returncode == 1
+        assert "example: gate FAIL" in done.stdout
+        assert "FAIL  krippendorff_alpha: krippendorff_alpha = " in done.stdout
+        assert "is below min 0.4" in done.stdout
+        assert "FAIL  no_regression: percent_agreement fell from" in done.stdout
+        assert "lowest agreement with others: w2" in done.stdout
+        report = json.loads(
+            labelgate("gate", "--baseline", "HEAD", "--format", "json", cwd=project).stdout
+        )
+        check = next(c for c in report["datasets"][0]["checks"] if c["id"] == "no_regression")
+        assert check["delta"] < -0.05
+    finally:
+        rules.write_text(original_rules, encoding="utf-8")
+        answers.write_text(original_answers, encoding="utf-8")
+        assert labelgate("run", cwd=project).returncode == 0
+
+
+def test_warn_only_exits_0_and_says_so_unless_warn_as_error(project: Path) -> None:
+    rules = project / "qa_rules/review_sentiment.yaml"
+    original = rules.read_text(encoding="utf-8")
+    try:
+        replace(rules, "    min: 0.4\n    severity: error", "    min: 0.9\n    severity: warn")
+        assert labelgate("run", cwd=project).returncode == 0
+        done = labelgate("gate", cwd=project)
+        assert done.returncode == 0
+        assert "example: gate WARN" in done.stdout
+        assert "WARN  krippendorff_alpha" in done.stdout
+        assert labelgate("gate", "--warn-as-error", cwd=project).returncode == 1
+    finally:
+        rules.write_text(original, encoding="utf-8")
+
+
+def test_a_metric_that_was_not_computed_is_an_error(project: Path) -> None:
+    rules = project / "qa_rules/review_sentiment.yaml"
+    original = rules.read_text(encoding="utf-8")
+    try:
+        replace(
+            rules,
+            "  - metric: gold_accuracy",
+            "  - metric: audit_pass_rate\n    min: 0.9\n  - metric: gold_accuracy",
+        )
+        assert labelgate("run", cwd=project).returncode == 1
+        done = labelgate("gate", cwd=project)
+        assert done.returncode == 1
+        assert (
+            "ERROR audit_pass_rate: audit_pass_rate could not be computed for this dataset"
+            in done.stdout
+        )
+    finally:
+        rules.write_text(original, encoding="utf-8")
+
+
+def test_bad_baselines_exit_3(project: Path) -> None:
+    missing = labelgate("gate", "--baseline", "no-such-branch", cwd=project)
+    assert missing.returncode == 3
+    assert "revision 'no-such-branch' does not exist" in missing.stderr
+    empty = labelgate("gate", "--baseline", "HEAD~1", cwd=project)
+    assert empty.returncode == 3
+    assert "has no metrics for dataset 'example'" in empty.stderr
