@@ -110,3 +110,35 @@ def test_unknown_dataset_is_a_config_error(project: Path) -> None:
         "dataset 'exampel' is not in conf/config.yaml 'datasets'. Did you mean 'example'?"
         in done.stderr
     )
+
+
+def test_trace_tells_the_story_of_one_label(project: Path) -> None:
+    assert labelgate("run", cwd=project).returncode == 0  # earlier tests may break the build
+    done = labelgate("trace", "example", "r04", "--format", "json", cwd=project)
+    assert done.returncode == 0, done.stderr
+    traced = json.loads(done.stdout)
+    assert traced["final"]["label"] == "neutral"
+    assert traced["final"]["posterior"].startswith("negative=0.333; neutral=0.667")
+    assert [a["annotator_id"] for a in traced["annotations"]] == ["w1", "w2", "w3"]
+    assert traced["annotations"][0]["source"] == "datasets/example/raw/annotations.csv:11"
+    assert traced["annotations"][0]["guideline_version"] == "1.0.0"
+    assert [r["id"] for r in traced["rulings"]] == ["R-001", "R-002"]  # both name 'neutral'
+    assert "qa_rules/review_sentiment.yaml" in traced["inputs"]["config"]
+    assert traced["lineage"]["schema_version"] == "1.0.0"
+    text = labelgate("trace", "example", "r04", cwd=project)
+    assert "w3: negative" in text.stdout
+    assert (
+        "rulings for this label: R-001 Faint praise; R-002 Complaints about delivery only"
+        in text.stdout
+    )
+
+
+def test_trace_refuses_unknown_items_and_datasets(project: Path) -> None:
+    assert labelgate("run", cwd=project).returncode == 0
+    item = labelgate("trace", "example", "r4", cwd=project)
+    assert item.returncode == 3
+    assert "item 'r4' is not in dataset 'example' (12 items)." in item.stderr
+    assert "Did you mean" in item.stderr
+    dataset = labelgate("trace", "exmple", "r04", cwd=project)
+    assert dataset.returncode == 3
+    assert "unknown dataset 'exmple'. Did you mean 'example'?" in dataset.stderr

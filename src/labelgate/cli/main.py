@@ -18,6 +18,7 @@ from labelgate.cli import (
     run_cmd,
     schema_cmd,
     stage_cmd,
+    trace_cmd,
 )
 from labelgate.errors import ISSUES_URL, ConfigError, LabelgateError
 from labelgate.problems import render_bounded
@@ -31,6 +32,7 @@ COMMANDS = (
     stage_cmd,
     agreement_cmd,
     aggregate_cmd,
+    trace_cmd,
     schema_cmd,
 )
 

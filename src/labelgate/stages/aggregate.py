@@ -200,6 +200,7 @@ def run(ctx: DatasetContext) -> base.StageResult:
             "schema_version": ctx.schema.version,
             "rules_hash": section_hash(ctx.qa_rules.annotator_qualification),
             "pipeline_hash": section_hash(step),
+            "posterior": _posterior_text(model.probas_),
         }
     )
     final = apply_adjudications(ctx, final, read_parquet(out / base.ADJUDICATIONS))
@@ -292,6 +293,16 @@ def run(ctx: DatasetContext) -> base.StageResult:
     if summary["annotators_needing_retraining"]:
         lines.append("needs retraining: " + ", ".join(summary["annotators_needing_retraining"]))
     return base.StageResult("aggregate", ctx.name, outputs, summary, lines)
+
+
+def _posterior_text(probas: pd.DataFrame) -> list[str]:
+    """Per item, the model's posterior as 'label=p; ...' (labels with p >= 0.0005, 3 places)."""
+    values = probas.to_numpy().round(3)
+    names = list(probas.columns)
+    return [
+        "; ".join(f"{names[k]}={row[k]:.3f}" for k in np.flatnonzero(row >= 0.0005))
+        for row in values
+    ]
 
 
 def _confusions(model: Any, labels: list[str]) -> dict[str, Any]:

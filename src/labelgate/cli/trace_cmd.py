@@ -1,0 +1,71 @@
+"""`labelgate trace DATASET ITEM_ID`: how one final label came to be."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from labelgate.io.writers import json_text
+from labelgate.project.layout import find_root
+from labelgate.runner.trace import trace_item
+
+
+def register(sub: Any) -> None:
+    """Add the `trace` subcommand."""
+    parser = sub.add_parser("trace", help="the full story of one final label")
+    parser.add_argument("dataset")
+    parser.add_argument("item_id")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("-C", "--project", type=Path, default=Path("."), help="project folder")
+    parser.set_defaults(handler=run)
+
+
+def render(t: dict[str, Any]) -> list[str]:
+    """The trace for a terminal."""
+    f, lin = t["final"], t["lineage"]
+    lines = [
+        f"{t['dataset']} / {t['item_id']}: {f['label']} ({f['status']}, confidence {f['confidence']:.3f}, {f['method']}, {f['n_annotations']} annotations)",
+        f"  posterior: {f['posterior']}",
+        f"  schema {lin['schema']} v{lin['schema_version']}; rules {lin['rules_hash']}; pipeline {lin['pipeline_hash']}",
+        f"  aggregator: {lin['aggregator']['method']} {lin['aggregator']['params'] or ''}".rstrip(),
+    ]
+    if lin["migrations_applied"]:
+        lines.append("  migrations: " + "; ".join(lin["migrations_applied"]))
+    lines.append("annotations:")
+    for a in t["annotations"]:
+        commit = f" (commit {a['guideline_commit'][:10]})" if a.get("guideline_commit") else ""
+        when = f" at {a['annotated_at']}" if a.get("annotated_at") else ""
+        lines.append(
+            f"  {a['annotator_id']}: {a['label']}{when}, guideline {a['guideline_version'] or '?'}{commit}, from {a['source']}"
+        )
+    if t["adjudication"]:
+        adj = t["adjudication"]
+        lines.append(
+            f"adjudicated by {adj['adjudicator_id']} citing {adj['ruling_id'] or 'no ruling'}: {adj['note']}"
+        )
+    for v in t["audit"]:
+        lines.append(
+            f"audit: {v.get('verdict')} by {v.get('auditor_id')} {v.get('reason') or ''}".rstrip()
+        )
+    if t["rulings"]:
+        lines.append(
+            "rulings for this label: " + "; ".join(f"{r['id']} {r['title']}" for r in t["rulings"])
+        )
+    if t["inputs"]:
+        lines.append("inputs (dvc.lock md5):")
+        for stage in ("config", "ingest", "aggregate"):
+            for path, md5 in sorted(t["inputs"].get(stage, {}).items()):
+                if not path.startswith("src/"):
+                    lines.append(f"  {stage}: {path} {md5}")
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the trace."""
+    traced = trace_item(find_root(args.project), args.dataset, args.item_id)
+    if args.format == "json":
+        print(json_text(traced, sort_keys=False), end="")
+    else:
+        print("\n".join(render(traced)))
+    return 0

@@ -1,0 +1,110 @@
+"""`labelgate trace`: the full story of one final label, from raw rows to the guideline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from labelgate.config import columns as col
+from labelgate.errors import InputError
+from labelgate.io.writers import read_parquet
+from labelgate.problems import Problem, did_you_mean
+from labelgate.project import layout
+from labelgate.project.context import dataset_context
+from labelgate.project.lineage import lock_inputs, version_commit
+from labelgate.stages import base
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as plain dicts: missing values None, timestamps as ISO text."""
+    return [
+        {
+            str(k): (None if pd.isna(v) else (str(v) if isinstance(v, pd.Timestamp) else v))
+            for k, v in row.items()
+        }
+        for row in frame.to_dict("records")
+    ]
+
+
+def trace_item(root: Path, dataset: str, item_id: str) -> dict[str, Any]:
+    """Everything that produced the final label of `item_id` in `dataset`."""
+    ctx = dataset_context(root, dataset)
+    out = ctx.out
+    final_path = out / base.FINAL_LABELS
+    for name in (base.FINAL_LABELS, base.ANNOTATIONS, base.AUDIT_RESULTS):
+        if not (out / name).is_file():
+            raise InputError(
+                [
+                    Problem(
+                        f"{layout.BUILD}/{dataset}/{name}",
+                        message="this build output is missing.",
+                        fix="Run 'labelgate run' (or 'dvc repro') first.",
+                    )
+                ]
+            )
+    final = read_parquet(final_path)
+    row = final[final[col.ITEM_ID] == item_id]
+    if row.empty:
+        ids = final[col.ITEM_ID]
+        near = ids[ids.str.startswith(item_id[:1])].head(5000)
+        raise InputError(
+            [
+                Problem(
+                    f"{layout.BUILD}/{dataset}/{base.FINAL_LABELS}",
+                    message=f"item '{item_id}' is not in dataset '{dataset}' ({len(final)} items).",
+                    fix=did_you_mean(item_id, near.tolist()) if len(near) else "",
+                )
+            ]
+        )
+    label = row.iloc[0].to_dict()
+    annotations = read_parquet(out / base.ANNOTATIONS)
+    rows = annotations[annotations[col.ITEM_ID] == item_id]
+    guideline_file = ctx.files["guideline"]
+    versions = sorted(set(rows["guideline_version"]) - {""})
+    commits = {v: version_commit(root, guideline_file, v) for v in versions}
+    raw = []
+    for record in _records(rows.drop(columns=[col.ITEM_ID])):
+        version = record.get("guideline_version") or ""
+        record["guideline_commit"] = commits.get(version)
+        raw.append(record)
+    audit = read_parquet(out / base.AUDIT_RESULTS)
+    verdicts = _records(audit[audit[col.ITEM_ID] == item_id])
+    rulings = [
+        {"id": r.id, "title": r.title, "labels": list(r.labels)}
+        for r in ctx.guideline.rulings
+        if label[col.LABEL] in r.labels
+    ]
+    adjudication = (
+        {k: label.get(k, "") for k in ("adjudicator_id", "ruling_id", "note")}
+        if label.get("status") == "adjudicated"
+        else None
+    )
+    return {
+        "dataset": dataset,
+        "item_id": item_id,
+        "final": {
+            k: label.get(k)
+            for k in ("label", "confidence", "status", "method", "n_annotations", "posterior")
+        },
+        "lineage": {
+            "guideline": guideline_file,
+            "guideline_versions": {v: {"commit": commits[v]} for v in versions},
+            "current_guideline_version": ctx.guideline.front.version,
+            "schema": ctx.files["schema"],
+            "schema_version": label.get("schema_version"),
+            "migrations_applied": sorted(set(rows["migrated_from"]) - {""}),
+            "rules_hash": label.get("rules_hash"),
+            "pipeline_hash": label.get("pipeline_hash"),
+            "aggregator": {
+                "method": ctx.pipeline.aggregate.method,
+                "params": dict(ctx.pipeline.aggregate.params),
+            },
+        },
+        "annotations": raw,
+        "adjudication": adjudication,
+        "audit": verdicts,
+        "rulings": rulings,
+        "inputs": lock_inputs(root, dataset),
+    }
