@@ -44,6 +44,11 @@ Name = Annotated[str, AfterValidator(_name)]
 FormatVersion = Literal[1]
 
 
+def is_semver(value: str) -> bool:
+    """Whether `value` is MAJOR.MINOR[.PATCH] with optional pre-release and build parts."""
+    return bool(_SEMVER.match(value))
+
+
 def semver_key(version: str) -> tuple[int, int, int]:
     """Sortable (major, minor, patch) of a validated semantic version; pre-releases ignored."""
     core = re.split(r"[-+]", version, maxsplit=1)[0].split(".")

@@ -87,8 +87,16 @@ class AnnotatorLabelDistribution(_Check):
     min_annotations: int = Field(20, ge=1)
 
 
+class GuidelineVersion(_Check):
+    """Every annotation names the guideline version it was made under, and that version
+    exists (semantic, not newer than the current guideline). Unknown is an error, not a guess."""
+
+    kind: Literal["guideline_version"]
+
+
 Check = Annotated[
     AllowedLabels
+    | GuidelineVersion
     | RequiredFields
     | TextLength
     | DuplicateAnnotations

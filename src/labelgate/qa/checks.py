@@ -13,6 +13,7 @@ import pandas as pd
 
 from labelgate.config import columns as col
 from labelgate.config import qa_rules as rules
+from labelgate.config.base import is_semver, semver_key
 from labelgate.config.schema import FieldSpec, Schema
 
 
@@ -24,6 +25,7 @@ class Tables:
     items: pd.DataFrame
     quarantine: pd.DataFrame
     schema: Schema
+    guideline_version: str = ""
 
 
 def violations(
@@ -288,7 +290,38 @@ def annotator_label_distribution(
     )
 
 
+def guideline_version(check: rules.GuidelineVersion, t: Tables) -> pd.DataFrame:
+    """Annotations whose guideline version is missing, not semantic, or newer than the guideline."""
+    versions = t.annotations["guideline_version"].astype("str")
+    distinct = versions.unique()
+    current = semver_key(t.guideline_version) if t.guideline_version else None
+    reasons = {}
+    for version in distinct:
+        if version == "":
+            reasons[version] = (
+                "guideline version cannot be determined: the export has none and the source in dataset.yaml sets no guideline_version"
+            )
+        elif not is_semver(version):
+            reasons[version] = f"'{version}' is not a semantic version"
+        elif current is not None and semver_key(version) > current:
+            reasons[version] = (
+                f"version {version} is newer than the guideline's {t.guideline_version}"
+            )
+    bad = versions.isin(list(reasons))
+    rows = t.annotations[bad.to_numpy()]
+    return violations(
+        check,
+        item_id=rows[col.ITEM_ID].to_numpy(),
+        annotator_id=rows[col.ANNOTATOR_ID].to_numpy(),
+        field="guideline_version",
+        observed=rows["guideline_version"].to_numpy(),
+        expected=f"a released version (current {t.guideline_version})",
+        message=(rows["guideline_version"].map(reasons) + " (" + rows["source"] + ")").to_numpy(),
+    )
+
+
 CHECKS: dict[type, Callable[[Any, Tables], pd.DataFrame]] = {
+    rules.GuidelineVersion: guideline_version,
     rules.AllowedLabels: allowed_labels,
     rules.RequiredFields: required_fields,
     rules.TextLength: text_length,

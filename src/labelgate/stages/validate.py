@@ -18,6 +18,7 @@ def run(ctx: DatasetContext) -> base.StageResult:
         items=read_parquet(out / base.ITEMS),
         quarantine=read_parquet(out / base.QUARANTINE),
         schema=ctx.schema,
+        guideline_version=ctx.guideline.front.version,
     )
     found = run_checks(list(ctx.qa_rules.checks), tables)
     per_rule = {}

@@ -98,3 +98,29 @@ def test_one_label_dominating_an_annotator() -> None:
         tables(rows, []),
     )
     assert found[["annotator_id", "observed"]].values.tolist() == [["w2", "a in 100%"]]
+
+
+def test_guideline_version_must_be_known_and_released() -> None:
+    from labelgate.config.qa_rules import GuidelineVersion
+
+    t = tables(
+        [
+            ("i1", "w1", "a", 1.0),
+            ("i1", "w2", "a", 1.0),
+            ("i2", "w1", "b", 1.0),
+            ("i2", "w2", "b", 1.0),
+        ],
+        [],
+    )
+    t.annotations["guideline_version"] = ["1.0.0", "", "1.x", "2.0.0"]
+    t = Tables(t.annotations, t.items, t.quarantine, SCHEMA, guideline_version="1.1.0")
+    found = run_checks([GuidelineVersion(kind="guideline_version")], t)
+    assert found[["annotator_id", "observed"]].values.tolist() == [
+        ["w2", ""],
+        ["w1", "1.x"],
+        ["w2", "2.0.0"],
+    ]
+    messages = found["message"].tolist()
+    assert messages[0].startswith("guideline version cannot be determined")
+    assert "'1.x' is not a semantic version" in messages[1]
+    assert "version 2.0.0 is newer than the guideline's 1.1.0 (f.csv:5)" in messages[2]
