@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from labelgate.aggregation.catalog import make
+from labelgate.aggregation.status import final_status
 from labelgate.config import columns as col
 from labelgate.errors import InputError
 from labelgate.io.writers import read_parquet, write_csv, write_json, write_parquet
@@ -164,29 +165,9 @@ def run(ctx: DatasetContext) -> base.StageResult:
     step = ctx.pipeline.aggregate
     model = make(step.method, list(ctx.schema.label_ids), dict(step.params), ctx.files["pipeline"])
     model.fit(used, gold.set_index(col.ITEM_ID)[col.LABEL] if len(gold) else None)
-    probas = model.probas_.to_numpy()
     label_names = model.labels_.to_numpy()
-    position = pd.Index(ctx.schema.label_ids).get_indexer(pd.Index(label_names))
-    confidence = probas[np.arange(len(probas)), position]
-    ordered = np.sort(probas, axis=1)
-    ties = getattr(model, "ties_", None)
-    if ties is None:  # probabilistic models: a near-even split of the top two is a tie
-        ties = (
-            ordered[:, -1] - ordered[:, -2] < 1e-9
-            if probas.shape[1] > 1
-            else np.zeros(len(probas), bool)
-        )
-    n = used.groupby(col.ITEM_ID).size().reindex(model.labels_.index).to_numpy()
-    # Distinct labels per item: size after dropping repeats (groupby.nunique is slow).
-    distinct = used.drop_duplicates([col.ITEM_ID, col.LABEL]).groupby(col.ITEM_ID).size()
-    votes = distinct.reindex(model.labels_.index).to_numpy()
-    status = np.where((n >= 2) & (votes == 1), "agreed", "aggregated").astype(object)
-    unresolved = (
-        ties
-        | (confidence < step.min_confidence)
-        | (model.labels_.index.isin(sorted(lost_all)) if lost_all else False)
-    )
-    status[unresolved] = "unresolved"
+    forced = model.labels_.index.isin(sorted(lost_all)) if lost_all else None
+    confidence, n, status = final_status(model, step.min_confidence, forced)
     versions = guideline_versions(used)
     final = pd.DataFrame(
         {

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from labelgate.aggregation.catalog import make
+from labelgate.aggregation.status import final_status
 from labelgate.config import columns as col
 from labelgate.errors import InputError, UsageError
 from labelgate.io.canonical import rename_columns
@@ -123,31 +123,7 @@ def aggregate_file(
     options.setdefault("random_state", seed)
     model = make(method, labels, options, "--method/--param")
     model.fit(frame, gold)
-    probas = model.probas_.to_numpy()
-    position = pd.Index(labels).get_indexer(pd.Index(model.labels_.to_numpy()))
-    confidence = probas[np.arange(len(probas)), position]
-    n = (
-        frame.drop_duplicates([col.ITEM_ID, col.ANNOTATOR_ID])
-        .groupby(col.ITEM_ID)
-        .size()
-        .reindex(model.labels_.index)
-        .to_numpy()
-    )
-    distinct = (
-        frame.drop_duplicates([col.ITEM_ID, col.LABEL])
-        .groupby(col.ITEM_ID)
-        .size()
-        .reindex(model.labels_.index)
-        .to_numpy()
-    )
-    ties = getattr(model, "ties_", None)
-    if ties is None:
-        top = np.sort(probas, axis=1)
-        ties = (
-            top[:, -1] - top[:, -2] < 1e-9 if probas.shape[1] > 1 else np.zeros(len(probas), bool)
-        )
-    status = np.where((n >= 2) & (distinct == 1), "agreed", "aggregated").astype(object)
-    status[ties | (confidence < min_confidence)] = "unresolved"
+    confidence, n, status = final_status(model, min_confidence)
     table = pd.DataFrame(
         {
             col.ITEM_ID: model.labels_.index.astype(str),
