@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ import pandas as pd
 from labelgate.config import columns as col
 from labelgate.config.schema import MergeMigration, RenameMigration, Schema, SplitMigration
 from labelgate.errors import InputError
-from labelgate.io.readers import RawTable
+from labelgate.io.readers import RawTable, infer_format, read_source
 from labelgate.problems import Problem, did_you_mean
 
 
@@ -66,6 +67,27 @@ def rename_columns(
     if problems:
         raise InputError(problems)
     return out
+
+
+def read_export(
+    path: Path, columns: dict[str, str], required: tuple[str, ...], file_format: str | None = None
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """A standalone export mapped onto `required` canonical columns, and the rows skipped.
+
+    Unparseable records and rows with an empty required value are left out and counted by
+    reason ('malformed_row', 'missing_<column>'), never dropped silently.
+    """
+    display = str(path)
+    raw = read_source(path, infer_format(path, file_format, display), display)
+    mapping = {k: v for k, v in columns.items() if k in required}
+    frame = rename_columns(raw, mapping, required, (), display)
+    skipped = {"malformed_row": len(raw.bad_rows)} if raw.bad_rows else {}
+    for name in required:
+        empty = frame[name] == ""
+        if empty.any():
+            skipped[f"missing_{name}"] = int(empty.sum())
+            frame = frame[~empty]
+    return frame, skipped
 
 
 def _raw_json(frame: pd.DataFrame, mask: np.ndarray) -> list[str]:

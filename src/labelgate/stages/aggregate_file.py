@@ -13,8 +13,7 @@ from labelgate.aggregation.catalog import make
 from labelgate.aggregation.status import final_status
 from labelgate.config import columns as col
 from labelgate.errors import InputError, UsageError
-from labelgate.io.canonical import rename_columns
-from labelgate.io.readers import infer_format, read_source
+from labelgate.io.canonical import read_export
 from labelgate.io.writers import write_csv, write_parquet
 from labelgate.problems import Problem
 
@@ -28,23 +27,6 @@ class AggregateResult:
     labels: pd.DataFrame
     annotators: pd.DataFrame
     messages: list[str] = field(default_factory=list)
-
-
-def _read(
-    path: Path, columns: dict[str, str], required: tuple[str, ...]
-) -> tuple[pd.DataFrame, dict[str, int]]:
-    display = str(path)
-    raw = read_source(path, infer_format(path, None, display), display)
-    frame = rename_columns(
-        raw, {k: v for k, v in columns.items() if k in required}, required, (), display
-    )
-    skipped = {"malformed_row": len(raw.bad_rows)} if raw.bad_rows else {}
-    for name in required:
-        empty = frame[name] == ""
-        if empty.any():
-            skipped[f"missing_{name}"] = int(empty.sum())
-            frame = frame[~empty]
-    return frame, skipped
 
 
 def _params(pairs: list[str]) -> dict[str, Any]:
@@ -82,7 +64,7 @@ def aggregate_file(
     annotators_out: Path | None,
 ) -> AggregateResult:
     """Consensus labels with confidence and status; gold items and labels must be known."""
-    frame, skipped = _read(path, columns, col.ANNOTATION_REQUIRED)
+    frame, skipped = read_export(path, columns, col.ANNOTATION_REQUIRED)
     if frame.empty:
         raise InputError(
             [
@@ -94,7 +76,7 @@ def aggregate_file(
     labels = sorted(frame[col.LABEL].unique())
     gold = None
     if gold_path is not None:
-        gold_frame, _ = _read(gold_path, gold_columns, (col.ITEM_ID, col.LABEL))
+        gold_frame, _ = read_export(gold_path, gold_columns, (col.ITEM_ID, col.LABEL))
         unknown_items = sorted(set(gold_frame[col.ITEM_ID]) - set(frame[col.ITEM_ID]))
         unknown_labels = sorted(set(gold_frame[col.LABEL]) - set(labels))
         problems = []

@@ -9,8 +9,7 @@ import numpy as np
 
 from labelgate.config import columns as col
 from labelgate.errors import ConfigError, UsageError
-from labelgate.io.canonical import rename_columns
-from labelgate.io.readers import infer_format, read_source
+from labelgate.io.canonical import read_export
 from labelgate.metrics.agreement import Options
 from labelgate.problems import Problem, did_you_mean
 from labelgate.project.layout import find_root
@@ -37,16 +36,7 @@ def agreement_for_file(
     if resamples < 0 or min_pair_items < 1:
         raise UsageError("--bootstrap must be >= 0 and --min-pair-items >= 1.")
     display = str(path)
-    raw = read_source(path, infer_format(path, file_format, display), display)
-    frame = rename_columns(raw, columns, col.ANNOTATION_REQUIRED, (), display)
-    skipped: dict[str, int] = {}
-    if raw.bad_rows:
-        skipped["malformed_row"] = len(raw.bad_rows)
-    for name in col.ANNOTATION_REQUIRED:
-        empty = frame[name] == ""
-        if empty.any():
-            skipped[f"missing_{name}"] = int(empty.sum())
-            frame = frame[~empty]
+    frame, skipped = read_export(path, columns, col.ANNOTATION_REQUIRED, file_format)
     if schema_name:
         root = find_root(path.parent)
         project = load_project(root)
