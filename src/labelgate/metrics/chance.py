@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from labelgate.metrics.counts import FloatArray
+from labelgate.metrics.counts import FloatArray, IntArray
 
 COEFFICIENTS = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "brennan_prediger")
 
@@ -62,3 +62,18 @@ def chance_corrected(rows: FloatArray, freq: FloatArray, weights: FloatArray) ->
         "gwet_ac1": _kappa(pa, pe_gwet),
         "brennan_prediger": _kappa(pa, pe_bp),
     }
+
+
+def _unweighted(counts: IntArray) -> dict[str, float]:
+    rows = np.asarray(counts, dtype=np.float64)
+    return chance_corrected(rows, np.ones(len(rows)), np.eye(rows.shape[1]))
+
+
+def percent_agreement(counts: IntArray) -> float:
+    """Unweighted percent agreement of a count matrix (N, K); NaN without an item rated twice."""
+    return _unweighted(counts)["percent_agreement"]
+
+
+def fleiss_kappa(counts: IntArray) -> float:
+    """Unweighted Fleiss' kappa of a count matrix (N, K); equals Fleiss (1971) on complete data."""
+    return _unweighted(counts)["fleiss_kappa"]

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 
+from labelgate.metrics.chance import fleiss_kappa, percent_agreement
 from labelgate.metrics.counts import item_value_counts
-from labelgate.metrics.kappa import fleiss_kappa, percent_agreement
 from labelgate.metrics.krippendorff import krippendorff_alpha
 
 NAN = np.nan
