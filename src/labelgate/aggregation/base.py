@@ -75,6 +75,19 @@ def encode(df: pd.DataFrame, label_ids: list[str] | None, gold: pd.Series | None
     )
 
 
+def normalize_log_joint(joint: FloatArray) -> tuple[FloatArray, float]:
+    """Posteriors from log joint probabilities (N, K), in place, and the log-likelihood.
+
+    Log-sum-exp per row with a single exp pass; `joint` is overwritten by the posteriors.
+    """
+    top = joint.max(axis=1, keepdims=True)
+    joint -= top
+    np.exp(joint, out=joint)
+    total = joint.sum(axis=1, keepdims=True)
+    joint /= total
+    return joint, float(top.sum() + np.log(total).sum())
+
+
 class Aggregator:
     """Base class: subclasses implement `_fit(codes) -> probas (N, K)`."""
 

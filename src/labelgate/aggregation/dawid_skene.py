@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from labelgate.aggregation.base import Aggregator, Codes
+from labelgate.aggregation.base import Aggregator, Codes, normalize_log_joint
 from labelgate.aggregation.majority_vote import vote_shares
 from labelgate.aggregation.registry import register
 from labelgate.metrics.counts import FloatArray
@@ -49,13 +49,7 @@ def posteriors_and_loglik(
     rows = log_errors.transpose(0, 2, 1).reshape(a * k, k)  # (A K_given, K_true)
     joint = np.asarray(s @ rows)
     joint += log_priors
-    top = joint.max(axis=1, keepdims=True)
-    joint -= top
-    np.exp(joint, out=joint)
-    total = joint.sum(axis=1, keepdims=True)
-    joint /= total
-    loglik = float(top.sum() + np.log(total).sum())
-    return joint, loglik
+    return normalize_log_joint(joint)
 
 
 @register("dawid_skene")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from labelgate.aggregation.base import Aggregator, Codes
+from labelgate.aggregation.base import Aggregator, Codes, normalize_log_joint
 from labelgate.aggregation.majority_vote import vote_shares
 from labelgate.aggregation.registry import register
 from labelgate.metrics.counts import FloatArray
@@ -73,13 +73,11 @@ class Mace(Aggregator):
         spam = (1.0 - th) * xi[codes.annotators, codes.labels]
         base = np.log(spam)
         bonus = np.log(th + spam) - base
-        joint = np.bincount(codes.items, weights=base, minlength=n)[:, None] + np.bincount(
-            codes.items * k + codes.labels, weights=bonus, minlength=n * k
-        ).reshape(n, k)
+        per_item = np.bincount(codes.items, weights=base, minlength=n).astype(np.float64)
+        at_label = np.bincount(codes.items * k + codes.labels, weights=bonus, minlength=n * k)
+        joint: FloatArray = per_item[:, None] + at_label.astype(np.float64).reshape(n, k)
         joint += np.log(priors)
-        top = joint.max(axis=1, keepdims=True)
-        norm = top + np.log(np.exp(joint - top).sum(axis=1, keepdims=True))
-        return np.exp(joint - norm), float(norm.sum())
+        return normalize_log_joint(joint)
 
     def _priors(self, posteriors: FloatArray) -> FloatArray:
         if not self.learn_priors:
