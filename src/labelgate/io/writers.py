@@ -40,6 +40,11 @@ def write_json(path: Path, data: Any) -> Path:
     return path
 
 
+def read_json(path: Path) -> dict[str, Any]:
+    """A JSON object written by `write_json`."""
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
 def write_parquet(path: Path, frame: pd.DataFrame) -> Path:
     """Write a table without the pandas index, uncompressed-metadata-stable."""
     path.parent.mkdir(parents=True, exist_ok=True)

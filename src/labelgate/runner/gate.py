@@ -9,6 +9,7 @@ from typing import Any
 
 from labelgate.config.catalogue import COEFFICIENTS
 from labelgate.errors import ConfigError, InputError
+from labelgate.io.writers import read_json
 from labelgate.problems import Problem, did_you_mean
 from labelgate.project import layout
 from labelgate.project.compose import compose_conf
@@ -34,16 +35,12 @@ def _metrics_path(name: str) -> str:
     return f"{layout.BUILD}/{name}/{base.METRICS_JSON}"
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    return dict(json.loads(path.read_text(encoding="utf-8")))
-
-
 def offenders(root: Path, name: str, metric: str, top: int = 3) -> str:
     """Where to look when a check on `metric` fails: the worst few and the full list's file."""
     out = root / layout.BUILD / name
     try:
         if metric in COEFFICIENTS and (out / base.AGREEMENT_JSON).exists():
-            per = _read_json(out / base.AGREEMENT_JSON)["per_annotator"]
+            per = read_json(out / base.AGREEMENT_JSON)["per_annotator"]
             scored = sorted(
                 (v["percent_agreement_with_others"], k)
                 for k, v in per.items()
@@ -58,7 +55,7 @@ def offenders(root: Path, name: str, metric: str, top: int = 3) -> str:
         ):
             return f"per-annotator gold accuracy in {layout.BUILD}/{name}/{base.ANNOTATORS}"
         if metric in ("violation_rate", "duplicate_item_rate"):
-            rules = _read_json(out / base.VALIDATION_JSON)["rules"]
+            rules = read_json(out / base.VALIDATION_JSON)["rules"]
             ranked = sorted(((v["violations"], k) for k, v in rules.items()), reverse=True)[:top]
             return (
                 "most violated rules: "
@@ -66,7 +63,7 @@ def offenders(root: Path, name: str, metric: str, top: int = 3) -> str:
                 + f"; rows in {layout.BUILD}/{name}/{base.VIOLATIONS}"
             )
         if metric == "quarantine_rate":
-            reasons = _read_json(out / base.INGEST_JSON)["quarantine_reasons"]
+            reasons = read_json(out / base.INGEST_JSON)["quarantine_reasons"]
             counted = sorted(((v, k) for k, v in reasons.items()), reverse=True)[:top]
             return (
                 "quarantine reasons: "
@@ -114,7 +111,7 @@ def evaluate_project(
                     )
                 ]
             )
-        metrics = _read_json(path)
+        metrics = read_json(path)
         baseline = None
         if commit is not None:
             text = file_at(root, commit, _metrics_path(name))

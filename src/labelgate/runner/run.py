@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from labelgate.errors import ConfigError, LabelgateError
+from labelgate.io.writers import read_json
 from labelgate.problems import Problem, did_you_mean
 from labelgate.project import layout
 from labelgate.project.compose import compose_conf, write_params
@@ -74,7 +74,7 @@ def run_pipeline(
     outcomes = []
     for name in chosen:
         out = root / layout.BUILD / name
-        gate = json.loads((out / base.GATE_JSON).read_text(encoding="utf-8"))
-        metrics = json.loads((out / base.METRICS_JSON).read_text(encoding="utf-8"))
+        gate = read_json(out / base.GATE_JSON)
+        metrics = read_json(out / base.METRICS_JSON)
         outcomes.append(DatasetOutcome(name, gate, metrics))
     return outcomes

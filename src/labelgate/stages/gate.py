@@ -6,9 +6,7 @@ run` and `labelgate gate` turn a failed verdict into exit code 1.
 
 from __future__ import annotations
 
-import json
-
-from labelgate.io.writers import write_json
+from labelgate.io.writers import read_json, write_json
 from labelgate.project.context import DatasetContext
 from labelgate.qa.gates import evaluate_gate, overall_status
 from labelgate.stages import base
@@ -16,7 +14,7 @@ from labelgate.stages import base
 
 def run(ctx: DatasetContext) -> base.StageResult:
     """Write gate.json."""
-    metrics = json.loads((ctx.out / base.METRICS_JSON).read_text(encoding="utf-8"))
+    metrics = read_json(ctx.out / base.METRICS_JSON)
     results = [evaluate_gate(g, metrics) for g in ctx.qa_rules.gates]
     status = overall_status(results)
     verdict = {"dataset": ctx.name, "status": status, "checks": results}

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
-from labelgate.io.writers import write_json
+from labelgate.io.writers import read_json, write_json
 from labelgate.project.context import DatasetContext
 from labelgate.stages import base
-
-
-def _load(path: Path) -> dict[str, Any]:
-    return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
 def collect_metrics(
@@ -170,7 +164,7 @@ def run(ctx: DatasetContext) -> base.StageResult:
     """Write metrics.json and summary.md."""
     out = ctx.out
     parts = [
-        _load(out / name)
+        read_json(out / name)
         for name in (
             base.INGEST_JSON,
             base.VALIDATION_JSON,
