@@ -14,7 +14,7 @@ from labelgate.config.yaml_loader import load_yaml
 from labelgate.errors import ConfigError
 from labelgate.problems import Problem, did_you_mean
 from labelgate.project import layout
-from labelgate.project.compose import compose_conf, stale_params
+from labelgate.project.compose import compose_conf, dataset_files, render_params, stale_against
 from labelgate.project.loader import Document, Project
 from labelgate.project.paths import EscapesProject, resolve_inside
 
@@ -318,5 +318,7 @@ def check_conf(project: Project) -> list[Problem]:
         for i, name in enumerate(params.datasets)
         if name not in project.datasets and name not in project.broken.get(layout.DATASETS, set())
     ]
-    stale = stale_params(project.root)
+    # Compose once and reuse the loaded project: params.yaml is what these should render to.
+    expected = render_params(params, dataset_files(project.root, params, project))
+    stale = stale_against(project.root, expected)
     return problems + ([stale] if stale else [])
