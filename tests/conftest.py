@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +16,16 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
 
 ProjectFactory = Callable[..., Path]
+
+
+def sh(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run a command, capturing text output; never raises on a non-zero exit."""
+    return subprocess.run(list(args), cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def labelgate(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m labelgate ARGS` with this interpreter."""
+    return sh(sys.executable, "-m", "labelgate", *args, cwd=cwd)
 
 
 def write_files(root: Path, files: dict[str, str | None]) -> None:

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from labelgate.cli import main as cli_main
 from tests.conftest import REPO_ROOT, ProjectFactory
-
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "labelgate", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+from tests.conftest import labelgate as run
 
 
 def test_init_then_check_exits_0_with_git_and_dvc(tmp_path: Path) -> None:

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import labelgate, sh
+
 pytestmark = pytest.mark.slow
-
-
-def sh(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(list(args), cwd=cwd, capture_output=True, text=True, check=False)
-
-
-def labelgate(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return sh(sys.executable, "-m", "labelgate", *args, cwd=cwd)
 
 
 def commit(root: Path, message: str) -> None:
