@@ -17,6 +17,15 @@ SHARED = REPO_ROOT.parent / "shared"
 
 ProjectFactory = Callable[..., Path]
 
+# The head of a dataset manifest on the template's schema, guideline and rules.
+DATASET_HEAD = """
+kind: dataset
+format_version: 1
+schema: review_sentiment
+guideline: review_sentiment
+qa_rules: review_sentiment
+"""
+
 
 def sh(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run a command, capturing text output; never raises on a non-zero exit."""

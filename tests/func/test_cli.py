@@ -125,7 +125,15 @@ def test_schema_export_writes_one_json_schema_per_kind(tmp_path: Path) -> None:
     names = sorted(p.name for p in (tmp_path / "js").iterdir())
     assert names == sorted(
         f"labelgate-{k}.schema.json"
-        for k in ("schema", "guideline", "qa_rules", "dataset", "pipeline", "conf")
+        for k in (
+            "schema",
+            "guideline",
+            "guidelines_lock",
+            "qa_rules",
+            "dataset",
+            "pipeline",
+            "conf",
+        )
     )
     qa = json.loads((tmp_path / "js/labelgate-qa_rules.schema.json").read_text(encoding="utf-8"))
     assert qa["additionalProperties"] is False

@@ -10,6 +10,7 @@ from typing import Any
 from labelgate.io.writers import json_text
 from labelgate.project.layout import find_root
 from labelgate.runner.gate import evaluate_project
+from labelgate.runner.guidelines_diff import diff_guidelines
 from labelgate.runner.pr_report import markdown_report, text_report
 
 
@@ -38,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
             {"baseline": commit, "datasets": [asdict(v) for v in verdicts]}, sort_keys=False
         )
     elif args.format == "md":
-        text = markdown_report(verdicts, commit, args.baseline)
+        diffs = diff_guidelines(root, args.baseline)[1] if args.baseline else None
+        text = markdown_report(verdicts, commit, args.baseline, diffs)
     else:
         text = "\n".join(text_report(verdicts, commit)) + "\n"
     print(text, end="")

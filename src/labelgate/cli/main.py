@@ -14,6 +14,7 @@ from labelgate.cli import (
     check_cmd,
     compose_cmd,
     gate_cmd,
+    guidelines_cmd,
     init_cmd,
     run_cmd,
     schema_cmd,
@@ -33,6 +34,7 @@ COMMANDS = (
     agreement_cmd,
     aggregate_cmd,
     trace_cmd,
+    guidelines_cmd,
     schema_cmd,
 )
 

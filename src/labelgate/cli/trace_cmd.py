@@ -30,6 +30,10 @@ def render(t: dict[str, Any]) -> list[str]:
         f"  schema {lin['schema']} v{lin['schema_version']}; rules {lin['rules_hash']}; pipeline {lin['pipeline_hash']}",
         f"  aggregator: {lin['aggregator']['method']} {lin['aggregator']['params'] or ''}".rstrip(),
     ]
+    for version, record in lin["guideline_versions"].items():
+        sha = f"sha256 {record['sha256'][:12]}…" if record.get("sha256") else "content not recorded"
+        commit = f", commit {record['commit'][:10]}" if record.get("commit") else ""
+        lines.append(f"  guideline {lin['guideline']} {version}: {sha}{commit}")
     if lin["migrations_applied"]:
         lines.append("  migrations: " + "; ".join(lin["migrations_applied"]))
     lines.append("annotations:")

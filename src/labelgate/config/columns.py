@@ -36,8 +36,12 @@ FINAL_LABEL_COLUMNS = (
     "n_annotations",
     "status",
     "guideline_versions",
+    "guideline_hashes",
     "schema_version",
+    "migrations",
     "rules_hash",
     "pipeline_hash",
+    "aggregator_params",
+    "audit_verdict",
 )
 STATUSES = ("agreed", "aggregated", "adjudicated", "unresolved")

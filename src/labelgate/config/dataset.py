@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
 
 from labelgate.config.base import FormatVersion, Name, SemVer, StrictModel
 
@@ -46,6 +47,40 @@ class AnnotationSource(SourceFile):
     )
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    # A time without a zone is read as UTC, like annotated_at in the exports.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+UtcTime = Annotated[datetime | None, AfterValidator(_utc)]
+
+
+class VersionMapping(StrictModel):
+    """Annotations of these batches, or made in this time range, follow this guideline version.
+
+    Used for rows whose export and source give no guideline version. A time range is
+    half-open: `from` <= annotated_at < `until`; either end may be left open.
+    """
+
+    version: SemVer
+    batches: list[str] = Field(default_factory=list)
+    from_: UtcTime = Field(None, alias="from", description="First instant (inclusive, UTC).")
+    until: UtcTime = Field(None, description="End of the range (exclusive, UTC).")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> VersionMapping:
+        ranged = self.from_ is not None or self.until is not None
+        if self.batches and ranged:
+            raise ValueError("give either 'batches' or a 'from'/'until' range, not both")
+        if not self.batches and not ranged:
+            raise ValueError("give 'batches' or a 'from'/'until' range")
+        if self.from_ is not None and self.until is not None and self.from_ >= self.until:
+            raise ValueError(f"'from' {self.from_} is not before 'until' {self.until}")
+        return self
+
+
 class Sources(StrictModel):
     """Every file a dataset reads."""
 
@@ -78,3 +113,8 @@ class Dataset(StrictModel):
     qa_rules: Name
     pipeline: Name = "default"
     sources: Sources
+    guideline_versions: list[VersionMapping] = Field(
+        default_factory=list,
+        description="Batches or time ranges mapped to the guideline version they were "
+        "annotated under; checked for gaps and overlaps.",
+    )

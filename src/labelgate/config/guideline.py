@@ -27,6 +27,7 @@ class LabelSection:
 
     label: str
     line: int
+    text: str = ""  # the definition: lines under the heading up to the next heading
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Ruling:
     line: int
     labels: tuple[str, ...]
     applies_to_line: int = 0
+    text: str = ""  # the body under the heading, 'Applies to:' line included
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,12 @@ _RULING = re.compile(r"^###\s+(R-\d{3,})\s*[:—–-]\s*(\S.*)$")
 _RULING_LIKE = re.compile(r"^###\s+R[-_ ]?\w*")
 _APPLIES = re.compile(r"^\s*\*{0,2}Applies to:?\*{0,2}:?\s*(.+)$", re.IGNORECASE)
 _FENCE = re.compile(r"^(```|~~~)")
+_HEADING = re.compile(r"^#{1,6}\s")
+
+
+def _body(lines: list[str]) -> str:
+    """Lines with trailing spaces and leading/trailing blank lines removed (for diffs)."""
+    return "\n".join(line.rstrip() for line in lines).strip("\n")
 
 
 def split_front_matter(text: str, file: str) -> tuple[str, int]:
@@ -56,40 +62,52 @@ def parse_guideline(text: str, file: str) -> tuple[Guideline, Positions]:
     sections: list[LabelSection] = []
     rulings: list[Ruling] = []
     problems: list[Problem] = []
-    current_label: str | None = None
+    open_section: LabelSection | None = None
     open_ruling: Ruling | None = None
+    section_lines: list[str] = []
+    ruling_lines: list[str] = []
     in_fence = False
     lines = text.splitlines()
 
     def close_ruling() -> None:
+        nonlocal open_ruling
         if open_ruling is not None:
-            rulings.append(open_ruling)
+            rulings.append(replace(open_ruling, text=_body(ruling_lines)))
+        open_ruling = None
+        ruling_lines.clear()
+
+    def close_section() -> None:
+        # A label's definition is its section minus the rulings inside it.
+        nonlocal open_section
+        close_ruling()
+        if open_section is not None:
+            sections.append(replace(open_section, text=_body(section_lines)))
+        open_section = None
+        section_lines.clear()
 
     for number, line in enumerate(lines[body_start - 1 :], start=body_start):
         if _FENCE.match(line):
             in_fence = not in_fence
-        if in_fence:
+        if in_fence or not _HEADING.match(line):
+            applies = None if in_fence else _APPLIES.match(line)
+            if applies and open_ruling is not None and not open_ruling.applies_to_line:
+                base = open_ruling.labels
+                named = tuple(n for n in _labels(applies.group(1)) if n not in base)
+                open_ruling = replace(open_ruling, labels=base + named, applies_to_line=number)
+            (ruling_lines if open_ruling is not None else section_lines).append(line)
             continue
         label = _LABEL.match(line)
-        if label:
-            close_ruling()
-            open_ruling = None
-            current_label = label.group(1)
-            sections.append(LabelSection(current_label, number))
+        if label or _H2.match(line) or line.startswith("# "):
+            close_section()
+            if label:
+                open_section = LabelSection(label.group(1), number)
             continue
-        if _H2.match(line):
-            close_ruling()
-            open_ruling = None
-            current_label = None
-            continue
+        close_ruling()
         ruling = _RULING.match(line)
         if ruling:
-            close_ruling()
+            current = open_section.label if open_section is not None else None
             open_ruling = Ruling(
-                ruling.group(1),
-                ruling.group(2).strip(),
-                number,
-                (current_label,) if current_label else (),
+                ruling.group(1), ruling.group(2).strip(), number, (current,) if current else ()
             )
             continue
         if _RULING_LIKE.match(line):
@@ -104,12 +122,8 @@ def parse_guideline(text: str, file: str) -> tuple[Guideline, Positions]:
                 )
             )
             continue
-        applies = _APPLIES.match(line)
-        if applies and open_ruling is not None and not open_ruling.applies_to_line:
-            base = open_ruling.labels
-            named = tuple(n for n in _labels(applies.group(1)) if n not in base)
-            open_ruling = replace(open_ruling, labels=base + named, applies_to_line=number)
-    close_ruling()
+        section_lines.append(line)  # a sub-heading (examples, notes) is part of the definition
+    close_section()
     if problems:
         raise ConfigError(problems)
     return Guideline(front, tuple(sections), tuple(rulings), text), loaded.positions

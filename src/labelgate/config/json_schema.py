@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from labelgate.config.dataset import Dataset
 from labelgate.config.guideline import GuidelineFrontMatter
+from labelgate.config.guideline_lock import GuidelinesLock
 from labelgate.config.params import Params
 from labelgate.config.pipeline import Pipeline
 from labelgate.config.qa_rules import QaRules
@@ -17,6 +18,7 @@ from labelgate.config.schema import Schema
 KINDS: dict[str, tuple[type[BaseModel], tuple[str, ...]]] = {
     "schema": (Schema, ("schemas/*.yaml", "schemas/*.yml")),
     "guideline": (GuidelineFrontMatter, ()),
+    "guidelines_lock": (GuidelinesLock, ("guidelines/guidelines.lock",)),
     "qa_rules": (QaRules, ("qa_rules/*.yaml", "qa_rules/*.yml")),
     "dataset": (Dataset, ("datasets/*/dataset.yaml",)),
     "pipeline": (Pipeline, ("pipelines/*.yaml", "pipelines/*.yml")),

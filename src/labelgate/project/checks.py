@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
 from labelgate.config.base import semver_key
@@ -15,10 +17,12 @@ from labelgate.errors import ConfigError
 from labelgate.problems import Problem, did_you_mean
 from labelgate.project import layout
 from labelgate.project.compose import compose_conf, dataset_files, render_params, stale_against
+from labelgate.project.guideline_lock import check_locks, released_versions
 from labelgate.project.loader import Document, Project
 from labelgate.project.paths import EscapesProject, resolve_inside
 
 _NUMERIC_LEVELS = ("ordinal", "interval", "ratio")
+_BEGINNING = datetime.min.replace(tzinfo=UTC)
 
 
 def _duplicates(values: Iterable[str]) -> list[tuple[int, str, int]]:
@@ -282,6 +286,99 @@ def check_dataset(project: Project, doc: Document[Dataset]) -> list[Problem]:
                 )
     for key, source in data.sources.files():
         problems += check_source(project.root, doc, key, source)
+    if guide is not None:
+        released = released_versions(project.root, data.guideline, guide.model)
+        problems += check_version_mappings(doc, released)
+    return problems
+
+
+def check_version_mappings(
+    doc: Document[Dataset], released: dict[str, str | None]
+) -> list[Problem]:
+    """`guideline_versions`: released versions, no batch twice, time ranges without gaps or
+    overlaps and with versions that never go backwards, every mapped-by-batch source covered."""
+    data, at = doc.model, doc.positions
+    mappings = data.guideline_versions
+    problems: list[Problem] = []
+    known = {semver_key(v) for v in released}
+    for i, m in enumerate(mappings):
+        if semver_key(m.version) not in known:
+            problems.append(
+                at.problem(
+                    ("guideline_versions", i, "version"),
+                    f"version {m.version} of guideline '{data.guideline}' was never released.",
+                    "Released versions (guidelines/guidelines.lock): " + ", ".join(released) + ".",
+                )
+            )
+    owner: dict[str, int] = {}
+    for i, m in enumerate(mappings):
+        for j, batch in enumerate(m.batches):
+            if batch in owner:
+                problems.append(
+                    at.problem(
+                        ("guideline_versions", i, "batches", j),
+                        f"batch '{batch}' overlaps: guideline_versions[{owner[batch]}] maps it "
+                        f"to {mappings[owner[batch]].version} already.",
+                        "Map each batch to one version.",
+                    )
+                )
+            owner.setdefault(batch, i)
+    problems += _range_problems(doc)
+    ranged = any(m.from_ or m.until for m in mappings)
+    if owner and not ranged:
+        for i, source in enumerate(data.sources.annotations):
+            if source.batch and not source.guideline_version and source.batch not in owner:
+                problems.append(
+                    at.problem(
+                        ("sources", "annotations", i, "batch"),
+                        f"batch '{source.batch}' has no guideline version: it is not in "
+                        "guideline_versions and the source sets none (a gap).",
+                        "Add it to a guideline_versions entry or set 'guideline_version' on "
+                        "the source.",
+                    )
+                )
+    return problems
+
+
+def _when(moment: datetime | None, open_text: str) -> str:
+    return moment.isoformat().replace("+00:00", "Z") if moment else open_text
+
+
+def _range_problems(doc: Document[Dataset]) -> list[Problem]:
+    at = doc.positions
+    ranges = [(i, m) for i, m in enumerate(doc.model.guideline_versions) if m.from_ or m.until]
+    ranges.sort(key=lambda pair: (pair[1].from_ or _BEGINNING, pair[0]))
+    problems = []
+    for (i, a), (j, b) in pairwise(ranges):
+        here = ("guideline_versions", j, "from")
+        if a.until is None or b.from_ is None or a.until > b.from_:
+            problems.append(
+                at.problem(
+                    here,
+                    f"time ranges overlap: guideline_versions[{i}] ({a.version}) runs until "
+                    f"{_when(a.until, 'open end')}, guideline_versions[{j}] ({b.version}) "
+                    f"starts {_when(b.from_, 'at the beginning')}.",
+                    f"Set guideline_versions[{i}].until equal to guideline_versions[{j}].from.",
+                )
+            )
+        elif a.until < b.from_:
+            problems.append(
+                at.problem(
+                    here,
+                    f"gap between time ranges: nothing maps annotations made from "
+                    f"{_when(a.until, '')} until {_when(b.from_, '')} (between "
+                    f"guideline_versions[{i}] and [{j}]).",
+                    f"Set guideline_versions[{i}].until equal to guideline_versions[{j}].from.",
+                )
+            )
+        if semver_key(b.version) < semver_key(a.version):
+            problems.append(
+                at.problem(
+                    ("guideline_versions", j, "version"),
+                    f"version {b.version} follows {a.version} in time: versions go backwards.",
+                    "Order the versions as they were released.",
+                )
+            )
     return problems
 
 
@@ -297,6 +394,7 @@ def check_project(project: Project) -> list[Problem]:
         problems += check_qa_rules(rules_doc)
     for dataset_doc in project.datasets.values():
         problems += check_dataset(project, dataset_doc)
+    problems += check_locks(project)
     problems += check_conf(project)
     # Stable order: by file, then position, so output is reproducible.
     return sorted(set(problems))

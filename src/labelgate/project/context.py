@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -18,6 +18,7 @@ from labelgate.errors import ConfigError
 from labelgate.problems import Problem, did_you_mean
 from labelgate.project import layout
 from labelgate.project.checks import check_dataset
+from labelgate.project.guideline_lock import released_versions
 from labelgate.project.loader import Project, load_project
 
 
@@ -33,6 +34,8 @@ class DatasetContext:
     qa_rules: QaRules
     pipeline: Pipeline
     files: dict[str, str]  # kind -> project-relative path of the file it was loaded from
+    # Released versions of the guideline (guidelines.lock), oldest first -> SHA-256 or None.
+    guideline_releases: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def dataset_dir(self) -> Path:
@@ -91,6 +94,7 @@ def dataset_context(root: Path, name: str, project: Project | None = None) -> Da
             "qa_rules": rules.file,
             "pipeline": pipeline.file,
         },
+        guideline_releases=released_versions(root, data.guideline, guideline.model),
     )
 
 

@@ -1,4 +1,4 @@
-"""Where an input came from: the commit that introduced a guideline version, dvc.lock hashes."""
+"""Where an input came from: the dvc.lock hashes of a dataset's stage inputs."""
 
 from __future__ import annotations
 
@@ -6,23 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from labelgate.project.git import _git
-
-
-def version_commit(root: Path, guideline_file: str, version: str) -> str | None:
-    """The first commit whose guideline front matter says `version` (None outside git).
-
-    Found with `git log -S` on the version line; `guidelines.lock` will record it directly.
-    """
-    if not (root / ".git").exists():
-        return None
-    for needle in (f'version: "{version}"', f"version: '{version}'", f"version: {version}"):
-        done = _git(root, "log", "--reverse", "--format=%H", "-S", needle, "--", guideline_file)
-        commits = done.stdout.split()
-        if done.returncode == 0 and commits:
-            return commits[0]
-    return None
 
 
 def lock_inputs(root: Path, dataset: str) -> dict[str, dict[str, str]]:

@@ -26,6 +26,7 @@ class Tables:
     quarantine: pd.DataFrame
     schema: Schema
     guideline_version: str = ""
+    released_versions: tuple[str, ...] = ()  # from guidelines.lock; empty: not checked
 
 
 def violations(
@@ -291,21 +292,30 @@ def annotator_label_distribution(
 
 
 def guideline_version(check: rules.GuidelineVersion, t: Tables) -> pd.DataFrame:
-    """Annotations whose guideline version is missing, not semantic, or newer than the guideline."""
+    """Annotations whose guideline version is missing, not semantic, newer than the guideline,
+    or never released (absent from guidelines.lock)."""
     versions = t.annotations["guideline_version"].astype("str")
     distinct = versions.unique()
     current = semver_key(t.guideline_version) if t.guideline_version else None
+    released = {semver_key(v) for v in t.released_versions}
     reasons = {}
     for version in distinct:
         if version == "":
             reasons[version] = (
-                "guideline version cannot be determined: the export has none and the source in dataset.yaml sets no guideline_version"
+                "guideline version cannot be determined: the export has none, the source in "
+                "dataset.yaml sets no guideline_version and no guideline_versions mapping "
+                "covers its batch or time"
             )
         elif not is_semver(version):
             reasons[version] = f"'{version}' is not a semantic version"
         elif current is not None and semver_key(version) > current:
             reasons[version] = (
                 f"version {version} is newer than the guideline's {t.guideline_version}"
+            )
+        elif released and semver_key(version) not in released:
+            reasons[version] = (
+                f"version {version} was never released: guidelines/guidelines.lock records "
+                + ", ".join(t.released_versions)
             )
     bad = versions.isin(list(reasons))
     rows = t.annotations[bad.to_numpy()]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from labelgate.runner.gate import DatasetVerdict
+from labelgate.runner.guidelines_diff import GuidelineDiff
+from labelgate.runner.guidelines_md import guideline_section
 
 MARKER = "<!-- labelgate-report -->"
 ICONS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "❌"}
@@ -49,9 +51,13 @@ def text_report(verdicts: list[DatasetVerdict], baseline: str | None) -> list[st
 
 
 def markdown_report(
-    verdicts: list[DatasetVerdict], baseline: str | None, baseline_name: str | None
+    verdicts: list[DatasetVerdict],
+    baseline: str | None,
+    baseline_name: str | None,
+    guideline_diffs: list[GuidelineDiff] | None = None,
 ) -> str:
-    """One comment: a status line per dataset, a metrics table with deltas, links."""
+    """One comment: a status line per dataset, a metrics table with deltas, links, and what
+    changed in the guidelines since the baseline."""
     overall = (
         "fail"
         if any(v.status == "fail" for v in verdicts)
@@ -93,4 +99,8 @@ def markdown_report(
         lines.append(
             f"\nFull report: `build/{v.name}/summary.md`; verdict: `build/{v.name}/gate.json`."
         )
+    if guideline_diffs:
+        lines += ["", f"## Guideline changes since `{baseline_name}`"]
+        for diff in guideline_diffs:
+            lines += guideline_section(diff)
     return "\n".join(lines) + "\n"

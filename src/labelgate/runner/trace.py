@@ -13,7 +13,8 @@ from labelgate.io.writers import read_parquet
 from labelgate.problems import Problem, did_you_mean
 from labelgate.project import layout
 from labelgate.project.context import dataset_context
-from labelgate.project.lineage import lock_inputs, version_commit
+from labelgate.project.guideline_lock import version_records
+from labelgate.project.lineage import lock_inputs
 from labelgate.stages import base
 
 
@@ -63,7 +64,9 @@ def trace_item(root: Path, dataset: str, item_id: str) -> dict[str, Any]:
     rows = annotations[annotations[col.ITEM_ID] == item_id]
     guideline_file = ctx.files["guideline"]
     versions = sorted(set(rows["guideline_version"]) - {""})
-    commits = {v: version_commit(root, guideline_file, v) for v in versions}
+    records = version_records(root, ctx.dataset.guideline, guideline_file)
+    unknown: dict[str, str | None] = {"sha256": None, "commit": None}
+    commits = {v: records.get(v, unknown)["commit"] for v in versions}
     raw = []
     for record in _records(rows.drop(columns=[col.ITEM_ID])):
         version = record.get("guideline_version") or ""
@@ -90,7 +93,7 @@ def trace_item(root: Path, dataset: str, item_id: str) -> dict[str, Any]:
         },
         "lineage": {
             "guideline": guideline_file,
-            "guideline_versions": {v: {"commit": commits[v]} for v in versions},
+            "guideline_versions": {v: dict(records.get(v, unknown)) for v in versions},
             "current_guideline_version": ctx.guideline.front.version,
             "schema": ctx.files["schema"],
             "schema_version": label.get("schema_version"),

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from labelgate.errors import ConfigError, UsageError
 from labelgate.project.compose import write_params
+from labelgate.project.guideline_lock import LOCK_FILE, write_lock
+from labelgate.project.loader import load_project
 from labelgate.scaffold.export import dump_json, export_json_schemas, vscode_settings
 
 JSON_SCHEMA_FOLDER = ".labelgate/json-schema"
@@ -82,4 +84,6 @@ def init_project(
             target,
             "dvc init",
         )
+    write_lock(load_project(target))
+    written.append(LOCK_FILE)
     return InitResult(target, tuple(written), git, dvc)

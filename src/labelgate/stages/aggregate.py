@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -86,16 +87,38 @@ def apply_adjudications(
     return final
 
 
-def guideline_versions(annotations: pd.DataFrame) -> pd.Series:
-    """Per item, the sorted distinct guideline versions of its annotations, comma-joined."""
-    pairs = annotations[[col.ITEM_ID, "guideline_version"]].drop_duplicates()
-    pairs = pairs[pairs["guideline_version"] != ""].sort_values([col.ITEM_ID, "guideline_version"])
+def distinct_joined(annotations: pd.DataFrame, column: str, sep: str = ",") -> pd.Series:
+    """Per item, the sorted distinct non-empty values of `column`, joined by `sep`."""
+    pairs = annotations[[col.ITEM_ID, column]].drop_duplicates()
+    pairs = pairs[pairs[column] != ""].sort_values([col.ITEM_ID, column])
     single = ~pairs[col.ITEM_ID].duplicated(keep=False)
-    # Most items were labelled under one version: only the rest need a string join.
-    joined = pairs[single].set_index(col.ITEM_ID)["guideline_version"]
-    several = pairs[~single].groupby(col.ITEM_ID)["guideline_version"].agg(",".join)
+    # Most items have one value: only the rest need a string join.
+    joined = pairs[single].set_index(col.ITEM_ID)[column]
+    several = pairs[~single].groupby(col.ITEM_ID)[column].agg(sep.join)
     both: pd.Series = pd.concat([joined, several])
     return both
+
+
+def guideline_versions(annotations: pd.DataFrame) -> pd.Series:
+    """Per item, the sorted distinct guideline versions of its annotations, comma-joined."""
+    return distinct_joined(annotations, "guideline_version")
+
+
+def version_hashes(versions: pd.Series, releases: dict[str, str | None]) -> pd.Series:
+    """Per item, the content hash (16 hex) of each of its guideline versions, comma-joined.
+
+    'unrecorded' marks a version guidelines.lock lists without content, '' one it lacks.
+    """
+
+    def hashes(joined: str) -> str:
+        parts = []
+        for version in joined.split(",") if joined else []:
+            sha = releases.get(version, "")
+            parts.append(sha[:16] if sha else ("unrecorded" if version in releases else ""))
+        return ",".join(parts)
+
+    distinct = {v: hashes(v) for v in versions.unique()}
+    return versions.map(distinct).astype("str")
 
 
 def _refuse_bad_decisions(ctx: DatasetContext, quarantine: pd.DataFrame) -> None:
@@ -168,7 +191,10 @@ def run(ctx: DatasetContext) -> base.StageResult:
     label_names = model.labels_.to_numpy()
     forced = model.labels_.index.isin(sorted(lost_all)) if lost_all else None
     confidence, n, status = final_status(model, step.min_confidence, forced)
-    versions = guideline_versions(used)
+    versions = guideline_versions(used).reindex(model.labels_.index).fillna("").astype("str")
+    params = {k: v for k, v in model.get_params().items() if k != "initial_errors"}
+    audit_table = read_parquet(out / base.AUDIT_RESULTS)
+    verdicts = audit_table.drop_duplicates(col.ITEM_ID, keep="last").set_index(col.ITEM_ID)
     final = pd.DataFrame(
         {
             col.ITEM_ID: model.labels_.index.astype("str"),
@@ -177,11 +203,22 @@ def run(ctx: DatasetContext) -> base.StageResult:
             "method": step.method,
             "n_annotations": n,
             "status": status,
-            "guideline_versions": versions.reindex(model.labels_.index).fillna("").to_numpy(),
+            "guideline_versions": versions.to_numpy(),
+            "guideline_hashes": version_hashes(versions, ctx.guideline_releases).to_numpy(),
             "schema_version": ctx.schema.version,
+            "migrations": distinct_joined(used, "migrated_from", "; ")
+            .reindex(model.labels_.index)
+            .fillna("")
+            .to_numpy(),
             "rules_hash": section_hash(ctx.qa_rules.annotator_qualification),
             "pipeline_hash": section_hash(step),
+            "aggregator_params": json.dumps(params, sort_keys=True, default=str),
             "posterior": _posterior_text(model.probas_),
+            "audit_verdict": verdicts["verdict"]
+            .reindex(model.labels_.index)
+            .fillna("")
+            .astype("str")
+            .to_numpy(),
         }
     )
     final = apply_adjudications(ctx, final, read_parquet(out / base.ADJUDICATIONS))
@@ -202,9 +239,9 @@ def run(ctx: DatasetContext) -> base.StageResult:
     quality["median_duration_s"] = (
         annotations.groupby(col.ANNOTATOR_ID)["duration_s"].median().reindex(quality.index)
     )
-    quality["audit_rejected_share"] = audit_rejections(
-        annotations, final, read_parquet(out / base.AUDIT_RESULTS)
-    ).reindex(quality.index)
+    quality["audit_rejected_share"] = audit_rejections(annotations, final, audit_table).reindex(
+        quality.index
+    )
     annotators = quality.reset_index()[
         [
             col.ANNOTATOR_ID,

@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 
 from labelgate.config import columns as col
-from labelgate.config.dataset import AnnotationSource, SourceFile
+from labelgate.config.dataset import AnnotationSource, SourceFile, VersionMapping
+from labelgate.config.schema import Schema, SplitMigration
 from labelgate.errors import InputError, InternalError
 from labelgate.io.canonical import Quarantine, apply_labels, content_hash, rename_columns
 from labelgate.io.readers import RawTable, infer_format, read_source
-from labelgate.io.writers import write_json, write_parquet
+from labelgate.io.writers import write_csv, write_json, write_parquet
 from labelgate.problems import Problem
 from labelgate.project.context import DatasetContext
 from labelgate.project.layout import relative
@@ -36,11 +37,53 @@ def _require(frame: pd.DataFrame, quarantine: Quarantine, names: tuple[str, ...]
     return frame
 
 
+REANNOTATION_COLUMNS = (
+    col.ITEM_ID,
+    "old_label",
+    "split_into",
+    "since",
+    "annotations",
+    "annotators",
+)
+
+
+def split_rows(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+    """Annotations whose label a split migration divided: they need a new annotation."""
+    splits = {m.from_: m for m in schema.migrations if isinstance(m, SplitMigration)}
+    hit = frame[frame[col.LABEL].isin(list(splits))] if splits else frame.iloc[:0]
+    return pd.DataFrame(
+        {
+            col.ITEM_ID: hit[col.ITEM_ID].astype("str"),
+            col.ANNOTATOR_ID: hit[col.ANNOTATOR_ID].astype("str"),
+            "old_label": hit[col.LABEL].astype("str"),
+            "split_into": hit[col.LABEL].map(lambda x: ", ".join(splits[x].to)).astype("str"),
+            "since": hit[col.LABEL].map(lambda x: splits[x].since).astype("str"),
+        }
+    )
+
+
+def reannotation_list(rows: list[pd.DataFrame]) -> pd.DataFrame:
+    """One row per item to re-annotate: the split label, its successors, who labelled it."""
+    frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype="str") for c in REANNOTATION_COLUMNS})
+    grouped = frame.sort_values([col.ITEM_ID, col.ANNOTATOR_ID]).groupby(col.ITEM_ID, sort=True)
+    out = grouped.agg(
+        old_label=("old_label", lambda s: ", ".join(sorted(set(s)))),
+        split_into=("split_into", lambda s: "; ".join(sorted(set(s)))),
+        since=("since", lambda s: ", ".join(sorted(set(s)))),
+        annotations=(col.ANNOTATOR_ID, "size"),
+        annotators=(col.ANNOTATOR_ID, lambda s: ", ".join(s)),
+    )
+    return out.reset_index()[list(REANNOTATION_COLUMNS)]
+
+
 def _annotations(
     ctx: DatasetContext,
     source: AnnotationSource,
     quarantine: Quarantine,
     known_items: set[str] | None,
+    reannotate: list[pd.DataFrame],
 ) -> tuple[pd.DataFrame, int]:
     raw, display = _read(ctx, source)
     quarantine.display = display
@@ -79,6 +122,7 @@ def _annotations(
             "unknown_item",
             "item_id '" + frame[col.ITEM_ID] + "' is not in the items file",
         )
+    reannotate.append(split_rows(frame, ctx.schema))
     frame = apply_labels(frame, ctx.schema, quarantine)
     out = pd.DataFrame(index=frame.index)
     for name in col.ANNOTATION_REQUIRED:
@@ -99,12 +143,44 @@ def _annotations(
         if "guideline_version" in frame
         else pd.Series("", index=frame.index)
     )
-    out["guideline_version"] = version.where(version != "", source.guideline_version or "").astype(
-        "str"
+    version = version.where(version != "", source.guideline_version or "").astype("str")
+    out["guideline_version"] = mapped_versions(
+        version, out["batch"], out["annotated_at"], ctx.dataset.guideline_versions
     )
     out["source"] = (display + ":" + frame["_row"].astype("str")).astype("str")
     out["migrated_from"] = frame["migrated_from"].astype("str")
     return out.reset_index(drop=True), raw.rows_in
+
+
+def mapped_versions(
+    version: pd.Series, batch: pd.Series, stamps: pd.Series, mappings: list[VersionMapping]
+) -> pd.Series:
+    """Fill empty versions from the manifest: by batch first, then by annotated_at range.
+
+    Rows no mapping covers stay empty, so the guideline_version check reports them.
+    """
+    missing = (version == "").to_numpy().copy()
+    if not mappings or not missing.any():
+        return version
+    out = version.to_numpy(dtype=object).copy()
+    by_batch = {b: m.version for m in mappings for b in m.batches}
+    if by_batch:
+        found = batch.map(by_batch)
+        take = missing & found.notna().to_numpy()
+        out[take] = found.to_numpy()[take]
+        missing &= ~take
+    for m in mappings:
+        if m.batches:
+            continue
+        inside = stamps.notna().to_numpy().copy()
+        if m.from_ is not None:
+            inside &= (stamps >= pd.Timestamp(m.from_)).to_numpy()
+        if m.until is not None:
+            inside &= (stamps < pd.Timestamp(m.until)).to_numpy()
+        take = missing & inside
+        out[take] = m.version
+        missing &= ~take
+    return pd.Series(out, index=version.index, dtype="str")
 
 
 def _simple(
@@ -191,9 +267,10 @@ def run(ctx: DatasetContext) -> base.StageResult:
     )
     known = set(items[col.ITEM_ID]) if sources.items is not None and len(items) else None
     parts = []
+    reannotate: list[pd.DataFrame] = []
     for source in sources.annotations:
         quarantine = Quarantine("annotations", "")
-        frame, rows_in = _annotations(ctx, source, quarantine, known)
+        frame, rows_in = _annotations(ctx, source, quarantine, known, reannotate)
         quarantines.append(quarantine)
         counts.append(
             _count("annotations", quarantine.display, rows_in, len(frame), quarantine.frame())
@@ -244,6 +321,7 @@ def run(ctx: DatasetContext) -> base.StageResult:
         write_parquet(out / base.ADJUDICATIONS, adjudications),
         write_parquet(out / base.AUDIT_RESULTS, audit),
         write_parquet(out / base.QUARANTINE, rejected),
+        write_csv(out / base.REANNOTATION, reannotation := reannotation_list(reannotate)),
     ]
     ann = [c for c in counts if c["table"] == "annotations"]
     totals = {key: sum(c[key] for c in ann) for key in ("rows_in", "rows_kept", "rows_quarantined")}
@@ -262,6 +340,12 @@ def run(ctx: DatasetContext) -> base.StageResult:
         "n_annotators": int(annotations[col.ANNOTATOR_ID].nunique()),
         "n_annotations": len(annotations),
         "migrations_applied": {str(k): int(v) for k, v in migrated.sort_index().items()},
+        # Split labels cannot be mapped: their items go back to annotators.
+        "reannotation": {
+            "items": len(reannotation),
+            "annotations": int(reannotation["annotations"].astype("int64").sum()),
+            "file": f"{relative(ctx.root, out / base.REANNOTATION)}",
+        },
     }
     outputs.append(write_json(out / base.INGEST_JSON, summary))
     lines = [

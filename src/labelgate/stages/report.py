@@ -134,6 +134,12 @@ def summary_markdown(
         )
         + ".",
     ]
+    again = ingest.get("reannotation") or {}
+    if again.get("items"):
+        lines.append(
+            f"Re-annotation: {again['items']} items ({again['annotations']} annotations) carry a "
+            f"label a schema migration split; they are listed in `{again['file']}`."
+        )
     flagged = [
         f"{rid} {r['violations']} ({r['severity']})"
         for rid, r in validation["rules"].items()

@@ -19,6 +19,7 @@ def run(ctx: DatasetContext) -> base.StageResult:
         quarantine=read_parquet(out / base.QUARANTINE),
         schema=ctx.schema,
         guideline_version=ctx.guideline.front.version,
+        released_versions=tuple(ctx.guideline_releases),
     )
     found = run_checks(list(ctx.qa_rules.checks), tables)
     per_rule = {}

@@ -8,7 +8,7 @@ import pytest
 
 from labelgate.project.checks import check_project
 from labelgate.project.loader import load_project
-from tests.conftest import ProjectFactory
+from tests.conftest import DATASET_HEAD, ProjectFactory
 
 
 def problems_of(root: Path) -> list[str]:
@@ -112,8 +112,10 @@ def test_guideline_and_schema_labels_match_both_ways(make_project: ProjectFactor
     assert any(
         "label 'neutral' (schemas/review_sentiment.yaml:14) has no section" in p for p in found
     )
+    # The text changed under the same version, which guidelines.lock catches too.
+    assert any("guideline changed but its version was not bumped" in p for p in found)
     # R-001 and R-002 name 'neutral' in "Applies to": still valid; no spurious problem.
-    assert len(found) == 2
+    assert len(found) == 3
 
 
 def test_ruling_ids_are_unique(make_project: ProjectFactory) -> None:
@@ -224,3 +226,96 @@ def test_missing_folder(make_project: ProjectFactory, folder: str) -> None:
         path.unlink()
     (root / folder).rmdir()
     assert any(p.startswith(f"{folder}/: folder is missing") for p in problems_of(root))
+
+
+VERSIONED = (
+    DATASET_HEAD
+    + """sources:
+  annotations:
+    - {path: raw/annotations.csv, batch: b1}
+    - {path: raw/annotations.csv, batch: b2}
+guideline_versions:
+{mappings}
+"""
+)
+
+
+def mapping_problems(make_project: ProjectFactory, mappings: str) -> list[str]:
+    root = make_project()
+    text = VERSIONED.replace("{mappings}", mappings.strip("\n"))
+    (root / "datasets/example/dataset.yaml").write_text(text.lstrip(), encoding="utf-8")
+    return problems_of(root)
+
+
+def test_version_mapping_gaps_and_overlaps_are_errors(make_project: ProjectFactory) -> None:
+    found = mapping_problems(
+        make_project,
+        """
+  - {version: "1.0.0", batches: [b1]}
+  - {version: "1.0.0", batches: [b1]}
+  - {version: "1.0.0", from: 2026-01-01, until: 2026-02-01}
+  - {version: "1.0.0", from: 2026-01-15, until: 2026-03-01}
+  - {version: "1.0.0", from: 2026-04-01}
+  - {version: "2.0.0", from: 2025-01-01, until: 2025-06-01}
+""",
+    )
+    joined = "\n".join(found)
+    assert "guideline_versions[1].batches[0]: batch 'b1' overlaps" in joined
+    assert (
+        "time ranges overlap: guideline_versions[2] (1.0.0) runs until 2026-02-01T00:00:00Z"
+        in joined
+    )
+    assert (
+        "gap between time ranges: nothing maps annotations made from 2026-03-01T00:00:00Z" in joined
+    )
+    assert "version 2.0.0 of guideline 'review_sentiment' was never released" in joined
+    assert "version 1.0.0 follows 2.0.0 in time: versions go backwards" in joined
+    assert "nothing maps annotations made from 2025-06-01T00:00:00Z until 2026-01-01" in joined
+    assert len(found) == 6
+
+
+def test_a_source_batch_that_no_mapping_covers_is_a_gap(make_project: ProjectFactory) -> None:
+    found = mapping_problems(make_project, '  - {version: "1.0.0", batches: [b1]}')
+    assert len(found) == 1
+    assert "sources.annotations[1].batch: batch 'b2' has no guideline version" in found[0]
+
+
+def test_a_mapping_needs_batches_or_a_range(make_project: ProjectFactory) -> None:
+    found = mapping_problems(
+        make_project,
+        """
+  - {version: "1.0.0"}
+  - {version: "1.0.0", batches: [b1], from: 2026-01-01}
+  - {version: "1.0.0", from: 2026-02-01, until: 2026-01-01}
+""",
+    )
+    joined = "\n".join(found)
+    assert "guideline_versions[0]: give 'batches' or a 'from'/'until' range" in joined
+    assert "guideline_versions[1]: give either 'batches' or a 'from'/'until' range" in joined
+    assert "is not before 'until'" in joined
+
+
+def test_the_guidelines_lock_is_required_and_kept_honest(make_project: ProjectFactory) -> None:
+    root = make_project()
+    lock = root / "guidelines/guidelines.lock"
+    text = lock.read_text(encoding="utf-8")
+    lock.unlink()
+    assert problems_of(root) == [
+        "guidelines/guidelines.lock: the guidelines lock is missing. Run 'labelgate guidelines "
+        "lock' and commit guidelines/guidelines.lock."
+    ]
+    # A hashless entry may only precede the recorded ones.
+    hashless = (
+        text.replace(
+            "  review_sentiment:\n",
+            "  review_sentiment:\n  - version: 0.8.0\n    sha256: null\n    commit: null\n",
+        )
+        + "  - version: 1.1.0\n    sha256: null\n    commit: null\n"
+    )
+    lock.write_text(hashless, encoding="utf-8")
+    joined = "\n".join(problems_of(root))
+    assert "version 1.1.0 has no content hash but comes after a recorded one" in joined
+    assert (
+        "version 1.0.0 goes backwards: guidelines/guidelines.lock already records 1.1.0" in joined
+    )
+    assert "0.8.0" not in joined  # declared as released before the guideline was in git

@@ -8,15 +8,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from labelgate.errors import InputError
-from tests.conftest import ProjectFactory, run_stages
+from tests.conftest import DATASET_HEAD, ProjectFactory, run_stages
 
-MANIFEST = """
-kind: dataset
-format_version: 1
-schema: review_sentiment
-guideline: review_sentiment
-qa_rules: review_sentiment
-sources:
+MANIFEST = (
+    DATASET_HEAD
+    + """sources:
   annotations:
     - path: raw/a.csv
       batch: b1
@@ -26,6 +22,7 @@ sources:
   items:
     path: raw/items.jsonl
 """
+)
 
 CSV = """item_id,annotator_id,label,duration_s,annotated_at
 r1,w1,positive,3.5,2026-01-01T10:00:00Z
@@ -228,3 +225,81 @@ def test_ingest_is_byte_for_byte_reproducible(make_project: ProjectFactory) -> N
     run_stages(root, "example", ("ingest",))
     second = {p.name: p.read_bytes() for p in (root / "build/example").iterdir() if p.is_file()}
     assert first == second
+
+
+def test_a_split_label_sends_its_items_to_reannotation(make_project: ProjectFactory) -> None:
+    schema = (make_project(name="s") / "schemas/review_sentiment.yaml").read_text(encoding="utf-8")
+    schema = schema.replace('version: "1.0.0"', 'version: "1.1.0"') + (
+        'migrations:\n  - op: split\n    since: "1.1.0"\n    from: mixed\n'
+        "    to: [positive, negative]\n"
+    )
+    root = project(
+        make_project,
+        **{
+            "schemas/review_sentiment.yaml": schema,
+            "datasets/example/raw/a.csv": (
+                "item_id,annotator_id,label\nr1,w1,mixed\nr1,w2,positive\nr2,w2,mixed\n"
+                "r2,w1,mixed\nr2,w3,negative\n"
+            ),
+        },
+    )
+    summary = run_stages(root, "example", ("ingest",))["ingest"]
+    again = pd.read_csv(root / "build/example/reannotation.csv", dtype=str)
+    assert again.to_dict("records") == [
+        {"item_id": "r1", "old_label": "mixed", "split_into": "positive, negative",
+         "since": "1.1.0", "annotations": "1", "annotators": "w1"},
+        {"item_id": "r2", "old_label": "mixed", "split_into": "positive, negative",
+         "since": "1.1.0", "annotations": "2", "annotators": "w1, w2"},
+    ]  # fmt: skip
+    assert summary["reannotation"] == {
+        "items": 2,
+        "annotations": 3,
+        "file": "build/example/reannotation.csv",
+    }
+    # The rows are still counted in the quarantine: nothing is lost.
+    assert summary["quarantine_reasons"]["split_label_needs_reannotation"] == 3
+
+
+MAPPED = (
+    DATASET_HEAD
+    + """sources:
+  annotations:
+    - path: raw/a.csv
+guideline_versions:
+  - {version: "1.0.0", batches: [b0]}
+  - {version: "1.0.0", until: 2026-03-01}
+  - {version: "1.1.0", from: 2026-03-01}
+"""
+)
+
+
+def test_manifest_maps_batches_then_time_ranges_to_versions(make_project: ProjectFactory) -> None:
+    root = make_project(name="m")
+    guide = (root / "guidelines/review_sentiment.md").read_text(encoding="utf-8")
+    (root / "guidelines/review_sentiment.md").write_text(
+        guide.replace('version: "1.0.0"', 'version: "1.1.0"').replace("FAQ", "Questions"),
+        encoding="utf-8",
+    )
+    from labelgate.project.guideline_lock import write_lock
+    from labelgate.project.loader import load_project
+
+    write_lock(load_project(root))
+    csv = (
+        "item_id,annotator_id,label,batch,annotated_at,guideline_version\n"
+        "r1,w1,positive,b0,2026-04-01T00:00:00Z,\n"  # batch wins over time
+        "r1,w2,positive,,2026-02-28T23:59:59Z,\n"
+        "r1,w3,positive,,2026-03-01T00:00:00Z,\n"  # 'from' is inclusive
+        "r2,w1,negative,,,\n"  # no time, no batch: left unknown
+        "r2,w2,negative,,2026-01-01T00:00:00Z,1.1.0\n"  # the export's own column wins
+    )
+    write = {"datasets/example/dataset.yaml": MAPPED, "datasets/example/raw/a.csv": csv}
+    for name, text in write.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text.lstrip(), encoding="utf-8")
+    run_stages(root, "example", ("ingest", "validate"))
+    ann = pd.read_parquet(root / "build/example/annotations.parquet")
+    assert ann["guideline_version"].tolist() == ["1.0.0", "1.0.0", "1.1.0", "", "1.1.0"]
+    violations = pd.read_parquet(root / "build/example/violations.parquet")
+    unknown = violations[violations["rule_id"] == "guideline_version"]
+    assert unknown["annotator_id"].tolist() == ["w1"]
+    assert "no guideline_versions mapping covers" in unknown["message"].iloc[0]
