@@ -287,7 +287,7 @@ def check_dataset(project: Project, doc: Document[Dataset]) -> list[Problem]:
     for key, source in data.sources.files():
         problems += check_source(project.root, doc, key, source)
     if guide is not None:
-        released = released_versions(project.root, data.guideline, guide.model)
+        released = released_versions(project, data.guideline, guide.model)
         problems += check_version_mappings(doc, released)
     return problems
 

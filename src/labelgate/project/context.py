@@ -94,7 +94,7 @@ def dataset_context(root: Path, name: str, project: Project | None = None) -> Da
             "qa_rules": rules.file,
             "pipeline": pipeline.file,
         },
-        guideline_releases=released_versions(root, data.guideline, guideline.model),
+        guideline_releases=released_versions(project, data.guideline, guideline.model),
     )
 
 

@@ -12,21 +12,21 @@ from labelgate.config.base import FORMAT_VERSION, is_semver, semver_key
 from labelgate.config.guideline import Guideline
 from labelgate.config.guideline_lock import GuidelinesLock, LockedVersion
 from labelgate.config.guideline_parser import split_front_matter
-from labelgate.config.validation import validate
-from labelgate.config.yaml_loader import Positions, load_yaml, parse_yaml
+from labelgate.config.yaml_loader import Positions, parse_yaml
 from labelgate.errors import ConfigError
 from labelgate.problems import Problem
 from labelgate.project import layout
 from labelgate.project.git import file_history
 from labelgate.project.loader import Document, Project
 
-LOCK_FILE = f"{layout.GUIDELINES}/guidelines.lock"
+LOCK_FILE = layout.GUIDELINES_LOCK
 HEADER = (
     "# Written by `labelgate guidelines lock`; `labelgate check` keeps it honest.\n"
     "# One entry per released version of each guideline: the SHA-256 of its text and the\n"
     "# commit that introduced it. Never edit a recorded entry: bump the guideline's version.\n"
 )
-_RUN_LOCK = "Run 'labelgate guidelines lock' and commit guidelines/guidelines.lock."
+_THEN_LOCK = f"run 'labelgate guidelines lock' and commit {LOCK_FILE}."
+_RUN_LOCK = _THEN_LOCK[0].upper() + _THEN_LOCK[1:]
 
 
 def text_hash(text: str) -> str:
@@ -71,15 +71,16 @@ def introduced(snapshots: list[Snapshot], entry: LockedVersion) -> str | None:
     return None
 
 
-def version_records(root: Path, name: str, file: str) -> dict[str, dict[str, str | None]]:
+def _entries(project: Project, name: str) -> list[LockedVersion]:
+    lock = project.guidelines_lock
+    return lock.model.guidelines.get(name, []) if lock else []
+
+
+def version_records(project: Project, name: str, file: str) -> dict[str, dict[str, str | None]]:
     """version -> {sha256, commit} from guidelines.lock; a commit not yet recorded is looked up
     in git history ({} when the lock is missing or broken)."""
-    try:
-        lock, _ = read_lock(root)
-    except ConfigError:
-        return {}
-    entries = lock.guidelines.get(name, []) if lock else []
-    snapshots = history(root, file) if any(e.commit is None for e in entries) else []
+    entries = _entries(project, name)
+    snapshots = history(project.root, file) if any(e.commit is None for e in entries) else []
     return {
         e.version: {"sha256": e.sha256, "commit": e.commit or introduced(snapshots, e)}
         for e in entries
@@ -92,26 +93,13 @@ def bump_hint(version: str) -> str:
     return f"{major}.{minor}.{patch + 1} for a correction, {major}.{minor + 1}.0 for a new rule"
 
 
-def read_lock(root: Path) -> tuple[GuidelinesLock | None, Positions | None]:
-    """The lock and its key positions; (None, None) when the file does not exist."""
-    path = root / LOCK_FILE
-    if not path.is_file():
-        return None, None
-    loaded = load_yaml(path, LOCK_FILE)
-    return validate(GuidelinesLock, loaded), loaded.positions
-
-
-def released_versions(root: Path, name: str, guide: Guideline) -> dict[str, str | None]:
+def released_versions(project: Project, name: str, guide: Guideline) -> dict[str, str | None]:
     """version -> SHA-256 of every released version of a guideline (the current one included).
 
     Falls back to the current version alone when the lock is missing or broken; `labelgate
     check` reports that.
     """
-    try:
-        lock, _ = read_lock(root)
-    except ConfigError:
-        lock = None
-    out = {e.version: e.sha256 for e in (lock.guidelines.get(name, []) if lock else [])}
+    out = {e.version: e.sha256 for e in _entries(project, name)}
     out.setdefault(guide.front.version, text_hash(guide.text))
     return out
 
@@ -130,7 +118,7 @@ def _entries_problems(name: str, entries: list[LockedVersion], at: Positions) ->
                     (*where[:-1], "sha256"),
                     f"version {entry.version} has no content hash but comes after a recorded one.",
                     "Only versions released before the guideline was kept in git may have "
-                    "'sha256: null'; " + _RUN_LOCK[0].lower() + _RUN_LOCK[1:],
+                    "'sha256: null'; " + _THEN_LOCK,
                 )
             )
         hashed = hashed or entry.sha256 is not None
@@ -157,7 +145,6 @@ def check_guideline_lock(
     version, sha = guide.front.version, text_hash(guide.text)
     version_at = doc.positions.problem
     problems = _entries_problems(doc.name, entries, at)
-    by_version = {e.version: e for e in entries}
     snapshots = history(root, file)
     newest = max(entries, key=lambda e: semver_key(e.version), default=None)
     if newest is not None and semver_key(newest.version) > semver_key(version):
@@ -168,19 +155,20 @@ def check_guideline_lock(
                 f"Set a version above {newest.version}.",
             )
         )
-    for snap in reversed(snapshots):
-        if snap.version == version and snap.sha256 != sha:
-            problems.append(
-                version_at(
-                    ("version",),
-                    f"the content differs from commit {snap.commit[:10]}, which already has "
-                    f"version {version}: the guideline changed but its version was not bumped.",
-                    f"Bump 'version' ({bump_hint(version)}), then {_RUN_LOCK[0].lower()}"
-                    f"{_RUN_LOCK[1:]}",
-                )
+    # The latest commit with this version but other content: history outranks the lock.
+    committed = next(
+        (s for s in reversed(snapshots) if s.version == version and s.sha256 != sha), None
+    )
+    if committed is not None:
+        problems.append(
+            version_at(
+                ("version",),
+                f"the content differs from commit {committed.commit[:10]}, which already has "
+                f"version {version}: the guideline changed but its version was not bumped.",
+                f"Bump 'version' ({bump_hint(version)}), then {_THEN_LOCK}",
             )
-            break
-    entry = by_version.get(version)
+        )
+    entry = next((e for e in entries if e.version == version), None)
     if entry is None:
         problems.append(
             version_at(("version",), f"version {version} is not in {LOCK_FILE}.", _RUN_LOCK)
@@ -193,7 +181,7 @@ def check_guideline_lock(
                 _RUN_LOCK,
             )
         )
-    elif entry.sha256 != sha and not any(p.message.startswith("the content") for p in problems):
+    elif entry.sha256 != sha and committed is None:
         problems.append(
             version_at(
                 ("version",),
@@ -228,7 +216,7 @@ def _against_history(
                         (*where, "commit"),
                         f"commit {entry.commit[:10]} has version {snap.version} with sha256 "
                         f"{snap.sha256[:12]}…, not what this entry records.",
-                        "Do not edit recorded entries; " + _RUN_LOCK[0].lower() + _RUN_LOCK[1:],
+                        "Do not edit recorded entries; " + _THEN_LOCK,
                     )
                 )
             continue
@@ -249,7 +237,7 @@ def _against_history(
                     (*where, "sha256"),
                     f"no commit has version {entry.version} with this content; commit "
                     f"{committed[0].commit[:10]} has sha256 {committed[0].sha256[:12]}….",
-                    "Do not edit recorded entries; " + _RUN_LOCK[0].lower() + _RUN_LOCK[1:],
+                    "Do not edit recorded entries; " + _THEN_LOCK,
                 )
             )
     return problems
@@ -259,12 +247,11 @@ def check_locks(project: Project) -> list[Problem]:
     """Every guideline is recorded in guidelines.lock and honours its recorded versions."""
     if not project.guidelines:
         return []
-    try:
-        lock, at = read_lock(project.root)
-    except ConfigError as exc:
-        return exc.problems
-    if lock is None or at is None:
+    if project.guidelines_lock is None:
+        if (project.root / LOCK_FILE).is_file():
+            return []  # broken: its load problems are already in project.problems
         return [Problem(LOCK_FILE, message="the guidelines lock is missing.", fix=_RUN_LOCK)]
+    lock, at = project.guidelines_lock.model, project.guidelines_lock.positions
     problems = []
     for name, doc in project.guidelines.items():
         entries = lock.guidelines.get(name)
@@ -342,8 +329,9 @@ def render_lock(lock: GuidelinesLock) -> str:
 
 def write_lock(project: Project) -> tuple[Path, list[str]]:
     """Record every guideline's versions; return the lock path and what changed, one line each."""
-    lock, _ = read_lock(project.root)
-    old = lock.guidelines if lock else {}
+    if project.guidelines_lock is None and (project.root / LOCK_FILE).is_file():
+        raise ConfigError([p for p in project.problems if p.file == LOCK_FILE])
+    old = project.guidelines_lock.model.guidelines if project.guidelines_lock else {}
     guidelines = dict(old)
     problems: list[Problem] = []
     changes: list[str] = []

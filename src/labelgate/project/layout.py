@@ -16,6 +16,7 @@ CONF = "conf"
 CONF_FILE = "conf/config.yaml"
 PARAMS_FILE = "params.yaml"
 DATASET_FILE = "dataset.yaml"
+GUIDELINES_LOCK = f"{GUIDELINES}/guidelines.lock"
 BUILD = "build"
 REVIEWED_FOLDERS = (SCHEMAS, GUIDELINES, QA_RULES, DATASETS, PIPELINES)
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from labelgate.config.dataset import Dataset
 from labelgate.config.guideline import Guideline
+from labelgate.config.guideline_lock import GuidelinesLock
 from labelgate.config.guideline_parser import parse_guideline
 from labelgate.config.pipeline import Pipeline
 from labelgate.config.qa_rules import QaRules
@@ -44,6 +45,7 @@ class Project:
     qa_rules: dict[str, Document[QaRules]] = field(default_factory=dict)
     datasets: dict[str, Document[Dataset]] = field(default_factory=dict)
     pipelines: dict[str, Document[Pipeline]] = field(default_factory=dict)
+    guidelines_lock: Document[GuidelinesLock] | None = None  # None: missing or broken
     problems: list[Problem] = field(default_factory=list)
     # Names of files that exist but failed to load, per folder: not reported again as missing.
     broken: dict[str, set[str]] = field(default_factory=dict)
@@ -115,4 +117,13 @@ def load_project(root: Path) -> Project:
         project, layout.PIPELINES, yaml_suffixes, _yaml_reader(Pipeline), project.pipelines
     )
     _load_folder(project, layout.DATASETS, (), _yaml_reader(Dataset), project.datasets)
+    lock = root / layout.GUIDELINES_LOCK
+    if lock.is_file():
+        try:
+            model, positions = _yaml_reader(GuidelinesLock)(lock, layout.GUIDELINES_LOCK)
+            project.guidelines_lock = Document(
+                "guidelines", layout.GUIDELINES_LOCK, model, positions
+            )
+        except ConfigError as exc:
+            project.problems += exc.problems
     return project

@@ -15,6 +15,7 @@ from labelgate.project import layout
 from labelgate.project.context import dataset_context
 from labelgate.project.guideline_lock import version_records
 from labelgate.project.lineage import lock_inputs
+from labelgate.project.loader import load_project
 from labelgate.stages import base
 
 
@@ -31,7 +32,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def trace_item(root: Path, dataset: str, item_id: str) -> dict[str, Any]:
     """Everything that produced the final label of `item_id` in `dataset`."""
-    ctx = dataset_context(root, dataset)
+    project = load_project(root)
+    ctx = dataset_context(root, dataset, project)
     out = ctx.out
     final_path = out / base.FINAL_LABELS
     for name in (base.FINAL_LABELS, base.ANNOTATIONS, base.AUDIT_RESULTS):
@@ -64,7 +66,7 @@ def trace_item(root: Path, dataset: str, item_id: str) -> dict[str, Any]:
     rows = annotations[annotations[col.ITEM_ID] == item_id]
     guideline_file = ctx.files["guideline"]
     versions = sorted(set(rows["guideline_version"]) - {""})
-    records = version_records(root, ctx.dataset.guideline, guideline_file)
+    records = version_records(project, ctx.dataset.guideline, guideline_file)
     unknown: dict[str, str | None] = {"sha256": None, "commit": None}
     commits = {v: records.get(v, unknown)["commit"] for v in versions}
     raw = []
