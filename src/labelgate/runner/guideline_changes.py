@@ -27,7 +27,6 @@ class GuidelineChanges:
     file: str
     version_a: str | None  # None: the guideline did not exist at A
     version_b: str | None
-    content_changed: bool
     labels_added: tuple[str, ...] = ()
     labels_removed: tuple[str, ...] = ()
     labels_redefined: dict[str, str] = field(default_factory=dict)  # label -> unified diff
@@ -68,9 +67,7 @@ def _diff(old: str, new: str) -> str:
     return "\n".join(list(lines)[2:])  # drop the ---/+++ header
 
 
-def compare(
-    name: str, file: str, a: Guideline | None, b: Guideline | None, same_text: bool
-) -> GuidelineChanges:
+def compare(name: str, file: str, a: Guideline | None, b: Guideline | None) -> GuidelineChanges:
     """Labels added, removed or redefined and rulings added, changed or withdrawn, A -> B."""
     sections_a = {s.label: s.text for s in a.sections} if a else {}
     sections_b = {s.label: s.text for s in b.sections} if b else {}
@@ -96,7 +93,6 @@ def compare(
         file=file,
         version_a=a.front.version if a else None,
         version_b=b.front.version if b else None,
-        content_changed=not same_text,
         labels_added=tuple(sorted(sections_b.keys() - sections_a.keys())),
         labels_removed=tuple(sorted(sections_a.keys() - sections_b.keys())),
         labels_redefined={

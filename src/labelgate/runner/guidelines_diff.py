@@ -163,15 +163,13 @@ def diff_guidelines(
     for name in sorted(texts_a.keys() | texts_b.keys()):
         file_a, text_a = texts_a.get(name, ("", None))
         file_b, text_b = texts_b.get(name, ("", None))
-        same = text_a is not None and text_b is not None and text_hash(text_a) == text_hash(text_b)
-        if same:
+        if text_a is not None and text_b is not None and text_hash(text_a) == text_hash(text_b):
             continue
         changes = compare(
             name,
             file_b or file_a,
             _parse(text_a, f"{name_a[:20]}:{file_a}"),
             _parse(text_b, f"{rev_b or 'working tree'}:{file_b}"),
-            same,
         )
         impacts = []
         if changes.version_a is not None and changes.affected_labels:

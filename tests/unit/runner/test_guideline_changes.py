@@ -81,7 +81,7 @@ def test_a_definition_is_its_section_without_its_rulings() -> None:
 
 
 def test_compare_reports_labels_and_rulings_by_id() -> None:
-    changes = compare("s", "g.md", parse(OLD), parse(NEW), same_text=False)
+    changes = compare("s", "g.md", parse(OLD), parse(NEW))
     assert (changes.version_a, changes.version_b, changes.version_bumped) == (
         "1.0.0",
         "1.1.0",
@@ -100,7 +100,7 @@ def test_compare_reports_labels_and_rulings_by_id() -> None:
 
 def test_identical_rulings_and_sections_are_not_changes() -> None:
     reworded = NEW.replace("## Label: a", "Intro prose.\n\n## Label: a")
-    changes = compare("s", "g.md", parse(NEW), parse(reworded), same_text=False)
+    changes = compare("s", "g.md", parse(NEW), parse(reworded))
     assert not changes.semantic
 
 
