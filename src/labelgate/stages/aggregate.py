@@ -99,11 +99,6 @@ def distinct_joined(annotations: pd.DataFrame, column: str, sep: str = ",") -> p
     return both
 
 
-def guideline_versions(annotations: pd.DataFrame) -> pd.Series:
-    """Per item, the sorted distinct guideline versions of its annotations, comma-joined."""
-    return distinct_joined(annotations, "guideline_version")
-
-
 def version_hashes(versions: pd.Series, releases: dict[str, str | None]) -> pd.Series:
     """Per item, the content hash (16 hex) of each of its guideline versions, comma-joined.
 
@@ -191,7 +186,13 @@ def run(ctx: DatasetContext) -> base.StageResult:
     label_names = model.labels_.to_numpy()
     forced = model.labels_.index.isin(sorted(lost_all)) if lost_all else None
     confidence, n, status = final_status(model, step.min_confidence, forced)
-    versions = guideline_versions(used).reindex(model.labels_.index).fillna("").astype("str")
+
+    def per_item(values: pd.Series) -> pd.Series:
+        # Items without a value (no version, no migration, not audited) get "".
+        return values.reindex(model.labels_.index).fillna("").astype("str")
+
+    versions = per_item(distinct_joined(used, "guideline_version"))
+    # initial_errors is an input array, not a setting: left out of lineage and the summary.
     params = {k: v for k, v in model.get_params().items() if k != "initial_errors"}
     audit_table = read_parquet(out / base.AUDIT_RESULTS)
     verdicts = audit_table.drop_duplicates(col.ITEM_ID, keep="last").set_index(col.ITEM_ID)
@@ -206,19 +207,12 @@ def run(ctx: DatasetContext) -> base.StageResult:
             "guideline_versions": versions.to_numpy(),
             "guideline_hashes": version_hashes(versions, ctx.guideline_releases).to_numpy(),
             "schema_version": ctx.schema.version,
-            "migrations": distinct_joined(used, "migrated_from", "; ")
-            .reindex(model.labels_.index)
-            .fillna("")
-            .to_numpy(),
+            "migrations": per_item(distinct_joined(used, "migrated_from", "; ")).to_numpy(),
             "rules_hash": section_hash(ctx.qa_rules.annotator_qualification),
             "pipeline_hash": section_hash(step),
             "aggregator_params": json.dumps(params, sort_keys=True, default=str),
             "posterior": _posterior_text(model.probas_),
-            "audit_verdict": verdicts["verdict"]
-            .reindex(model.labels_.index)
-            .fillna("")
-            .astype("str")
-            .to_numpy(),
+            "audit_verdict": per_item(verdicts["verdict"]).to_numpy(),
         }
     )
     final = apply_adjudications(ctx, final, read_parquet(out / base.ADJUDICATIONS))
@@ -267,7 +261,7 @@ def run(ctx: DatasetContext) -> base.StageResult:
     converged = getattr(model, "converged_", True)
     summary: dict[str, Any] = {
         "method": step.method,
-        "params": model.get_params(),
+        "params": params,
         "converged": bool(converged),
         "loss_history": list(getattr(model, "loss_history_", [])),
         "n_items": len(final),
@@ -286,7 +280,6 @@ def run(ctx: DatasetContext) -> base.StageResult:
         .reindex(ctx.schema.label_ids, fill_value=0)
         .to_dict(),
     }
-    summary["params"].pop("initial_errors", None)
     outputs = [
         write_parquet(out / base.FINAL_LABELS, final),
         write_csv(out / base.ANNOTATORS, annotators),
