@@ -34,21 +34,9 @@ EXPORT = "item,who,answer\n" + "".join(
 
 def test_json_shape(tmp_path: Path) -> None:
     path = write(tmp_path / "export.csv", EXPORT)
-    done = agreement(
-        str(path),
-        "--item-col",
-        "item",
-        "--annotator-col",
-        "who",
-        "--label-col",
-        "answer",
-        "--format",
-        "json",
-        "--bootstrap",
-        "200",
-        "--seed",
-        "3",
-    )
+    args = ("--item-col", "item", "--annotator-col", "who", "--label-col", "answer")
+    seeded = ("--format", "json", "--bootstrap", "200", "--seed", "3")
+    done = agreement(str(path), *args, *seeded)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert {
@@ -90,21 +78,7 @@ def test_json_shape(tmp_path: Path) -> None:
     )
     assert list(report["per_label"]) == ["0", "1", "2"]
     # Same seed, same bytes.
-    again = agreement(
-        str(path),
-        "--item-col",
-        "item",
-        "--annotator-col",
-        "who",
-        "--label-col",
-        "answer",
-        "--format",
-        "json",
-        "--bootstrap",
-        "200",
-        "--seed",
-        "3",
-    )
+    again = agreement(str(path), *args, *seeded)
     assert again.stdout == done.stdout
 
 
