@@ -30,11 +30,11 @@ import numpy as np
 from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import fleiss_kappa
 
-from labelgate.metrics.agreement import Options, agreement_report
+from labelgate.metrics.agreement.krippendorff import krippendorff_alpha
+from labelgate.metrics.agreement.pairwise import cohen_kappas, pair_tables
+from labelgate.metrics.agreement.report import Options, agreement_report
+from labelgate.metrics.agreement.weights import weight_matrix
 from labelgate.metrics.counts import item_value_counts
-from labelgate.metrics.krippendorff import krippendorff_alpha
-from labelgate.metrics.pairwise import cohen_kappas, pair_tables
-from labelgate.metrics.weights import weight_matrix
 
 K = 5
 

@@ -101,9 +101,9 @@ def bench_peers(root: Path) -> None:
     import krippendorff
     from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss
 
-    from labelgate.metrics.chance import fleiss_kappa
+    from labelgate.metrics.agreement.chance import fleiss_kappa
+    from labelgate.metrics.agreement.krippendorff import krippendorff_alpha
     from labelgate.metrics.counts import item_value_counts
-    from labelgate.metrics.krippendorff import krippendorff_alpha
 
     ann = pd.read_parquet(root / "build/example/annotations.parquet")
     items, _ = pd.factorize(ann["item_id"])

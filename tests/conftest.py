@@ -64,10 +64,10 @@ def make_project(tmp_path: Path) -> ProjectFactory:
 def run_stages(root: Path, dataset: str, names: tuple[str, ...]) -> dict[str, object]:
     """Run stages in process (no DVC) and return each stage's summary."""
     from labelgate.project.context import dataset_context
-    from labelgate.stages.registry import STAGES
+    from labelgate.stages.registry import stage_function
 
     ctx = dataset_context(root, dataset)
-    return {name: STAGES[name](ctx).summary for name in names}
+    return {name: stage_function(name)(ctx).summary for name in names}
 
 
 ALL_STAGES = ("ingest", "validate", "agreement", "aggregate", "audit", "report", "gate")

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from labelgate.config.catalogue import AGGREGATORS
-from labelgate.stages.aggregate_file import aggregate_file
 
 
 def register(sub: Any) -> None:
@@ -54,6 +53,8 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Aggregate, write the tables, and say how it went on stderr."""
+    from labelgate.app.aggregate import aggregate_file
+
     result = aggregate_file(
         args.file,
         method=args.method,

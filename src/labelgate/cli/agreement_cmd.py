@@ -8,9 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from labelgate.io.writers import json_text
-from labelgate.metrics.weights import WEIGHTS
-from labelgate.stages.agreement_file import agreement_for_file
+from labelgate.config.catalogue import WEIGHTS
 
 
 def register(sub: Any) -> None:
@@ -128,6 +126,9 @@ def render_table(report: dict[str, Any], top: int = 10) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Print the report as a table or JSON."""
+    from labelgate.app.agreement import agreement_for_file
+    from labelgate.io.writers import json_text
+
     report = agreement_for_file(
         args.file,
         columns={

@@ -9,9 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from labelgate.errors import ConfigError
-from labelgate.project.checks import check_project
 from labelgate.project.layout import find_root
-from labelgate.project.loader import load_project
 
 
 def register(sub: Any) -> None:
@@ -29,6 +27,9 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Exit 0 when the project is clean, 3 with every problem otherwise."""
+    from labelgate.project.checks import check_project
+    from labelgate.project.loader import load_project
+
     root = find_root(args.path)
     project = load_project(root)
     problems = check_project(project)

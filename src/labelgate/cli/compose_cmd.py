@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from labelgate.errors import ConfigError
-from labelgate.project.compose import stale_params, write_params
 from labelgate.project.layout import find_root, relative
 
 
@@ -25,6 +24,8 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write params.yaml, or with --check verify it is current."""
+    from labelgate.project.compose import stale_params, write_params
+
     root = find_root(args.project)
     if args.check:
         problem = stale_params(root, args.overrides)

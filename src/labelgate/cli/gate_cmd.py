@@ -7,11 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from labelgate.io.writers import json_text
 from labelgate.project.layout import find_root
-from labelgate.runner.gate import evaluate_project
-from labelgate.runner.guidelines_diff import diff_guidelines
-from labelgate.runner.pr_report import markdown_report, text_report
 
 
 def register(sub: Any) -> None:
@@ -32,6 +28,11 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the verdicts; 1 when any dataset's gate fails."""
+    from labelgate.app.gate import evaluate_project
+    from labelgate.app.guidelines_diff import diff_guidelines
+    from labelgate.io.writers import json_text
+    from labelgate.report.pr_comment import markdown_report, text_report
+
     root = find_root(args.project)
     verdicts, commit = evaluate_project(root, args.dataset, args.baseline, args.warn_as_error)
     if args.format == "json":

@@ -8,12 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from labelgate.errors import UsageError
-from labelgate.io.writers import json_text
-from labelgate.project.guideline_lock import LOCK_FILE, write_lock
-from labelgate.project.layout import find_root
-from labelgate.project.loader import load_project
-from labelgate.runner.guidelines_diff import diff_guidelines, to_json, write_samples
-from labelgate.runner.guidelines_md import markdown
+from labelgate.project.layout import GUIDELINES_LOCK, find_root
 
 
 def register(sub: Any) -> None:
@@ -21,7 +16,7 @@ def register(sub: Any) -> None:
     parser = sub.add_parser("guidelines", help="guideline versions: lock them, diff them")
     inner = parser.add_subparsers(dest="guidelines_command", metavar="ACTION", required=True)
     lock = inner.add_parser(
-        "lock", help=f"record each guideline's current version and content in {LOCK_FILE}"
+        "lock", help=f"record each guideline's current version and content in {GUIDELINES_LOCK}"
     )
     lock.add_argument("-C", "--project", type=Path, default=Path("."), help="project folder")
     lock.set_defaults(handler=run_lock)
@@ -47,6 +42,9 @@ def register(sub: Any) -> None:
 
 def run_lock(args: argparse.Namespace) -> int:
     """Write the lock; list new or completed entries."""
+    from labelgate.guidelines.lock import write_lock
+    from labelgate.project.loader import load_project
+
     root = find_root(args.project)
     path, changes = write_lock(load_project(root))
     for line in changes:
@@ -57,6 +55,10 @@ def run_lock(args: argparse.Namespace) -> int:
 
 def run_diff(args: argparse.Namespace) -> int:
     """Print the diff as Markdown or JSON."""
+    from labelgate.app.guidelines_diff import diff_guidelines, to_json, write_samples
+    from labelgate.guidelines.markdown import markdown
+    from labelgate.io.writers import json_text
+
     if args.sample_size < 0:
         raise UsageError("--sample-size must be 0 or more.")
     root = find_root(args.project)

@@ -6,8 +6,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from labelgate.scaffold.init import init_project
-
 
 def register(sub: Any) -> None:
     """Add the `init` subcommand."""
@@ -21,6 +19,8 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Create the project and say what to do next."""
+    from labelgate.scaffold.init import init_project
+
     result = init_project(args.dir, force=args.force, git=not args.no_git, dvc=not args.no_dvc)
     print(f"Created a labelgate project in {result.root} ({len(result.files)} template files).")
     print(f"Next: cd {result.root} && labelgate check")

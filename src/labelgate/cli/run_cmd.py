@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from labelgate.app.run import DatasetOutcome
 
 from labelgate.project.layout import find_root
-from labelgate.runner.run import DatasetOutcome, run_pipeline
 
 KEY_METRICS = (
     "n_items",
@@ -56,8 +58,10 @@ def render(outcome: DatasetOutcome) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Exit 0 when every gate passes (warnings allowed), 1 when one fails."""
+    from labelgate.app.run import run_pipeline
+
     root = find_root(args.project)
-    outcomes = run_pipeline(root, args.dataset, args.overrides)
+    outcomes = run_pipeline(root, args.dataset, args.overrides, log=print)
     print()
     for outcome in outcomes:
         print("\n".join(render(outcome)))

@@ -6,8 +6,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from labelgate.scaffold.export import export_json_schemas
-
 
 def register(sub: Any) -> None:
     """Add the `schema` subcommand group."""
@@ -20,6 +18,8 @@ def register(sub: Any) -> None:
 
 def run_export(args: argparse.Namespace) -> int:
     """Write the schemas and list them."""
+    from labelgate.scaffold.export import export_json_schemas
+
     for path in export_json_schemas(args.dir):
         print(path)
     return 0

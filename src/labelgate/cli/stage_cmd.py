@@ -8,15 +8,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from labelgate.project.context import dataset_context
-from labelgate.project.layout import find_root
-from labelgate.stages.registry import STAGES
+from labelgate.stages.registry import STAGE_NAMES
 
 
 def register(sub: Any) -> None:
     """Add the `stage` subcommand."""
     parser = sub.add_parser("stage", help="run one pipeline stage for one dataset")
-    parser.add_argument("name", choices=list(STAGES))
+    parser.add_argument("name", choices=STAGE_NAMES)
     parser.add_argument("--dataset", "-d", required=True)
     parser.add_argument("-C", "--project", type=Path, default=Path("."), help="project folder")
     parser.set_defaults(handler=run)
@@ -24,10 +22,11 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the stage and print its summary lines."""
-    root = find_root(args.project)
-    ctx = dataset_context(root, args.dataset)
+    from labelgate.app.stage import run_stage
+    from labelgate.project.layout import find_root
+
     started = time.perf_counter()
-    result = STAGES[args.name](ctx)
+    result = run_stage(find_root(args.project), args.name, args.dataset)
     elapsed = time.perf_counter() - started
     for line in result.lines:
         print(f"[{args.name}@{args.dataset}] {line}")

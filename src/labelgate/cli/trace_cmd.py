@@ -6,9 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from labelgate.io.writers import json_text
 from labelgate.project.layout import find_root
-from labelgate.runner.trace import trace_item
 
 
 def register(sub: Any) -> None:
@@ -67,6 +65,9 @@ def render(t: dict[str, Any]) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Print the trace."""
+    from labelgate.app.trace import trace_item
+    from labelgate.io.writers import json_text
+
     traced = trace_item(find_root(args.project), args.dataset, args.item_id)
     if args.format == "json":
         print(json_text(traced, sort_keys=False), end="")

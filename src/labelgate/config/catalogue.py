@@ -51,3 +51,6 @@ AGGREGATORS: dict[str, str] = {
 }
 
 AGREEMENT_BREAKDOWNS = ("batch", "guideline_version", "label", "annotator")
+
+# Agreement weights between categories (metrics.agreement.weights implements each).
+WEIGHTS = ("identity", "ordinal", "linear", "quadratic")

@@ -14,10 +14,10 @@ from labelgate.config.qa_rules import DuplicateItems, QaRules, TextLength
 from labelgate.config.schema import MergeMigration, Schema
 from labelgate.config.yaml_loader import load_yaml
 from labelgate.errors import ConfigError
+from labelgate.guidelines.lock import check_locks, released_versions
 from labelgate.problems import Problem, did_you_mean
 from labelgate.project import layout
 from labelgate.project.compose import compose_conf, dataset_files, render_params, stale_against
-from labelgate.project.guideline_lock import check_locks, released_versions
 from labelgate.project.loader import Document, Project
 from labelgate.project.paths import EscapesProject, resolve_inside
 

@@ -15,10 +15,10 @@ from labelgate.config.pipeline import Pipeline
 from labelgate.config.qa_rules import QaRules
 from labelgate.config.schema import Schema
 from labelgate.errors import ConfigError
+from labelgate.guidelines.lock import released_versions
 from labelgate.problems import Problem, did_you_mean
 from labelgate.project import layout
 from labelgate.project.checks import check_dataset
-from labelgate.project.guideline_lock import released_versions
 from labelgate.project.loader import Project, load_project
 
 

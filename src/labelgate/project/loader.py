@@ -12,13 +12,13 @@ from pydantic import BaseModel
 from labelgate.config.dataset import Dataset
 from labelgate.config.guideline import Guideline
 from labelgate.config.guideline_lock import GuidelinesLock
-from labelgate.config.guideline_parser import parse_guideline
 from labelgate.config.pipeline import Pipeline
 from labelgate.config.qa_rules import QaRules
 from labelgate.config.schema import Schema
 from labelgate.config.validation import validate
 from labelgate.config.yaml_loader import Positions, load_yaml, read_text
 from labelgate.errors import ConfigError
+from labelgate.guidelines.parser import parse_guideline
 from labelgate.problems import Problem
 from labelgate.project import layout
 

@@ -10,8 +10,8 @@ from importlib import resources
 from pathlib import Path
 
 from labelgate.errors import ConfigError, UsageError
+from labelgate.guidelines.lock import LOCK_FILE, write_lock
 from labelgate.project.compose import write_params
-from labelgate.project.guideline_lock import LOCK_FILE, write_lock
 from labelgate.project.loader import load_project
 from labelgate.scaffold.export import dump_json, export_json_schemas, vscode_settings
 

@@ -10,14 +10,15 @@ import pandas as pd
 
 from labelgate.aggregation.catalog import make
 from labelgate.aggregation.status import final_status
+from labelgate.analysis.encoding import unique_annotations
 from labelgate.config import columns as col
 from labelgate.errors import InputError
 from labelgate.io.writers import read_parquet, write_csv, write_json, write_parquet
 from labelgate.metrics.proportions import wilson_interval
 from labelgate.problems import Problem, did_you_mean
+from labelgate.project import build_files
 from labelgate.project.context import DatasetContext, section_hash
 from labelgate.stages import base
-from labelgate.stages.encoding import unique_annotations
 
 
 def gold_accuracy(annotations: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
@@ -163,10 +164,10 @@ def audit_rejections(
 def run(ctx: DatasetContext) -> base.StageResult:
     """Write final_labels.parquet, annotators.csv, adjudication_queue.csv and aggregate.json."""
     out = ctx.out
-    annotations = unique_annotations(read_parquet(out / base.ANNOTATIONS))
-    gold = read_parquet(out / base.GOLD)
-    items_table = read_parquet(out / base.ITEMS)
-    _refuse_bad_decisions(ctx, read_parquet(out / base.QUARANTINE))
+    annotations = unique_annotations(read_parquet(out / build_files.ANNOTATIONS))
+    gold = read_parquet(out / build_files.GOLD)
+    items_table = read_parquet(out / build_files.ITEMS)
+    _refuse_bad_decisions(ctx, read_parquet(out / build_files.QUARANTINE))
     stats = gold_accuracy(annotations, gold)
     annotator_ids = pd.Index(sorted(annotations[col.ANNOTATOR_ID].unique()), name=col.ANNOTATOR_ID)
     quality = qualification(ctx, stats, annotator_ids)
@@ -194,7 +195,7 @@ def run(ctx: DatasetContext) -> base.StageResult:
     versions = per_item(distinct_joined(used, "guideline_version"))
     # initial_errors is an input array, not a setting: left out of lineage and the summary.
     params = {k: v for k, v in model.get_params().items() if k != "initial_errors"}
-    audit_table = read_parquet(out / base.AUDIT_RESULTS)
+    audit_table = read_parquet(out / build_files.AUDIT_RESULTS)
     verdicts = audit_table.drop_duplicates(col.ITEM_ID, keep="last").set_index(col.ITEM_ID)
     final = pd.DataFrame(
         {
@@ -215,7 +216,7 @@ def run(ctx: DatasetContext) -> base.StageResult:
             "audit_verdict": per_item(verdicts["verdict"]).to_numpy(),
         }
     )
-    final = apply_adjudications(ctx, final, read_parquet(out / base.ADJUDICATIONS))
+    final = apply_adjudications(ctx, final, read_parquet(out / build_files.ADJUDICATIONS))
     merged = annotations.merge(
         final[[col.ITEM_ID, col.LABEL, "n_annotations"]].rename(columns={col.LABEL: "final"}),
         on=col.ITEM_ID,
@@ -281,14 +282,14 @@ def run(ctx: DatasetContext) -> base.StageResult:
         .to_dict(),
     }
     outputs = [
-        write_parquet(out / base.FINAL_LABELS, final),
-        write_csv(out / base.ANNOTATORS, annotators),
-        write_csv(out / base.ADJUDICATION_QUEUE, queue),
+        write_parquet(out / build_files.FINAL_LABELS, final),
+        write_csv(out / build_files.ANNOTATORS, annotators),
+        write_csv(out / build_files.ADJUDICATION_QUEUE, queue),
         write_csv(
-            out / base.PLOTS / "annotator_gold_accuracy.csv",
+            out / build_files.PLOTS / "annotator_gold_accuracy.csv",
             annotators[[col.ANNOTATOR_ID, "gold_accuracy", "n_gold"]],
         ),
-        write_json(out / base.AGGREGATE_JSON, summary),
+        write_json(out / build_files.AGGREGATE_JSON, summary),
         write_json(out / "annotator_confusion.json", _confusions(model, ctx.schema.label_ids)),
     ]
     lines = [

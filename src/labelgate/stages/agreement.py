@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from labelgate.analysis.agreement import agreement_json, default_weights, group_coefficients
 from labelgate.config.schema import Schema
 from labelgate.io.writers import read_parquet, write_csv, write_json
-from labelgate.metrics.agreement import Options
+from labelgate.metrics.agreement.report import Options
 from labelgate.metrics.counts import FloatArray
+from labelgate.project import build_files
 from labelgate.project.context import DatasetContext
 from labelgate.stages import base
-from labelgate.stages.agreement_engine import agreement_json, default_weights, group_coefficients
 
 
 def schema_values(schema: Schema) -> FloatArray:
@@ -37,7 +38,7 @@ def options_for(ctx: DatasetContext) -> Options:
 
 def run(ctx: DatasetContext) -> base.StageResult:
     """Write agreement.json, the pair table and plot data by group."""
-    annotations = read_parquet(ctx.out / base.ANNOTATIONS)
+    annotations = read_parquet(ctx.out / build_files.ANNOTATIONS)
     options = options_for(ctx)
     values = schema_values(ctx.schema)
     labels = list(ctx.schema.label_ids)
@@ -69,13 +70,13 @@ def run(ctx: DatasetContext) -> base.StageResult:
                 )
     per_label = pd.DataFrame([{"label": k, **v} for k, v in result["per_label"].items()])
     outputs = [
-        write_json(ctx.out / base.AGREEMENT_JSON, result),
+        write_json(ctx.out / build_files.AGREEMENT_JSON, result),
         write_csv(ctx.out / "agreement_pairs.csv", pairs),
         write_csv(
-            ctx.out / base.PLOTS / "agreement_by_group.csv",
+            ctx.out / build_files.PLOTS / "agreement_by_group.csv",
             pd.DataFrame(plot_rows, columns=["breakdown", "group", "coefficient", "value"]),
         ),
-        write_csv(ctx.out / base.PLOTS / "agreement_by_label.csv", per_label),
+        write_csv(ctx.out / build_files.PLOTS / "agreement_by_label.csv", per_label),
     ]
     lines = []
     for name in ctx.pipeline.agreement.coefficients:

@@ -13,12 +13,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from labelgate.analysis.encoding import unique_annotations
 from labelgate.config import columns as col
 from labelgate.io.writers import read_parquet, write_csv, write_json
 from labelgate.metrics.proportions import wilson_interval
+from labelgate.project import build_files
 from labelgate.project.context import DatasetContext
 from labelgate.stages import base
-from labelgate.stages.encoding import unique_annotations
 
 
 def priority(item_ids: pd.Series, seed: int) -> pd.Series:
@@ -86,10 +87,10 @@ def draw(final: pd.DataFrame, annotations: pd.DataFrame, ctx: DatasetContext) ->
 def run(ctx: DatasetContext) -> base.StageResult:
     """Write audit_sample.csv (for auditors) and audit.json."""
     out = ctx.out
-    final = read_parquet(out / base.FINAL_LABELS)
-    annotations = unique_annotations(read_parquet(out / base.ANNOTATIONS))
-    items = read_parquet(out / base.ITEMS)
-    results = read_parquet(out / base.AUDIT_RESULTS)
+    final = read_parquet(out / build_files.FINAL_LABELS)
+    annotations = unique_annotations(read_parquet(out / build_files.ANNOTATIONS))
+    items = read_parquet(out / build_files.ITEMS)
+    results = read_parquet(out / build_files.AUDIT_RESULTS)
     rule = ctx.qa_rules.audit
     sample = draw(final, annotations, ctx)
     sheet = sample.rename(columns={col.LABEL: "final_label"})
@@ -121,11 +122,11 @@ def run(ctx: DatasetContext) -> base.StageResult:
             "n_unknown_verdicts": int(len(results) - len(audited)),
         }
     outputs = [
-        write_csv(out / base.AUDIT_SAMPLE, sheet),
-        write_json(out / base.AUDIT_JSON, summary),
+        write_csv(out / build_files.AUDIT_SAMPLE, sheet),
+        write_json(out / build_files.AUDIT_JSON, summary),
     ]
     lines = [
-        f"sampled {len(sample)} of {len(final)} final labels ({rule.fraction:.0%} per stratum, seed {rule.seed}) -> {base.AUDIT_SAMPLE}"
+        f"sampled {len(sample)} of {len(final)} final labels ({rule.fraction:.0%} per stratum, seed {rule.seed}) -> {build_files.AUDIT_SAMPLE}"
     ]
     if summary["results"]:
         r = summary["results"]

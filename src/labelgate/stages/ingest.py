@@ -15,6 +15,7 @@ from labelgate.io.canonical import Quarantine, apply_labels, content_hash, renam
 from labelgate.io.readers import RawTable, infer_format, read_source
 from labelgate.io.writers import write_csv, write_json, write_parquet
 from labelgate.problems import Problem
+from labelgate.project import build_files
 from labelgate.project.context import DatasetContext
 from labelgate.project.layout import relative
 from labelgate.project.paths import resolve_inside
@@ -315,13 +316,13 @@ def run(ctx: DatasetContext) -> base.StageResult:
             raise InternalError(f"ingest lost rows of {entry['file']}: {entry}")
     out = ctx.out
     outputs = [
-        write_parquet(out / base.ANNOTATIONS, annotations),
-        write_parquet(out / base.ITEMS, items),
-        write_parquet(out / base.GOLD, gold),
-        write_parquet(out / base.ADJUDICATIONS, adjudications),
-        write_parquet(out / base.AUDIT_RESULTS, audit),
-        write_parquet(out / base.QUARANTINE, rejected),
-        write_csv(out / base.REANNOTATION, reannotation := reannotation_list(reannotate)),
+        write_parquet(out / build_files.ANNOTATIONS, annotations),
+        write_parquet(out / build_files.ITEMS, items),
+        write_parquet(out / build_files.GOLD, gold),
+        write_parquet(out / build_files.ADJUDICATIONS, adjudications),
+        write_parquet(out / build_files.AUDIT_RESULTS, audit),
+        write_parquet(out / build_files.QUARANTINE, rejected),
+        write_csv(out / build_files.REANNOTATION, reannotation := reannotation_list(reannotate)),
     ]
     ann = [c for c in counts if c["table"] == "annotations"]
     totals = {key: sum(c[key] for c in ann) for key in ("rows_in", "rows_kept", "rows_quarantined")}
@@ -344,10 +345,10 @@ def run(ctx: DatasetContext) -> base.StageResult:
         "reannotation": {
             "items": len(reannotation),
             "annotations": int(reannotation["annotations"].astype("int64").sum()),
-            "file": f"{relative(ctx.root, out / base.REANNOTATION)}",
+            "file": f"{relative(ctx.root, out / build_files.REANNOTATION)}",
         },
     }
-    outputs.append(write_json(out / base.INGEST_JSON, summary))
+    outputs.append(write_json(out / build_files.INGEST_JSON, summary))
     lines = [
         f"{c['file']}: {c['rows_in']} rows in = {c['rows_kept']} kept + {c['rows_quarantined']} quarantined"
         for c in counts

@@ -1,20 +1,25 @@
-"""The stages by name, in pipeline order."""
+"""The stages by name, in pipeline order; a stage's module is imported only when it runs."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from labelgate.project.context import DatasetContext
-from labelgate.stages import aggregate, agreement, audit, config, gate, ingest, report, validate
-from labelgate.stages.base import StageResult
+if TYPE_CHECKING:
+    from labelgate.project.context import DatasetContext
+    from labelgate.stages.base import StageResult
 
-STAGES: dict[str, Callable[[DatasetContext], StageResult]] = {
-    "config": config.run,
-    "ingest": ingest.run,
-    "validate": validate.run,
-    "agreement": agreement.run,
-    "aggregate": aggregate.run,
-    "audit": audit.run,
-    "report": report.run,
-    "gate": gate.run,
-}
+StageFunction = Callable[["DatasetContext"], "StageResult"]
+
+# The order of dvc.yaml. Names only, so the command line can list them without importing pandas.
+STAGE_NAMES = ("config", "ingest", "validate", "agreement", "aggregate", "audit", "report", "gate")
+
+
+def stage_function(name: str) -> StageFunction:
+    """The `run(ctx)` of stage `name` (one of STAGE_NAMES)."""
+    if name not in STAGE_NAMES:
+        raise KeyError(name)
+    module = importlib.import_module(f"labelgate.stages.{name}")
+    run: StageFunction = module.run
+    return run

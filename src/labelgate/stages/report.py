@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from labelgate.io.writers import read_json, write_json
+from labelgate.project import build_files
 from labelgate.project.context import DatasetContext
 from labelgate.stages import base
 
@@ -150,16 +151,16 @@ def summary_markdown(
     lines.append(
         f"Aggregation ({aggregate['method']}): "
         + ", ".join(f"{k} {v}" for k, v in status.items())
-        + f"; unresolved items are in `build/{name}/{base.ADJUDICATION_QUEUE}`."
+        + f"; unresolved items are in `build/{name}/{build_files.ADJUDICATION_QUEUE}`."
     )
     if aggregate["annotators_needing_retraining"]:
         lines.append(
             "Annotators below the gold-accuracy bar: "
             + ", ".join(f"`{x}`" for x in aggregate["annotators_needing_retraining"])
-            + f" (see `build/{name}/{base.ANNOTATORS}`)."
+            + f" (see `build/{name}/{build_files.ANNOTATORS}`)."
         )
     lines.append(
-        f"Audit: {audit['n_sampled']} items sampled (seed {audit['seed']}) in `build/{name}/{base.AUDIT_SAMPLE}`."
+        f"Audit: {audit['n_sampled']} items sampled (seed {audit['seed']}) in `build/{name}/{build_files.AUDIT_SAMPLE}`."
     )
     for note in agreement["diagnostics"]:
         lines.append(f"> Note: {note['message']} {note['meaning'].capitalize()}")
@@ -172,11 +173,11 @@ def run(ctx: DatasetContext) -> base.StageResult:
     parts = [
         read_json(out / name)
         for name in (
-            base.INGEST_JSON,
-            base.VALIDATION_JSON,
-            base.AGREEMENT_JSON,
-            base.AGGREGATE_JSON,
-            base.AUDIT_JSON,
+            build_files.INGEST_JSON,
+            build_files.VALIDATION_JSON,
+            build_files.AGREEMENT_JSON,
+            build_files.AGGREGATE_JSON,
+            build_files.AUDIT_JSON,
         )
     ]
     ingest, validation, agreement, aggregate, audit = parts
@@ -186,8 +187,12 @@ def run(ctx: DatasetContext) -> base.StageResult:
     text = summary_markdown(
         shown, ctx.name, ingest, validation, agreement, aggregate, audit, metrics
     )
-    (out / base.SUMMARY_MD).write_text(text, encoding="utf-8")
-    outputs = [write_json(out / base.METRICS_JSON, metrics), out / base.SUMMARY_MD]
+    (out / build_files.SUMMARY_MD).write_text(text, encoding="utf-8")
+    outputs = [write_json(out / build_files.METRICS_JSON, metrics), out / build_files.SUMMARY_MD]
     return base.StageResult(
-        "report", ctx.name, outputs, metrics, [f"{base.METRICS_JSON} and {base.SUMMARY_MD} written"]
+        "report",
+        ctx.name,
+        outputs,
+        metrics,
+        [f"{build_files.METRICS_JSON} and {build_files.SUMMARY_MD} written"],
     )

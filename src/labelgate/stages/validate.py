@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from labelgate.analysis.validation import Tables, run_checks
 from labelgate.config import columns as col
 from labelgate.io.writers import read_parquet, write_json, write_parquet
+from labelgate.project import build_files
 from labelgate.project.context import DatasetContext
-from labelgate.qa.checks import Tables, run_checks
 from labelgate.stages import base
 
 
 def run(ctx: DatasetContext) -> base.StageResult:
     """Write violations.parquet and validation.json."""
     out = ctx.out
-    annotations = read_parquet(out / base.ANNOTATIONS)
+    annotations = read_parquet(out / build_files.ANNOTATIONS)
     tables = Tables(
         annotations=annotations,
-        items=read_parquet(out / base.ITEMS),
-        quarantine=read_parquet(out / base.QUARANTINE),
+        items=read_parquet(out / build_files.ITEMS),
+        quarantine=read_parquet(out / build_files.QUARANTINE),
         schema=ctx.schema,
         guideline_version=ctx.guideline.front.version,
         released_versions=tuple(ctx.guideline_releases),
@@ -46,8 +47,8 @@ def run(ctx: DatasetContext) -> base.StageResult:
         "duplicate_item_rate": dup_items / n_items if n_items else 0.0,
     }
     outputs = [
-        write_parquet(out / base.VIOLATIONS, found),
-        write_json(out / base.VALIDATION_JSON, summary),
+        write_parquet(out / build_files.VIOLATIONS, found),
+        write_json(out / build_files.VALIDATION_JSON, summary),
     ]
     lines = [
         f"{rid}: {v['violations']} {v['severity']} violation(s)" for rid, v in per_rule.items()

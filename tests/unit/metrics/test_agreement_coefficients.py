@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 
-from labelgate.metrics.chance import fleiss_kappa, percent_agreement
+from labelgate.metrics.agreement.chance import fleiss_kappa, percent_agreement
+from labelgate.metrics.agreement.krippendorff import krippendorff_alpha
 from labelgate.metrics.counts import item_value_counts
-from labelgate.metrics.krippendorff import krippendorff_alpha
 
 NAN = np.nan
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: reliability

@@ -8,12 +8,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import cohen_kappa_score
 
-from labelgate.metrics.agreement import ALL, Options, agreement_report, point_coefficients
+from labelgate.metrics.agreement.krippendorff import krippendorff_alpha
+from labelgate.metrics.agreement.pairwise import cohen_kappas, pair_tables, within_item_pairs
+from labelgate.metrics.agreement.patterns import compress
+from labelgate.metrics.agreement.report import ALL, Options, agreement_report, point_coefficients
+from labelgate.metrics.agreement.weights import weight_matrix
 from labelgate.metrics.counts import item_value_counts
-from labelgate.metrics.krippendorff import krippendorff_alpha
-from labelgate.metrics.pairwise import cohen_kappas, pair_tables, within_item_pairs
-from labelgate.metrics.patterns import compress
-from labelgate.metrics.weights import weight_matrix
 
 
 def random_annotations(

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from labelgate.metrics.chance import chance_corrected
+from labelgate.metrics.agreement.chance import chance_corrected
+from labelgate.metrics.agreement.krippendorff import krippendorff_alpha
+from labelgate.metrics.agreement.patterns import compress
+from labelgate.metrics.agreement.weights import weight_matrix
 from labelgate.metrics.counts import item_value_counts
-from labelgate.metrics.krippendorff import krippendorff_alpha
-from labelgate.metrics.patterns import compress
-from labelgate.metrics.weights import weight_matrix
 from tests.conftest import SHARED
 from tests.unit.metrics.test_agreement_coefficients import KRIPPENDORFF_2011, counts_from_matrix
 

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from labelgate.aggregation.majority_vote import MajorityVote
+from labelgate.analysis.gates import evaluate_gate, overall_status
 from labelgate.config.qa_rules import Gate
 from labelgate.errors import InputError
-from labelgate.qa.gates import evaluate_gate, overall_status
 from tests.conftest import ALL_STAGES, ProjectFactory, run_stages
 
 

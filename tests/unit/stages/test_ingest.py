@@ -280,7 +280,7 @@ def test_manifest_maps_batches_then_time_ranges_to_versions(make_project: Projec
         guide.replace('version: "1.0.0"', 'version: "1.1.0"').replace("FAQ", "Questions"),
         encoding="utf-8",
     )
-    from labelgate.project.guideline_lock import write_lock
+    from labelgate.guidelines.lock import write_lock
     from labelgate.project.loader import load_project
 
     write_lock(load_project(root))

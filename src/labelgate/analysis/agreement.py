@@ -9,7 +9,7 @@ import pandas as pd
 
 from labelgate.config import columns as col
 from labelgate.errors import InputError
-from labelgate.metrics.agreement import Options, Report, agreement_report, point_coefficients
+from labelgate.metrics.agreement.report import Options, Report, agreement_report, point_coefficients
 from labelgate.metrics.counts import FloatArray, item_value_counts
 from labelgate.problems import Problem
 

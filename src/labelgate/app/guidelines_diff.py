@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,41 +10,18 @@ import pandas as pd
 
 from labelgate.config import columns as col
 from labelgate.config.guideline import Guideline
-from labelgate.config.guideline_parser import parse_guideline
 from labelgate.errors import ConfigError
+from labelgate.guidelines.compare import GuidelineChanges, GuidelineDiff, Impact, compare
+from labelgate.guidelines.lock import text_hash
+from labelgate.guidelines.parser import parse_guideline
+from labelgate.io.git import file_at, resolve_revision, run_git
 from labelgate.io.writers import read_parquet, write_csv
 from labelgate.problems import Problem
-from labelgate.project import layout
-from labelgate.project.git import file_at, resolve_revision, run_git
-from labelgate.project.guideline_lock import text_hash
+from labelgate.project import build_files, layout
 from labelgate.project.loader import load_project
-from labelgate.runner.guideline_changes import GuidelineChanges, compare
-from labelgate.stages import base
 from labelgate.stages.audit import priority
 
 MAIN_BRANCHES = ("origin/main", "main", "origin/master", "master")
-
-
-@dataclass(frozen=True)
-class Impact:
-    """What one dataset built under the old version holds for the affected labels."""
-
-    dataset: str
-    built: bool
-    annotations: int = 0  # under the old version, with an affected label
-    annotations_total: int = 0
-    final_labels: int = 0  # with an affected label and an annotation under the old version
-    final_total: int = 0
-    sample: tuple[tuple[str, str], ...] = ()  # (item_id, label), stratified by label
-    seed: int = 0
-
-
-@dataclass(frozen=True)
-class GuidelineDiff:
-    """One guideline's changes and their impact on each dataset that uses it."""
-
-    changes: GuidelineChanges
-    impact: tuple[Impact, ...]
 
 
 def merge_base(root: Path) -> tuple[str, str]:
@@ -121,14 +97,17 @@ def stratified_sample(frame: pd.DataFrame, size: int, seed: int) -> pd.DataFrame
 def impact(root: Path, dataset: str, changes: GuidelineChanges, size: int, seed: int) -> Impact:
     """Annotations and final labels made under the old version for the affected labels."""
     out = root / layout.BUILD / dataset
-    if not (out / base.FINAL_LABELS).is_file() or not (out / base.ANNOTATIONS).is_file():
+    if (
+        not (out / build_files.FINAL_LABELS).is_file()
+        or not (out / build_files.ANNOTATIONS).is_file()
+    ):
         return Impact(dataset, built=False, seed=seed)
     affected = list(changes.affected_labels)
     old = changes.version_a or ""
-    annotations = read_parquet(out / base.ANNOTATIONS)
+    annotations = read_parquet(out / build_files.ANNOTATIONS)
     under_old = annotations[annotations["guideline_version"] == old]
     hit = under_old[under_old[col.LABEL].isin(affected)]
-    final = read_parquet(out / base.FINAL_LABELS)
+    final = read_parquet(out / build_files.FINAL_LABELS)
     old_items = pd.Index(under_old[col.ITEM_ID].unique())
     doubted = final[final[col.LABEL].isin(affected) & final[col.ITEM_ID].isin(old_items)]
     sample = stratified_sample(doubted[[col.ITEM_ID, col.LABEL]], size, seed)

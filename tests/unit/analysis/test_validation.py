@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from labelgate.analysis.validation import Tables, run_checks
 from labelgate.config import columns as col
 from labelgate.config.qa_rules import (
     AnnotatorLabelDistribution,
@@ -15,7 +16,6 @@ from labelgate.config.qa_rules import (
     TextLength,
 )
 from labelgate.config.schema import Schema
-from labelgate.qa.checks import Tables, run_checks
 
 SCHEMA = Schema.model_validate(
     {

@@ -3,78 +3,64 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from labelgate.analysis.gates import DatasetVerdict, evaluate_gate, overall_status
 from labelgate.config.catalogue import COEFFICIENTS
 from labelgate.errors import ConfigError, InputError
+from labelgate.io.git import file_at, resolve_revision
 from labelgate.io.writers import read_json
 from labelgate.problems import Problem, did_you_mean
-from labelgate.project import layout
+from labelgate.project import build_files, layout
 from labelgate.project.compose import compose_conf
 from labelgate.project.context import dataset_context
-from labelgate.project.git import file_at, resolve_revision
 from labelgate.project.loader import load_project
-from labelgate.qa.gates import evaluate_gate, overall_status
-from labelgate.stages import base
-
-
-@dataclass(frozen=True)
-class DatasetVerdict:
-    """One dataset's gate results."""
-
-    name: str
-    status: str
-    checks: list[dict[str, Any]]
-    metrics: dict[str, Any]
-    baseline: dict[str, Any] | None
 
 
 def _metrics_path(name: str) -> str:
-    return f"{layout.BUILD}/{name}/{base.METRICS_JSON}"
+    return f"{layout.BUILD}/{name}/{build_files.METRICS_JSON}"
 
 
 def offenders(root: Path, name: str, metric: str, top: int = 3) -> str:
     """Where to look when a check on `metric` fails: the worst few and the full list's file."""
     out = root / layout.BUILD / name
     try:
-        if metric in COEFFICIENTS and (out / base.AGREEMENT_JSON).exists():
-            per = read_json(out / base.AGREEMENT_JSON)["per_annotator"]
+        if metric in COEFFICIENTS and (out / build_files.AGREEMENT_JSON).exists():
+            per = read_json(out / build_files.AGREEMENT_JSON)["per_annotator"]
             scored = sorted(
                 (v["percent_agreement_with_others"], k)
                 for k, v in per.items()
                 if v["percent_agreement_with_others"] is not None
             )
             worst = ", ".join(f"{k} ({v:.2f})" for v, k in scored[:top])
-            return f"lowest agreement with others: {worst}; full list in {_metrics_path(name).replace(base.METRICS_JSON, base.AGREEMENT_JSON)} (per_annotator, per_label)"
+            return f"lowest agreement with others: {worst}; full list in {_metrics_path(name).replace(build_files.METRICS_JSON, build_files.AGREEMENT_JSON)} (per_annotator, per_label)"
         if metric in (
             "gold_accuracy",
             "annotator_gold_accuracy_min",
             "annotators_needing_retraining",
         ):
-            return f"per-annotator gold accuracy in {layout.BUILD}/{name}/{base.ANNOTATORS}"
+            return f"per-annotator gold accuracy in {layout.BUILD}/{name}/{build_files.ANNOTATORS}"
         if metric in ("violation_rate", "duplicate_item_rate"):
-            rules = read_json(out / base.VALIDATION_JSON)["rules"]
+            rules = read_json(out / build_files.VALIDATION_JSON)["rules"]
             ranked = sorted(((v["violations"], k) for k, v in rules.items()), reverse=True)[:top]
             return (
                 "most violated rules: "
                 + ", ".join(f"{k} ({n})" for n, k in ranked)
-                + f"; rows in {layout.BUILD}/{name}/{base.VIOLATIONS}"
+                + f"; rows in {layout.BUILD}/{name}/{build_files.VIOLATIONS}"
             )
         if metric == "quarantine_rate":
-            reasons = read_json(out / base.INGEST_JSON)["quarantine_reasons"]
+            reasons = read_json(out / build_files.INGEST_JSON)["quarantine_reasons"]
             counted = sorted(((v, k) for k, v in reasons.items()), reverse=True)[:top]
             return (
                 "quarantine reasons: "
                 + ", ".join(f"{k} ({n})" for n, k in counted)
-                + f"; rows in {layout.BUILD}/{name}/{base.QUARANTINE}"
+                + f"; rows in {layout.BUILD}/{name}/{build_files.QUARANTINE}"
             )
         if metric == "unresolved_rate":
-            return f"items to adjudicate in {layout.BUILD}/{name}/{base.ADJUDICATION_QUEUE}"
+            return f"items to adjudicate in {layout.BUILD}/{name}/{build_files.ADJUDICATION_QUEUE}"
     except (OSError, KeyError, ValueError):
         return ""
-    return f"report in {layout.BUILD}/{name}/{base.SUMMARY_MD}"
+    return f"report in {layout.BUILD}/{name}/{build_files.SUMMARY_MD}"
 
 
 def evaluate_project(

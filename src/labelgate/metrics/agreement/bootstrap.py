@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from labelgate.metrics.agreement.patterns import Patterns
 from labelgate.metrics.counts import FloatArray
-from labelgate.metrics.patterns import Patterns
 
 
 def bootstrap_intervals(

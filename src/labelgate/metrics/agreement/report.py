@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from labelgate.metrics.bootstrap import bootstrap_intervals
-from labelgate.metrics.chance import chance_corrected
+from labelgate.metrics.agreement.bootstrap import bootstrap_intervals
+from labelgate.metrics.agreement.chance import chance_corrected
+from labelgate.metrics.agreement.krippendorff import alpha_from_coincidence, coincidence_matrix
+from labelgate.metrics.agreement.pairwise import PairTables, cohen_kappas, pair_tables
+from labelgate.metrics.agreement.patterns import Patterns, compress
+from labelgate.metrics.agreement.weights import weight_matrix
 from labelgate.metrics.counts import FloatArray, IntArray, item_value_counts
-from labelgate.metrics.krippendorff import alpha_from_coincidence, coincidence_matrix
-from labelgate.metrics.pairwise import PairTables, cohen_kappas, pair_tables
-from labelgate.metrics.patterns import Patterns, compress
-from labelgate.metrics.weights import weight_matrix
 
 ALL = (
     "krippendorff_alpha",

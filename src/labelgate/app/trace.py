@@ -9,14 +9,13 @@ import pandas as pd
 
 from labelgate.config import columns as col
 from labelgate.errors import InputError
+from labelgate.guidelines.lock import version_records
 from labelgate.io.writers import read_parquet
 from labelgate.problems import Problem, did_you_mean
-from labelgate.project import layout
+from labelgate.project import build_files, layout
 from labelgate.project.context import dataset_context
-from labelgate.project.guideline_lock import version_records
 from labelgate.project.lineage import lock_inputs
 from labelgate.project.loader import load_project
-from labelgate.stages import base
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -35,8 +34,8 @@ def trace_item(root: Path, dataset: str, item_id: str) -> dict[str, Any]:
     project = load_project(root)
     ctx = dataset_context(root, dataset, project)
     out = ctx.out
-    final_path = out / base.FINAL_LABELS
-    for name in (base.FINAL_LABELS, base.ANNOTATIONS, base.AUDIT_RESULTS):
+    final_path = out / build_files.FINAL_LABELS
+    for name in (build_files.FINAL_LABELS, build_files.ANNOTATIONS, build_files.AUDIT_RESULTS):
         if not (out / name).is_file():
             raise InputError(
                 [
@@ -55,14 +54,14 @@ def trace_item(root: Path, dataset: str, item_id: str) -> dict[str, Any]:
         raise InputError(
             [
                 Problem(
-                    f"{layout.BUILD}/{dataset}/{base.FINAL_LABELS}",
+                    f"{layout.BUILD}/{dataset}/{build_files.FINAL_LABELS}",
                     message=f"item '{item_id}' is not in dataset '{dataset}' ({len(final)} items).",
                     fix=did_you_mean(item_id, near.tolist()) if len(near) else "",
                 )
             ]
         )
     label = row.iloc[0].to_dict()
-    annotations = read_parquet(out / base.ANNOTATIONS)
+    annotations = read_parquet(out / build_files.ANNOTATIONS)
     rows = annotations[annotations[col.ITEM_ID] == item_id]
     guideline_file = ctx.files["guideline"]
     versions = sorted(set(rows["guideline_version"]) - {""})
@@ -74,7 +73,7 @@ def trace_item(root: Path, dataset: str, item_id: str) -> dict[str, Any]:
         version = record.get("guideline_version") or ""
         record["guideline_commit"] = commits.get(version)
         raw.append(record)
-    audit = read_parquet(out / base.AUDIT_RESULTS)
+    audit = read_parquet(out / build_files.AUDIT_RESULTS)
     verdicts = _records(audit[audit[col.ITEM_ID] == item_id])
     rulings = [
         {"id": r.id, "title": r.title, "labels": list(r.labels)}

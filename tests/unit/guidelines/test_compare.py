@@ -6,10 +6,10 @@ import textwrap
 
 import pandas as pd
 
+from labelgate.app.guidelines_diff import allocate, stratified_sample
 from labelgate.config.guideline import Guideline
-from labelgate.config.guideline_parser import parse_guideline
-from labelgate.runner.guideline_changes import compare
-from labelgate.runner.guidelines_diff import allocate, stratified_sample
+from labelgate.guidelines.compare import compare
+from labelgate.guidelines.parser import parse_guideline
 
 OLD = """
 ---

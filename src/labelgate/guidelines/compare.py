@@ -104,3 +104,25 @@ def compare(name: str, file: str, a: Guideline | None, b: Guideline | None) -> G
         rulings_changed=tuple(changed),
         rulings_withdrawn=tuple(rulings_a[r] for r in sorted(rulings_a.keys() - rulings_b.keys())),
     )
+
+
+@dataclass(frozen=True)
+class Impact:
+    """What one dataset built under the old version holds for the affected labels."""
+
+    dataset: str
+    built: bool
+    annotations: int = 0  # under the old version, with an affected label
+    annotations_total: int = 0
+    final_labels: int = 0  # with an affected label and an annotation under the old version
+    final_total: int = 0
+    sample: tuple[tuple[str, str], ...] = ()  # (item_id, label), stratified by label
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class GuidelineDiff:
+    """One guideline's changes and their impact on each dataset that uses it."""
+
+    changes: GuidelineChanges
+    impact: tuple[Impact, ...]

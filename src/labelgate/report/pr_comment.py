@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from labelgate.runner.gate import DatasetVerdict
-from labelgate.runner.guidelines_diff import GuidelineDiff
-from labelgate.runner.guidelines_md import guideline_section
+from labelgate.analysis.gates import DatasetVerdict
+from labelgate.guidelines.compare import GuidelineDiff
+from labelgate.guidelines.markdown import guideline_section
 
 MARKER = "<!-- labelgate-report -->"
 ICONS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "❌"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from labelgate.config.catalogue import COEFFICIENTS
@@ -118,3 +119,14 @@ def overall_status(results: list[dict[str, Any]], warn_as_error: bool = False) -
     if statuses & {"fail", "error"} or (warn_as_error and "warn" in statuses):
         return "fail"
     return "warn" if "warn" in statuses else "pass"
+
+
+@dataclass(frozen=True)
+class DatasetVerdict:
+    """One dataset's gate results."""
+
+    name: str
+    status: str
+    checks: list[dict[str, Any]]
+    metrics: dict[str, Any]
+    baseline: dict[str, Any] | None

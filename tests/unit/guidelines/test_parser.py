@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
-from labelgate.config.guideline_parser import parse_guideline
 from labelgate.errors import ConfigError
+from labelgate.guidelines.parser import parse_guideline
 
 GUIDE = """
 ---

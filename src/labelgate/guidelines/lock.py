@@ -11,12 +11,12 @@ import yaml
 from labelgate.config.base import FORMAT_VERSION, is_semver, semver_key
 from labelgate.config.guideline import Guideline
 from labelgate.config.guideline_lock import GuidelinesLock, LockedVersion
-from labelgate.config.guideline_parser import split_front_matter
 from labelgate.config.yaml_loader import Positions, parse_yaml
 from labelgate.errors import ConfigError
+from labelgate.guidelines.parser import split_front_matter
+from labelgate.io.git import file_history
 from labelgate.problems import Problem
 from labelgate.project import layout
-from labelgate.project.git import file_history
 from labelgate.project.loader import Document, Project
 
 LOCK_FILE = layout.GUIDELINES_LOCK

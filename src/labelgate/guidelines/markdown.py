@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from labelgate.runner.guidelines_diff import GuidelineDiff, Impact
+from labelgate.guidelines.compare import GuidelineDiff, Impact
 
 SAMPLE_ROWS = 20  # sample items shown inline; the full list is in --format json / --sample-out
 

@@ -7,15 +7,15 @@ from typing import Any
 
 import numpy as np
 
+from labelgate.analysis.agreement import agreement_json, default_weights, label_values
 from labelgate.config import columns as col
 from labelgate.errors import ConfigError, UsageError
 from labelgate.io.canonical import read_export
-from labelgate.metrics.agreement import Options
+from labelgate.metrics.agreement.report import Options
 from labelgate.problems import Problem, did_you_mean
 from labelgate.project.layout import find_root
 from labelgate.project.loader import load_project
 from labelgate.stages.agreement import schema_values
-from labelgate.stages.agreement_engine import agreement_json, default_weights, label_values
 
 
 def agreement_for_file(

@@ -1,0 +1,1 @@
+"""Inter-annotator agreement as pure NumPy on integer codes: coefficients, intervals, pairs."""

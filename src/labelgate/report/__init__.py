@@ -1,0 +1,1 @@
+"""Renderers: gate verdicts and stage metrics as text, Markdown and JSON."""
