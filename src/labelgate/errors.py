@@ -1,4 +1,4 @@
-"""The exception hierarchy, one class per exit code of DESIGN.md section 5."""
+"""The exception hierarchy, one class per exit code (docs/concepts.md, "Exit codes")."""
 
 from __future__ import annotations
 

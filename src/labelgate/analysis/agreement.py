@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from labelgate.analysis.agreement_diagnostics import diagnostics
 from labelgate.config import columns as col
 from labelgate.errors import InputError
 from labelgate.metrics.agreement.report import Options, Report, agreement_report, point_coefficients
@@ -83,98 +85,74 @@ def _value(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
-def diagnostics(
-    report: Report,
-    label_ids: list[str],
-    annotator_ids: list[str],
-    options: Options,
-    min_pairable: int,
-    dropped_duplicates: int,
-) -> list[dict[str, str]]:
-    """What a reader must know before trusting the coefficients, and what it means for them."""
-    notes = []
-    coefficient = {k: v[0] for k, v in report.coefficients.items()}
-    shares = report.label_shares
-    top = int(np.argmax(shares)) if len(shares) else 0
-    if report.n_pairable_items < min_pairable:
-        notes.append(
-            {
-                "code": "too_few_pairable_items",
-                "message": f"only {report.n_pairable_items} items have two or more annotations (fewer than {min_pairable}).",
-                "meaning": "the coefficients and their intervals rest on little data; expect them to move when more items are labelled.",
-            }
-        )
-    pa, kappa = coefficient["percent_agreement"], coefficient["fleiss_kappa"]
-    if np.isfinite(pa) and np.isfinite(kappa) and pa >= 0.8 and kappa < 0.6 and shares[top] >= 0.6:
-        notes.append(
-            {
-                "code": "kappa_paradox",
-                "message": f"raw agreement is {pa:.2f} but Fleiss' kappa is {kappa:.2f}, with '{label_ids[top]}' at {shares[top]:.0%} of annotations.",
-                "meaning": "with one label this common, chance agreement is high and kappa-type coefficients are low even when annotators agree; read Gwet's AC1 and the per-label view next to kappa.",
-            }
-        )
-    elif shares[top] > 0.8:
-        notes.append(
-            {
-                "code": "skewed_prevalence",
-                "message": f"'{label_ids[top]}' is {shares[top]:.0%} of annotations.",
-                "meaning": "chance-corrected coefficients are sensitive to such skew; a small number of disagreements on rare labels moves them a lot.",
-            }
-        )
-    sparse = [
-        label_ids[k]
-        for k in range(len(shares))
-        if 0 < report.per_label["n_annotations"][k] < max(5, 0.01 * report.n_annotations)
-    ]
-    if sparse:
-        notes.append(
-            {
-                "code": "sparse_categories",
-                "message": f"labels with few annotations: {', '.join(sparse)}.",
-                "meaning": "agreement on these labels is barely measured; their per-label coefficients are unreliable.",
-            }
-        )
-    unused = [label_ids[k] for k in range(len(shares)) if report.per_label["n_annotations"][k] == 0]
-    if unused:
-        notes.append(
-            {
-                "code": "unused_categories",
-                "message": f"labels never used: {', '.join(unused)}.",
-                "meaning": "they count as categories for Brennan-Prediger and Gwet's AC1 (which depend on the number of categories) but say nothing about agreement.",
-            }
-        )
-    alone = [
-        annotator_ids[a]
-        for a in range(len(annotator_ids))
-        if report.per_annotator["n_pairs"][a] == 0
-    ]
-    if alone:
-        notes.append(
-            {
-                "code": "annotators_without_overlap",
-                "message": f"annotators who share no item with anyone: {', '.join(alone[:10])}{' and more' if len(alone) > 10 else ''}.",
-                "meaning": "their work does not enter any coefficient; their quality is unmeasured by agreement (use gold items).",
-            }
-        )
+def _encode(
+    unique: pd.DataFrame, label_ids: list[str], values: FloatArray, options: Options
+) -> tuple[Report, list[str]]:
+    """Factorise ids to integer codes once and run the engine; annotator names by code."""
+    items, _ = pd.factorize(unique[col.ITEM_ID])
+    annotators, annotator_ids = pd.factorize(unique[col.ANNOTATOR_ID], sort=True)
+    labels = pd.Categorical(unique[col.LABEL], categories=label_ids).codes
+    report = agreement_report(
+        items.astype(np.int64),
+        annotators.astype(np.int64),
+        labels.astype(np.int64),
+        len(label_ids),
+        values,
+        options,
+    )
+    return report, [str(a) for a in annotator_ids]
+
+
+def _pairs(report: Report, names: list[str]) -> list[dict[str, Any]]:
     sizes = report.pairs.tables.sum(axis=(1, 2))
-    small = int((sizes < options.min_pair_items).sum())
-    if small:
-        notes.append(
-            {
-                "code": "small_pairs",
-                "message": f"{small} of {len(sizes)} annotator pairs share fewer than {options.min_pair_items} items and are left out of the mean Cohen's kappa.",
-                "meaning": "the mean pairwise kappa describes the pairs that overlap enough; per-pair kappas on few items are noise.",
-            }
+    return [
+        {
+            "annotator_a": names[a],
+            "annotator_b": names[b],
+            "n_items": int(n),
+            "cohen_kappa": _value(k),
+        }
+        for a, b, n, k in zip(
+            report.pairs.a, report.pairs.b, sizes, report.pair_kappas, strict=True
         )
-    if dropped_duplicates:
-        notes.append(
-            {
-                "code": "duplicate_annotations",
-                "message": f"{dropped_duplicates} repeated (item, annotator) annotations were dropped; the first of each was kept.",
-                "meaning": "an annotator who labels an item twice would otherwise agree with themselves.",
-            }
+    ]
+
+
+def _per_label(report: Report, label_ids: list[str]) -> dict[str, Any]:
+    return {
+        label: {
+            "n_annotations": int(report.per_label["n_annotations"][k]),
+            "share": float(report.label_shares[k]),
+            "krippendorff_alpha": _value(report.per_label["krippendorff_alpha"][k]),
+            "fleiss_kappa": _value(report.per_label["fleiss_kappa"][k]),
+            "percent_agreement": _value(report.per_label["percent_agreement"][k]),
+        }
+        for k, label in enumerate(label_ids)
+    }
+
+
+def _per_annotator(report: Report, names: list[str]) -> dict[str, Any]:
+    return {
+        name: {
+            key: (int(v[a]) if key in ("n_annotations", "n_pairs") else _value(v[a]))
+            for key, v in report.per_annotator.items()
+        }
+        for a, name in enumerate(names)
+    }
+
+
+def _check_labels(unique: pd.DataFrame, label_ids: list[str], where: str) -> None:
+    unknown = sorted(set(unique[col.LABEL]) - set(label_ids))
+    if unknown:
+        raise InputError(
+            [
+                Problem(
+                    where,
+                    message=f"labels outside the schema: {', '.join(repr(u) for u in unknown[:5])}.",
+                    fix=f"Use one of {', '.join(label_ids)}.",
+                )
+            ]
         )
-    return notes
 
 
 def agreement_json(
@@ -188,30 +166,13 @@ def agreement_json(
     """The report of `labelgate agreement` (and the agreement stage) for canonical annotations."""
     unique = annotations.drop_duplicates([col.ITEM_ID, col.ANNOTATOR_ID], keep="first")
     check_agreeable(unique, where)
-    unknown = sorted(set(unique[col.LABEL]) - set(label_ids))
-    if unknown:
-        raise InputError(
-            [
-                Problem(
-                    where,
-                    message=f"labels outside the schema: {', '.join(repr(u) for u in unknown[:5])}.",
-                    fix=f"Use one of {', '.join(label_ids)}.",
-                )
-            ]
-        )
-    items, _ = pd.factorize(unique[col.ITEM_ID])
-    annotators, annotator_ids = pd.factorize(unique[col.ANNOTATOR_ID], sort=True)
-    labels = pd.Categorical(unique[col.LABEL], categories=label_ids).codes
-    report = agreement_report(
-        items.astype(np.int64),
-        annotators.astype(np.int64),
-        labels.astype(np.int64),
-        len(label_ids),
-        values,
-        options,
-    )
-    names = [str(a) for a in annotator_ids]
-    sizes = report.pairs.tables.sum(axis=(1, 2))
+    _check_labels(unique, label_ids, where)
+    report, names = _encode(unique, label_ids, values, options)
+    bootstrap = {
+        "resamples": options.resamples,
+        "seed": options.seed,
+        "confidence": options.confidence,
+    }
     return {
         "n_items": report.n_items,
         "n_pairable_items": report.n_pairable_items,
@@ -220,45 +181,14 @@ def agreement_json(
         "level": options.level,
         "weights": options.weights,
         "min_pair_items": options.min_pair_items,
-        "bootstrap": {
-            "resamples": options.resamples,
-            "seed": options.seed,
-            "confidence": options.confidence,
-        }
-        if options.resamples
-        else None,
+        "bootstrap": bootstrap if options.resamples else None,
         "coefficients": {
             name: {"value": _value(v), "ci_low": lo, "ci_high": hi}
             for name, (v, lo, hi) in report.coefficients.items()
         },
-        "pairs": [
-            {
-                "annotator_a": names[a],
-                "annotator_b": names[b],
-                "n_items": int(n),
-                "cohen_kappa": _value(k),
-            }
-            for a, b, n, k in zip(
-                report.pairs.a, report.pairs.b, sizes, report.pair_kappas, strict=True
-            )
-        ],
-        "per_label": {
-            label: {
-                "n_annotations": int(report.per_label["n_annotations"][k]),
-                "share": float(report.label_shares[k]),
-                "krippendorff_alpha": _value(report.per_label["krippendorff_alpha"][k]),
-                "fleiss_kappa": _value(report.per_label["fleiss_kappa"][k]),
-                "percent_agreement": _value(report.per_label["percent_agreement"][k]),
-            }
-            for k, label in enumerate(label_ids)
-        },
-        "per_annotator": {
-            name: {
-                key: (int(v[a]) if key in ("n_annotations", "n_pairs") else _value(v[a]))
-                for key, v in report.per_annotator.items()
-            }
-            for a, name in enumerate(names)
-        },
+        "pairs": _pairs(report, names),
+        "per_label": _per_label(report, label_ids),
+        "per_annotator": _per_annotator(report, names),
         "diagnostics": diagnostics(
             report, label_ids, names, options, min_pairable, len(annotations) - len(unique)
         ),
@@ -288,3 +218,54 @@ def group_coefficients(
             },
         }
     return out
+
+
+def schema_values(level: str, label_values: list[float | None]) -> FloatArray:
+    """Each label's value on the scale (its position for nominal schemas)."""
+    if level == "nominal":
+        return np.arange(len(label_values), dtype=np.float64)
+    return np.array([float(v or 0.0) for v in label_values])
+
+
+@dataclass(frozen=True)
+class DatasetAgreement:
+    """What the agreement stage writes: the report and its tables."""
+
+    report: dict[str, Any]
+    pairs: pd.DataFrame
+    by_group: pd.DataFrame  # breakdown, group, coefficient, value (plot data)
+    by_label: pd.DataFrame
+
+
+def dataset_agreement(
+    annotations: pd.DataFrame,
+    label_ids: list[str],
+    values: FloatArray,
+    options: Options,
+    breakdowns: list[str],
+    where: str,
+    min_pairable: int,
+) -> DatasetAgreement:
+    """The full report plus point coefficients per batch, guideline version, ... (breakdowns)."""
+    result = agreement_json(annotations, label_ids, values, options, where, min_pairable)
+    pairs = pd.DataFrame(
+        result.pop("pairs"), columns=["annotator_a", "annotator_b", "n_items", "cohen_kappa"]
+    )
+    result["n_pairs"] = len(pairs)
+    plot_rows = []
+    for breakdown in breakdowns:
+        groups = group_coefficients(annotations, breakdown, label_ids, values, options)
+        result[f"by_{breakdown}"] = groups
+        for group, entry in groups.items():
+            for name, value in entry["coefficients"].items():
+                plot_rows.append(
+                    {
+                        "breakdown": breakdown,
+                        "group": group,
+                        "coefficient": name,
+                        "value": value["value"],
+                    }
+                )
+    per_label = pd.DataFrame([{"label": k, **v} for k, v in result["per_label"].items()])
+    by_group = pd.DataFrame(plot_rows, columns=["breakdown", "group", "coefficient", "value"])
+    return DatasetAgreement(result, pairs, by_group, per_label)

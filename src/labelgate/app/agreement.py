@@ -5,17 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from labelgate.analysis.agreement import agreement_json, default_weights, label_values
+from labelgate.analysis.agreement import (
+    agreement_json,
+    default_weights,
+    label_values,
+    schema_values,
+)
 from labelgate.config import columns as col
 from labelgate.errors import ConfigError, UsageError
 from labelgate.io.canonical import read_export
 from labelgate.metrics.agreement.report import Options
+from labelgate.metrics.counts import FloatArray
 from labelgate.problems import Problem, did_you_mean
 from labelgate.project.layout import find_root
 from labelgate.project.loader import load_project
-from labelgate.stages.agreement import schema_values
 
 
 def agreement_for_file(
@@ -38,26 +41,7 @@ def agreement_for_file(
     display = str(path)
     frame, skipped = read_export(path, columns, col.ANNOTATION_REQUIRED, file_format)
     if schema_name:
-        root = find_root(path.parent)
-        project = load_project(root)
-        doc = project.schemas.get(schema_name)
-        if doc is None:
-            raise ConfigError(
-                [
-                    Problem(
-                        f"schemas/{schema_name}.yaml",
-                        message=f"schema '{schema_name}' does not exist in {root}/schemas.",
-                        fix=did_you_mean(schema_name, project.schemas),
-                    )
-                ]
-            )
-        schema = doc.model
-        if level and level != schema.level:
-            raise UsageError(
-                f"--level {level} contradicts schema '{schema_name}', whose level is {schema.level}."
-            )
-        level = schema.level
-        label_ids, values = list(schema.label_ids), schema_values(schema)
+        level, label_ids, values = schema_labels(path, schema_name, level)
     else:
         level = level or "nominal"
         label_ids, values = label_values(frame[col.LABEL], level, display)
@@ -69,12 +53,36 @@ def agreement_for_file(
         confidence=confidence,
         min_pair_items=min_pair_items,
     )
-    report = agreement_json(
-        frame, label_ids, np.asarray(values, dtype=np.float64), options, display
-    )
+    report = agreement_json(frame, label_ids, values, options, display)
     return {
         "source": display,
         "n_rows_skipped": sum(skipped.values()),
         "skipped_reasons": skipped,
         **report,
     }
+
+
+def schema_labels(
+    path: Path, schema_name: str, level: str | None
+) -> tuple[str, list[str], FloatArray]:
+    """Level, label ids and values from a schema of the project holding `path`."""
+    root = find_root(path.parent)
+    project = load_project(root)
+    doc = project.schemas.get(schema_name)
+    if doc is None:
+        raise ConfigError(
+            [
+                Problem(
+                    f"schemas/{schema_name}.yaml",
+                    message=f"schema '{schema_name}' does not exist in {root}/schemas.",
+                    fix=did_you_mean(schema_name, project.schemas),
+                )
+            ]
+        )
+    schema = doc.model
+    if level and level != schema.level:
+        raise UsageError(
+            f"--level {level} contradicts schema '{schema_name}', whose level is {schema.level}."
+        )
+    values = schema_values(schema.level, [label.value for label in schema.labels])
+    return schema.level, list(schema.label_ids), values

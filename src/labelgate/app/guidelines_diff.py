@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from labelgate.analysis.audit import priority
 from labelgate.config import columns as col
 from labelgate.config.guideline import Guideline
 from labelgate.errors import ConfigError
@@ -19,7 +20,6 @@ from labelgate.io.writers import read_parquet, write_csv
 from labelgate.problems import Problem
 from labelgate.project import build_files, layout
 from labelgate.project.loader import load_project
-from labelgate.stages.audit import priority
 
 MAIN_BRANCHES = ("origin/main", "main", "origin/master", "master")
 

@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; return its exit code (DESIGN.md section 5)."""
+    """Run one command; return its exit code (docs/concepts.md, "Exit codes")."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

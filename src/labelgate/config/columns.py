@@ -1,4 +1,4 @@
-"""Column names of the canonical tables (DESIGN.md section 3): the contract between stages."""
+"""Column names of the canonical tables (docs/concepts.md, "Canonical tables"): the contract between stages."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The folders of a labelgate project (DESIGN.md section 1) and how to find its root."""
+"""The folders of a labelgate project (docs/concepts.md, "Project layout") and how to find its root."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""The pipeline stages (DESIGN.md section 2), one module each: read inputs, compute, write."""
+"""The DVC pipeline stages, one module each: read inputs, call one pure function, write outputs."""

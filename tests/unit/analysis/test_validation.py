@@ -1,4 +1,4 @@
-"""Validation checks produce the tidy violations table of DESIGN.md section 2."""
+"""Validation checks produce the tidy violations table (rule_id, severity, item_id, annotator_id, ...)."""
 
 from __future__ import annotations
 
