@@ -9,7 +9,7 @@ from labelgate.analysis.gates import DatasetVerdict, evaluate_gate, overall_stat
 from labelgate.config.catalogue import COEFFICIENTS
 from labelgate.errors import ConfigError, InputError
 from labelgate.io.git import file_at, resolve_revision
-from labelgate.io.writers import read_json
+from labelgate.io.json_io import read_json
 from labelgate.problems import Problem, did_you_mean
 from labelgate.project import build_files, layout
 from labelgate.project.compose import compose_conf

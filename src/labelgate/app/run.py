@@ -9,7 +9,7 @@ from typing import Any
 
 from labelgate.app.repro import Log, reproduce
 from labelgate.errors import ConfigError
-from labelgate.io.writers import read_json
+from labelgate.io.json_io import read_json
 from labelgate.problems import Problem, did_you_mean
 from labelgate.project import build_files, layout
 from labelgate.project.compose import compose_conf, write_params

@@ -127,7 +127,7 @@ def render_table(report: dict[str, Any], top: int = 10) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Print the report as a table or JSON."""
     from labelgate.app.agreement import agreement_for_file
-    from labelgate.io.writers import json_text
+    from labelgate.io.json_io import json_text
 
     report = agreement_for_file(
         args.file,

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     """Print the verdicts; 1 when any dataset's gate fails."""
     from labelgate.app.gate import evaluate_project
     from labelgate.app.guidelines_diff import diff_guidelines
-    from labelgate.io.writers import json_text
+    from labelgate.io.json_io import json_text
     from labelgate.report.pr_comment import markdown_report, text_report
 
     root = find_root(args.project)

@@ -57,7 +57,7 @@ def run_diff(args: argparse.Namespace) -> int:
     """Print the diff as Markdown or JSON."""
     from labelgate.app.guidelines_diff import diff_guidelines, to_json, write_samples
     from labelgate.guidelines.markdown import markdown
-    from labelgate.io.writers import json_text
+    from labelgate.io.json_io import json_text
 
     if args.sample_size < 0:
         raise UsageError("--sample-size must be 0 or more.")

@@ -66,7 +66,7 @@ def render(t: dict[str, Any]) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Print the trace."""
     from labelgate.app.trace import trace_item
-    from labelgate.io.writers import json_text
+    from labelgate.io.json_io import json_text
 
     traced = trace_item(find_root(args.project), args.dataset, args.item_id)
     if args.format == "json":

@@ -10,7 +10,8 @@ from labelgate.analysis.consensus import (
 )
 from labelgate.analysis.encoding import unique_annotations
 from labelgate.config import columns as col
-from labelgate.io.writers import read_parquet, write_csv, write_json, write_parquet
+from labelgate.io.json_io import write_json
+from labelgate.io.writers import read_parquet, write_csv, write_parquet
 from labelgate.project import build_files
 from labelgate.project.context import DatasetContext, section_hash
 from labelgate.stages import base

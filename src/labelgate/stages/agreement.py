@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from labelgate.analysis.agreement import dataset_agreement, default_weights, schema_values
-from labelgate.io.writers import read_parquet, write_csv, write_json
+from labelgate.io.json_io import write_json
+from labelgate.io.writers import read_parquet, write_csv
 from labelgate.metrics.agreement.report import Options
 from labelgate.project import build_files
 from labelgate.project.context import DatasetContext

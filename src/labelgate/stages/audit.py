@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from labelgate.analysis.audit import audit
 from labelgate.analysis.encoding import unique_annotations
-from labelgate.io.writers import read_parquet, write_csv, write_json
+from labelgate.io.json_io import write_json
+from labelgate.io.writers import read_parquet, write_csv
 from labelgate.project import build_files
 from labelgate.project.context import DatasetContext
 from labelgate.stages import base

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from labelgate.io.writers import write_json
+from labelgate.io.json_io import write_json
 from labelgate.project.context import DatasetContext
 from labelgate.stages import base
 

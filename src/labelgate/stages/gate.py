@@ -7,7 +7,7 @@ run` and `labelgate gate` turn a failed verdict into exit code 1.
 from __future__ import annotations
 
 from labelgate.analysis.gates import evaluate_gate, overall_status
-from labelgate.io.writers import read_json, write_json
+from labelgate.io.json_io import read_json, write_json
 from labelgate.project import build_files
 from labelgate.project.context import DatasetContext
 from labelgate.stages import base

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from labelgate.analysis.validation import Tables, run_checks
 from labelgate.config import columns as col
-from labelgate.io.writers import read_parquet, write_json, write_parquet
+from labelgate.io.json_io import write_json
+from labelgate.io.writers import read_parquet, write_parquet
 from labelgate.project import build_files
 from labelgate.project.context import DatasetContext
 from labelgate.stages import base

@@ -1,0 +1,372 @@
+"""Raw source tables onto the canonical tables: map columns and labels, quarantine and count.
+
+Pure: the ingest stage reads every source first and writes what this returns. Rows in = rows
+kept + rows quarantined, per source; quarantined rows carry a reason code and their row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from labelgate.config import columns as col
+from labelgate.config.dataset import AnnotationSource, SourceFile, VersionMapping
+from labelgate.config.schema import Schema, SplitMigration
+from labelgate.errors import InternalError
+from labelgate.io.canonical import Quarantine, apply_labels, content_hash, rename_columns
+from labelgate.io.readers import RawTable
+
+
+@dataclass(frozen=True)
+class RawSource:
+    """One declared source file as read: `table` is None for an optional file not there yet."""
+
+    config: SourceFile
+    table: RawTable | None
+    display: str  # project-relative path, for messages and the `source` column
+
+
+@dataclass(frozen=True)
+class RawSources:
+    """Every source of a dataset, read."""
+
+    annotations: list[RawSource]
+    items: RawSource | None = None
+    gold: RawSource | None = None
+    adjudications: RawSource | None = None
+    audit_results: RawSource | None = None
+
+
+@dataclass
+class Ingested:
+    """The canonical tables, the quarantine, the items to re-annotate and per-source counts."""
+
+    annotations: pd.DataFrame
+    items: pd.DataFrame
+    gold: pd.DataFrame
+    adjudications: pd.DataFrame
+    audit_results: pd.DataFrame
+    quarantine: pd.DataFrame
+    reannotation: pd.DataFrame
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[Quarantine] = field(default_factory=list)  # per source, in source order
+
+
+def _require(frame: pd.DataFrame, quarantine: Quarantine, names: tuple[str, ...]) -> pd.DataFrame:
+    for name in names:
+        frame = quarantine.take(
+            frame, (frame[name] == "").to_numpy(), f"missing_{name}", f"{name} is empty"
+        )
+    return frame
+
+
+REANNOTATION_COLUMNS = (
+    col.ITEM_ID,
+    "old_label",
+    "split_into",
+    "since",
+    "annotations",
+    "annotators",
+)
+
+
+def split_rows(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+    """Annotations whose label a split migration divided: they need a new annotation."""
+    splits = {m.from_: m for m in schema.migrations if isinstance(m, SplitMigration)}
+    hit = frame[frame[col.LABEL].isin(list(splits))] if splits else frame.iloc[:0]
+    return pd.DataFrame(
+        {
+            col.ITEM_ID: hit[col.ITEM_ID].astype("str"),
+            col.ANNOTATOR_ID: hit[col.ANNOTATOR_ID].astype("str"),
+            "old_label": hit[col.LABEL].astype("str"),
+            "split_into": hit[col.LABEL].map(lambda x: ", ".join(splits[x].to)).astype("str"),
+            "since": hit[col.LABEL].map(lambda x: splits[x].since).astype("str"),
+        }
+    )
+
+
+def reannotation_list(rows: list[pd.DataFrame]) -> pd.DataFrame:
+    """One row per item to re-annotate: the split label, its successors, who labelled it."""
+    frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype="str") for c in REANNOTATION_COLUMNS})
+    grouped = frame.sort_values([col.ITEM_ID, col.ANNOTATOR_ID]).groupby(col.ITEM_ID, sort=True)
+    out = grouped.agg(
+        old_label=("old_label", lambda s: ", ".join(sorted(set(s)))),
+        split_into=("split_into", lambda s: "; ".join(sorted(set(s)))),
+        since=("since", lambda s: ", ".join(sorted(set(s)))),
+        annotations=(col.ANNOTATOR_ID, "size"),
+        annotators=(col.ANNOTATOR_ID, lambda s: ", ".join(s)),
+    )
+    return out.reset_index()[list(REANNOTATION_COLUMNS)]
+
+
+def _checked_rows(
+    frame: pd.DataFrame, quarantine: Quarantine, known_items: set[str] | None
+) -> pd.DataFrame:
+    """Quarantine bad durations and timestamps, and items the items file does not list."""
+    if "duration_s" in frame:
+        seconds = pd.to_numeric(frame["duration_s"].replace("", np.nan), errors="coerce")
+        bad = (frame["duration_s"] != "") & (seconds.isna() | (seconds < 0))
+        frame = quarantine.take(
+            frame,
+            bad.to_numpy(),
+            "bad_duration",
+            "duration_s '" + frame["duration_s"] + "' is not a number >= 0",
+        )
+    if "annotated_at" in frame:
+        stamps = pd.to_datetime(
+            frame["annotated_at"].replace("", None), errors="coerce", utc=True, format="ISO8601"
+        )
+        bad = (frame["annotated_at"] != "") & stamps.isna()
+        frame = quarantine.take(
+            frame,
+            bad.to_numpy(),
+            "bad_timestamp",
+            "annotated_at '" + frame["annotated_at"] + "' is not an ISO 8601 time",
+        )
+    if known_items is not None:
+        unknown = ~frame[col.ITEM_ID].isin(known_items)
+        frame = quarantine.take(
+            frame,
+            unknown.to_numpy(),
+            "unknown_item",
+            "item_id '" + frame[col.ITEM_ID] + "' is not in the items file",
+        )
+    return frame
+
+
+def _or_default(frame: pd.DataFrame, name: str, default: str) -> pd.Series:
+    """Column `name` with empty cells (or the whole column, when absent) set to `default`."""
+    values = frame[name] if name in frame else pd.Series("", index=frame.index)
+    return values.where(values != "", default).astype("str")
+
+
+def _canonical_annotations(
+    frame: pd.DataFrame, source: AnnotationSource, display: str, mappings: list[VersionMapping]
+) -> pd.DataFrame:
+    """The annotations table's columns and types from checked, label-mapped rows."""
+    out = pd.DataFrame(index=frame.index)
+    for name in col.ANNOTATION_REQUIRED:
+        out[name] = frame[name].astype("str")
+    out["annotated_at"] = (
+        pd.to_datetime(frame["annotated_at"].replace("", None), utc=True, format="ISO8601")
+        if "annotated_at" in frame
+        else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
+    )
+    out["duration_s"] = (
+        pd.to_numeric(frame["duration_s"].replace("", np.nan)) if "duration_s" in frame else np.nan
+    )
+    out["duration_s"] = out["duration_s"].astype("float64")
+    out["batch"] = _or_default(frame, "batch", source.batch or "")
+    version = _or_default(frame, "guideline_version", source.guideline_version or "")
+    out["guideline_version"] = mapped_versions(version, out["batch"], out["annotated_at"], mappings)
+    out["source"] = (display + ":" + frame["_row"].astype("str")).astype("str")
+    out["migrated_from"] = frame["migrated_from"].astype("str")
+    return out.reset_index(drop=True)
+
+
+def _annotations(
+    raw: RawSource,
+    schema: Schema,
+    mappings: list[VersionMapping],
+    known_items: set[str] | None,
+) -> tuple[pd.DataFrame, pd.DataFrame | None, Quarantine, int]:
+    """(annotations, rows whose label a split divided, quarantine, rows in) of one export."""
+    quarantine = Quarantine("annotations", raw.display)
+    if raw.table is None:  # an optional export that is not there yet
+        empty = pd.DataFrame({c: pd.Series(dtype="str") for c in col.ANNOTATION_COLUMNS})
+        return empty, None, quarantine, 0
+    quarantine.add_bad_rows(raw.table)
+    frame = rename_columns(
+        raw.table, raw.config.columns, col.ANNOTATION_REQUIRED, col.ANNOTATION_OPTIONAL, raw.display
+    )
+    frame = _require(frame, quarantine, col.ANNOTATION_REQUIRED)
+    frame = _checked_rows(frame, quarantine, known_items)
+    split = split_rows(frame, schema)
+    frame = apply_labels(frame, schema, quarantine)
+    assert isinstance(raw.config, AnnotationSource)  # RawSources.annotations holds only these
+    out = _canonical_annotations(frame, raw.config, raw.display, mappings)
+    return out, split, quarantine, raw.table.rows_in
+
+
+def mapped_versions(
+    version: pd.Series, batch: pd.Series, stamps: pd.Series, mappings: list[VersionMapping]
+) -> pd.Series:
+    """Fill empty versions from the manifest: by batch first, then by annotated_at range.
+
+    Rows no mapping covers stay empty, so the guideline_version check reports them.
+    """
+    missing = (version == "").to_numpy().copy()
+    if not mappings or not missing.any():
+        return version
+    out = version.to_numpy(dtype=object).copy()
+    by_batch = {b: m.version for m in mappings for b in m.batches}
+    if by_batch:
+        found = batch.map(by_batch)
+        take = missing & found.notna().to_numpy()
+        out[take] = found.to_numpy()[take]
+        missing &= ~take
+    for m in mappings:
+        if m.batches:
+            continue
+        inside = stamps.notna().to_numpy().copy()
+        if m.from_ is not None:
+            inside &= (stamps >= pd.Timestamp(m.from_)).to_numpy()
+        if m.until is not None:
+            inside &= (stamps < pd.Timestamp(m.until)).to_numpy()
+        take = missing & inside
+        out[take] = m.version
+        missing &= ~take
+    return pd.Series(out, index=version.index, dtype="str")
+
+
+@dataclass(frozen=True)
+class _TableSpec:
+    name: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    labelled: bool  # map labels through the schema (gold, adjudications)
+
+
+def _missing_optional(table: str, display: str) -> dict[str, Any]:
+    return {
+        "table": table,
+        "file": display,
+        "rows_in": 0,
+        "rows_kept": 0,
+        "rows_quarantined": 0,
+        "missing_optional": True,
+    }
+
+
+def _simple(
+    raw: RawSource | None, spec: _TableSpec, schema: Schema, done: Ingested
+) -> pd.DataFrame:
+    """Items, gold, adjudications or audit results: columns, labels, first row per item."""
+    columns = (*spec.required, *spec.optional)
+    empty = pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
+    if raw is None:
+        return empty
+    if raw.table is None:
+        done.sources.append(_missing_optional(spec.name, raw.display))
+        return empty
+    quarantine = Quarantine(spec.name, raw.display)
+    quarantine.add_bad_rows(raw.table)
+    frame = rename_columns(raw.table, raw.config.columns, spec.required, spec.optional, raw.display)
+    frame = _require(frame, quarantine, spec.required)
+    if spec.labelled and col.LABEL in frame:
+        has_label = frame[col.LABEL] != ""
+        part = apply_labels(frame.loc[has_label], schema, quarantine)
+        frame = pd.concat([part, frame.loc[~has_label].assign(migrated_from="")]).sort_values(
+            "_row"
+        )
+    duplicated = (
+        frame[col.ITEM_ID].duplicated(keep="first").to_numpy()
+        if spec.name in ("items", "gold")
+        else np.zeros(len(frame), bool)
+    )
+    frame = quarantine.take(
+        frame,
+        duplicated,
+        f"duplicate_{col.ITEM_ID}",
+        "the same item_id appears earlier in the file; the first row is kept",
+    )
+    done.rejected.append(quarantine)
+    done.sources.append(
+        _count(spec.name, raw.display, raw.table.rows_in, len(frame), quarantine.frame())
+    )
+    keep = [c for c in columns if c in frame.columns]
+    out = frame[keep].reset_index(drop=True)
+    for name in columns:
+        if name not in out:
+            out[name] = ""
+    return out[list(columns)].astype("str")
+
+
+def _count(table: str, display: str, rows_in: int, kept: int, lost: pd.DataFrame) -> dict[str, Any]:
+    reasons = lost["reason"].value_counts().sort_index()
+    return {
+        "table": table,
+        "file": display,
+        "rows_in": rows_in,
+        "rows_kept": kept,
+        "rows_quarantined": len(lost),
+        "reasons": {str(k): int(v) for k, v in reasons.items()},
+    }
+
+
+def _items(raw: RawSources, schema: Schema, done: Ingested) -> pd.DataFrame:
+    fields = tuple(f.name for f in schema.item_fields)
+    items = _simple(raw.items, _TableSpec("items", (col.ITEM_ID,), fields, False), schema, done)
+    string_fields = [f.name for f in schema.item_fields if f.type in ("string", "category")]
+    items["content_hash"] = (
+        content_hash(items[string_fields]) if len(items) else pd.Series(dtype="str")
+    )
+    return items
+
+
+def ingest(raw: RawSources, schema: Schema, mappings: list[VersionMapping]) -> Ingested:
+    """Every canonical table of a dataset, in source order, with what was quarantined and why."""
+    empty = pd.DataFrame()
+    done = Ingested(empty, empty, empty, empty, empty, empty, empty)
+    done.items = _items(raw, schema, done)
+    known = set(done.items[col.ITEM_ID]) if raw.items is not None and len(done.items) else None
+    parts, splits = [], []
+    for source in raw.annotations:
+        frame, split, quarantine, rows_in = _annotations(source, schema, mappings, known)
+        done.rejected.append(quarantine)
+        done.sources.append(
+            _count("annotations", source.display, rows_in, len(frame), quarantine.frame())
+        )
+        parts.append(frame)
+        if split is not None:
+            splits.append(split)
+    done.annotations = pd.concat(parts, ignore_index=True)
+    done.reannotation = reannotation_list(splits)
+    done.gold = _simple(raw.gold, _TableSpec("gold", col.GOLD_COLUMNS, (), True), schema, done)
+    adjudications = _TableSpec(
+        "adjudications", (col.ITEM_ID, col.LABEL), col.ADJUDICATION_COLUMNS[2:], True
+    )
+    done.adjudications = _simple(raw.adjudications, adjudications, schema, done)
+    audit = _TableSpec(
+        "audit_results", (col.ITEM_ID, "verdict"), ("auditor_id", col.LABEL, "reason"), False
+    )
+    done.audit_results = _simple(raw.audit_results, audit, schema, done)
+    done.audit_results["verdict"] = done.audit_results["verdict"].str.lower()
+    done.quarantine = pd.concat([q.frame() for q in done.rejected], ignore_index=True)
+    for entry in done.sources:
+        if entry["rows_in"] != entry["rows_kept"] + entry["rows_quarantined"]:
+            raise InternalError(f"ingest lost rows of {entry['file']}: {entry}")
+    return done
+
+
+def ingest_summary(done: Ingested, dataset: str, reannotation_file: str) -> dict[str, Any]:
+    """ingest.json: rows in = kept + quarantined, per source and reason; migrations applied."""
+    annotations = done.annotations
+    ann = [c for c in done.sources if c["table"] == "annotations"]
+    totals = {key: sum(c[key] for c in ann) for key in ("rows_in", "rows_kept", "rows_quarantined")}
+    migrated = annotations.loc[annotations["migrated_from"] != "", "migrated_from"].value_counts()
+    reasons = done.quarantine["reason"].value_counts().sort_index()
+    return {
+        "dataset": dataset,
+        "annotations": totals,
+        "quarantine_rate": totals["rows_quarantined"] / totals["rows_in"]
+        if totals["rows_in"]
+        else 0.0,
+        "quarantine_reasons": {str(k): int(v) for k, v in reasons.items()},
+        "sources": done.sources,
+        "n_items": int(annotations[col.ITEM_ID].nunique()),
+        "n_annotators": int(annotations[col.ANNOTATOR_ID].nunique()),
+        "n_annotations": len(annotations),
+        "migrations_applied": {str(k): int(v) for k, v in migrated.sort_index().items()},
+        # Split labels cannot be mapped: their items go back to annotators.
+        "reannotation": {
+            "items": len(done.reannotation),
+            "annotations": int(done.reannotation["annotations"].astype("int64").sum()),
+            "file": reannotation_file,
+        },
+    }

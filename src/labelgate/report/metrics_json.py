@@ -1,0 +1,49 @@
+"""metrics.json: the stage summaries flattened into the metric names gates test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def collect_metrics(
+    ingest: dict[str, Any],
+    validation: dict[str, Any],
+    agreement: dict[str, Any],
+    aggregate: dict[str, Any],
+    audit: dict[str, Any],
+) -> dict[str, Any]:
+    """Flatten the stage summaries into the metric names gates use (config.catalogue.METRICS)."""
+    metrics: dict[str, Any] = {
+        "n_items": aggregate["n_items"],
+        "n_annotations": ingest["n_annotations"],
+        "n_annotators": ingest["n_annotators"],
+        "mean_annotations_per_item": ingest["n_annotations"] / max(aggregate["n_items"], 1),
+        "quarantine_rate": ingest["quarantine_rate"],
+        "violation_rate": validation["violation_rate"],
+        "duplicate_item_rate": validation["duplicate_item_rate"],
+        "unresolved_rate": aggregate["unresolved_rate"],
+        "gold_accuracy": aggregate["gold_accuracy"],
+        "annotator_gold_accuracy_min": aggregate["annotator_gold_accuracy_min"],
+        "annotators_needing_retraining": len(aggregate["annotators_needing_retraining"]),
+        "audit_pass_rate": (audit["results"] or {}).get("audit_pass_rate"),
+    }
+    intervals: dict[str, Any] = {}
+    for name, value in agreement["coefficients"].items():
+        metrics[name] = value["value"]
+        if value["ci_low"] is not None:
+            intervals[name] = {"ci_low": value["ci_low"], "ci_high": value["ci_high"]}
+    if aggregate["gold_accuracy_interval"]:
+        intervals["gold_accuracy"] = dict(
+            zip(("ci_low", "ci_high"), aggregate["gold_accuracy_interval"], strict=True)
+        )
+    if audit["results"]:
+        intervals["audit_pass_rate"] = {
+            "ci_low": audit["results"]["ci_low"],
+            "ci_high": audit["results"]["ci_high"],
+        }
+    sizes = {
+        "agreement": agreement["n_pairable_items"],
+        "gold": aggregate["n_gold_items"],
+        "audit": (audit["results"] or {}).get("n_audited", 0),
+    }
+    return {"metrics": metrics, "intervals": intervals, "sample_sizes": sizes}

@@ -1,0 +1,161 @@
+"""summary.md: one dataset's key metrics, agreement tables and problems, fit for a pull request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class StageSummaries:
+    """The JSON each stage wrote (ingest.json, validation.json, ...), as read back."""
+
+    ingest: dict[str, Any]
+    validation: dict[str, Any]
+    agreement: dict[str, Any]
+    aggregate: dict[str, Any]
+    audit: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class OutputFiles:
+    """Where a reader finds the full lists the summary points at (project-relative paths)."""
+
+    adjudication_queue: str
+    annotators: str
+    audit_sample: str
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def _with_interval(entry: dict[str, Any]) -> str:
+    if entry["value"] is None:
+        return "undefined"
+    if entry.get("ci_low") is None:
+        return f"{entry['value']:.3f}"
+    return f"{entry['value']:.3f} [{entry['ci_low']:.3f}, {entry['ci_high']:.3f}]"
+
+
+def _metrics_table(
+    metrics: dict[str, Any], agreement: dict[str, Any], shown: list[str]
+) -> list[str]:
+    lines = ["| metric | value |", "|---|---|"]
+    for key in ("n_items", "n_annotations", "n_annotators"):
+        lines.append(f"| {key} | {_fmt(metrics[key])} |")
+    for key in shown:
+        lines.append(f"| {key} | {_with_interval(agreement['coefficients'][key])} |")
+    for key in (
+        "gold_accuracy",
+        "unresolved_rate",
+        "quarantine_rate",
+        "violation_rate",
+        "audit_pass_rate",
+    ):
+        lines.append(f"| {key} | {_fmt(metrics[key])} |")
+    return lines
+
+
+def _per_label_table(agreement: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        f"Agreement per label (one-vs-rest, {agreement['level']}, weights {agreement['weights']}):",
+        "",
+        "| label | share | alpha | kappa |",
+        "|---|---|---|---|",
+    ]
+    for label, entry in agreement["per_label"].items():
+        lines.append(
+            f"| {label} | {entry['share']:.1%} | {_fmt(entry['krippendorff_alpha'])} | {_fmt(entry['fleiss_kappa'])} |"
+        )
+    return lines
+
+
+def _group_tables(agreement: dict[str, Any], shown: list[str]) -> list[str]:
+    lines: list[str] = []
+    for breakdown in ("batch", "guideline_version"):
+        groups = agreement.get(f"by_{breakdown}")
+        if not groups:
+            continue
+        available = next(iter(groups.values()))["coefficients"]
+        names = [n for n in shown if n in available]
+        lines += [
+            "",
+            f"Agreement by {breakdown.replace('_', ' ')} ({agreement['level']}):",
+            "",
+            f"| {breakdown} | items | " + " | ".join(names) + " |",
+            "|---|---|" + "---|" * len(names),
+        ]
+        for key, group in groups.items():
+            lines.append(
+                f"| {key} | {group['n_items']} | "
+                + " | ".join(_fmt(group["coefficients"][n]["value"]) for n in names)
+                + " |"
+            )
+    return lines
+
+
+def _ingest_lines(ingest: dict[str, Any]) -> list[str]:
+    a = ingest["annotations"]
+    reasons = ingest["quarantine_reasons"]
+    lines = [
+        f"Ingest: {a['rows_in']} annotation rows = {a['rows_kept']} kept + {a['rows_quarantined']} quarantined"
+        + (" (" + ", ".join(f"{k} {v}" for k, v in reasons.items()) + ")" if reasons else "")
+        + ".",
+    ]
+    again = ingest.get("reannotation") or {}
+    if again.get("items"):
+        lines.append(
+            f"Re-annotation: {again['items']} items ({again['annotations']} annotations) carry a "
+            f"label a schema migration split; they are listed in `{again['file']}`."
+        )
+    return lines
+
+
+def _outcome_lines(parts: StageSummaries, files: OutputFiles) -> list[str]:
+    validation, aggregate, audit = parts.validation, parts.aggregate, parts.audit
+    flagged = [
+        f"{rid} {r['violations']} ({r['severity']})"
+        for rid, r in validation["rules"].items()
+        if r["violations"]
+    ]
+    lines = ["Validation: " + (", ".join(flagged) if flagged else "no violations") + "."]
+    lines.append(
+        f"Aggregation ({aggregate['method']}): "
+        + ", ".join(f"{k} {v}" for k, v in aggregate["status"].items())
+        + f"; unresolved items are in `{files.adjudication_queue}`."
+    )
+    if aggregate["annotators_needing_retraining"]:
+        lines.append(
+            "Annotators below the gold-accuracy bar: "
+            + ", ".join(f"`{x}`" for x in aggregate["annotators_needing_retraining"])
+            + f" (see `{files.annotators}`)."
+        )
+    lines.append(
+        f"Audit: {audit['n_sampled']} items sampled (seed {audit['seed']}) in `{files.audit_sample}`."
+    )
+    for note in parts.agreement["diagnostics"]:
+        lines.append(f"> Note: {note['message']} {note['meaning'].capitalize()}")
+    return lines
+
+
+def summary_markdown(
+    name: str,
+    parts: StageSummaries,
+    metrics: dict[str, Any],
+    shown: list[str],
+    files: OutputFiles,
+) -> str:
+    """A short Markdown report: key metrics, agreement by group, problems and where to look."""
+    lines = [f"## Dataset `{name}`", ""]
+    lines += _metrics_table(metrics["metrics"], parts.agreement, shown)
+    lines += _per_label_table(parts.agreement)
+    lines += _group_tables(parts.agreement, shown)
+    lines += ["", *_ingest_lines(parts.ingest)]
+    lines += _outcome_lines(parts, files)
+    return "\n".join(lines) + "\n"
