@@ -23,6 +23,87 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.3f}"
 
 
+class _Undecidable(Exception):
+    """The gate cannot be evaluated: its status is error, with this message."""
+
+
+def _range_failures(gate: Gate, value: float) -> list[str]:
+    failures = []
+    if gate.min is not None and value < gate.min:
+        failures.append(f"{gate.metric} = {_num(value)} is below min {gate.min}")
+    if gate.max is not None and value > gate.max:
+        failures.append(f"{gate.metric} = {_num(value)} is above max {gate.max}")
+    return failures
+
+
+def _bound_failures(gate: Gate, interval: dict[str, float] | None) -> list[str]:
+    """Thresholds on the confidence interval's bounds, not the point estimate."""
+    failures = []
+    for key, side in (("min_lower_bound", "ci_low"), ("max_upper_bound", "ci_high")):
+        bound = getattr(gate, key)
+        if bound is None:
+            continue
+        if not interval:
+            raise _Undecidable(
+                f"{key} needs a confidence interval for {gate.metric}, and none was computed (set agreement.bootstrap.resamples > 0)."
+            )
+        if key == "min_lower_bound" and interval[side] < bound:
+            failures.append(
+                f"the lower bound of {gate.metric}'s interval, {interval[side]:.3f}, is below min_lower_bound {bound}"
+            )
+        if key == "max_upper_bound" and interval[side] > bound:
+            failures.append(
+                f"the upper bound of {gate.metric}'s interval, {interval[side]:.3f}, is above max_upper_bound {bound}"
+            )
+    return failures
+
+
+def _drop_failures(
+    gate: Gate, value: float, baseline: dict[str, Any] | None, notes: list[str]
+) -> list[str]:
+    """max_drop against the baseline's value of the same metric."""
+    if gate.max_drop is None:
+        return []
+    if baseline is None:
+        notes.append("max_drop needs a baseline: labelgate gate --baseline REV.")
+        return []
+    base_value = baseline.get("metrics", {}).get(gate.metric)
+    if base_value is None:
+        raise _Undecidable(
+            f"max_drop: the baseline has no value for {gate.metric}, so the regression cannot be measured."
+        )
+    if base_value - value > gate.max_drop + 1e-12:
+        return [
+            f"{gate.metric} fell from {_num(base_value)} to {_num(value)} "
+            f"(by {base_value - value:.3f}), more than max_drop {gate.max_drop}"
+        ]
+    return []
+
+
+def _entry(gate: Gate, metrics: dict[str, Any], baseline: dict[str, Any] | None) -> dict[str, Any]:
+    """The verdict's fields before its status: value, baseline, delta, interval, thresholds."""
+    value = metrics["metrics"].get(gate.metric)
+    base_value = (baseline or {}).get("metrics", {}).get(gate.metric) if baseline else None
+    thresholds = {
+        k: v
+        for k, v in gate.model_dump(
+            include={"min", "max", "min_lower_bound", "max_upper_bound", "min_items", "max_drop"}
+        ).items()
+        if v is not None
+    }
+    return {
+        "id": gate.gate_id,
+        "metric": gate.metric,
+        "severity": gate.severity,
+        "value": value,
+        "baseline": base_value,
+        "delta": (value - base_value) if value is not None and base_value is not None else None,
+        "interval": metrics.get("intervals", {}).get(gate.metric),
+        "thresholds": thresholds,
+        "notes": [],
+    }
+
+
 def evaluate_gate(
     gate: Gate, metrics: dict[str, Any], baseline: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -31,27 +112,8 @@ def evaluate_gate(
     With `baseline` (the metrics.json of another revision), the gate reports the delta, and
     `max_drop` fails when the metric fell by more than that against the baseline.
     """
-    value = metrics["metrics"].get(gate.metric)
-    base_value = (baseline or {}).get("metrics", {}).get(gate.metric) if baseline else None
-    interval = metrics.get("intervals", {}).get(gate.metric)
-    thresholds = {
-        k: v
-        for k, v in gate.model_dump(
-            include={"min", "max", "min_lower_bound", "max_upper_bound", "min_items", "max_drop"}
-        ).items()
-        if v is not None
-    }
-    entry: dict[str, Any] = {
-        "id": gate.gate_id,
-        "metric": gate.metric,
-        "severity": gate.severity,
-        "value": value,
-        "baseline": base_value,
-        "delta": (value - base_value) if value is not None and base_value is not None else None,
-        "interval": interval,
-        "thresholds": thresholds,
-        "notes": [],
-    }
+    entry = _entry(gate, metrics, baseline)
+    value = entry["value"]
 
     def verdict(status: str, message: str) -> dict[str, Any]:
         return {**entry, "status": status, "message": message}
@@ -67,48 +129,18 @@ def evaluate_gate(
             "error",
             f"{gate.metric} rests on {n or 0} items, fewer than min_items {gate.min_items}.",
         )
-    failures = []
-    if gate.min is not None and value < gate.min:
-        failures.append(f"{gate.metric} = {_num(value)} is below min {gate.min}")
-    if gate.max is not None and value > gate.max:
-        failures.append(f"{gate.metric} = {_num(value)} is above max {gate.max}")
-    for key, side in (("min_lower_bound", "ci_low"), ("max_upper_bound", "ci_high")):
-        bound = getattr(gate, key)
-        if bound is None:
-            continue
-        if not interval:
-            return verdict(
-                "error",
-                f"{key} needs a confidence interval for {gate.metric}, and none was computed (set agreement.bootstrap.resamples > 0).",
-            )
-        if key == "min_lower_bound" and interval[side] < bound:
-            failures.append(
-                f"the lower bound of {gate.metric}'s interval, {interval[side]:.3f}, is below min_lower_bound {bound}"
-            )
-        if key == "max_upper_bound" and interval[side] > bound:
-            failures.append(
-                f"the upper bound of {gate.metric}'s interval, {interval[side]:.3f}, is above max_upper_bound {bound}"
-            )
-    if gate.max_drop is not None:
-        if baseline is None:
-            entry["notes"].append("max_drop needs a baseline: labelgate gate --baseline REV.")
-        elif base_value is None:
-            return verdict(
-                "error",
-                f"max_drop: the baseline has no value for {gate.metric}, so the regression cannot be measured.",
-            )
-        elif base_value - value > gate.max_drop + 1e-12:
-            failures.append(
-                f"{gate.metric} fell from {_num(base_value)} to {_num(value)} "
-                f"(by {base_value - value:.3f}), more than max_drop {gate.max_drop}"
-            )
+    try:
+        failures = _range_failures(gate, value) + _bound_failures(gate, entry["interval"])
+        failures += _drop_failures(gate, value, baseline, entry["notes"])
+    except _Undecidable as exc:
+        return verdict("error", str(exc))
     if failures:
         status = "fail" if gate.severity == "error" else "warn"
         return verdict(status, "; ".join(failures) + ".")
     return verdict(
         "pass",
         f"{gate.metric} = {_num(value)} meets "
-        + ", ".join(f"{k} {v}" for k, v in thresholds.items() if k != "max_drop")
+        + ", ".join(f"{k} {v}" for k, v in entry["thresholds"].items() if k != "max_drop")
         + ".",
     )
 

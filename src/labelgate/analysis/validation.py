@@ -349,3 +349,33 @@ def run_checks(checks: list[Any], tables: Tables) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="str") for c in col.VIOLATION_COLUMNS})
     return pd.concat(parts, ignore_index=True)[list(col.VIOLATION_COLUMNS)].astype("str")
+
+
+def validation_summary(
+    dataset: str, found: pd.DataFrame, checks: list[Any], tables: Tables
+) -> dict[str, Any]:
+    """validation.json: violations per rule and severity, and the rates gates test."""
+    per_rule = {}
+    for check in checks:
+        rule_id = check.id or check.kind
+        n = int((found["rule_id"] == rule_id).sum())
+        per_rule[rule_id] = {"kind": check.kind, "severity": check.severity, "violations": n}
+    errors = found[found["severity"] == "error"]
+    # Annotation-level error share: rows naming an annotation, or items with an error.
+    flagged_items = set(errors.loc[errors[col.ANNOTATOR_ID] == "", col.ITEM_ID]) - {""}
+    pair = errors[(errors[col.ANNOTATOR_ID] != "") & (errors[col.ITEM_ID] != "")]
+    flagged = tables.annotations[col.ITEM_ID].isin(flagged_items) | tables.annotations.set_index(
+        [col.ITEM_ID, col.ANNOTATOR_ID]
+    ).index.isin(pair.set_index([col.ITEM_ID, col.ANNOTATOR_ID]).index)
+    duplicate_rule = [c.id or c.kind for c in checks if c.kind == "duplicate_items"]
+    n_items = max(len(tables.items), tables.annotations[col.ITEM_ID].nunique())
+    dup_items = int(found["rule_id"].isin(duplicate_rule).sum())
+    summary = {
+        "dataset": dataset,
+        "n_violations": len(found),
+        "by_severity": {s: int((found["severity"] == s).sum()) for s in ("error", "warn")},
+        "rules": per_rule,
+        "violation_rate": float(flagged.mean()) if len(tables.annotations) else 0.0,
+        "duplicate_item_rate": dup_items / n_items if n_items else 0.0,
+    }
+    return summary

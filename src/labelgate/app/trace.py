@@ -13,7 +13,7 @@ from labelgate.guidelines.lock import version_records
 from labelgate.io.writers import read_parquet
 from labelgate.problems import Problem, did_you_mean
 from labelgate.project import build_files, layout
-from labelgate.project.context import dataset_context
+from labelgate.project.context import DatasetContext, dataset_context
 from labelgate.project.lineage import lock_inputs
 from labelgate.project.loader import load_project
 
@@ -29,12 +29,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def trace_item(root: Path, dataset: str, item_id: str) -> dict[str, Any]:
-    """Everything that produced the final label of `item_id` in `dataset`."""
-    project = load_project(root)
-    ctx = dataset_context(root, dataset, project)
-    out = ctx.out
-    final_path = out / build_files.FINAL_LABELS
+def _require_outputs(out: Path, dataset: str) -> None:
     for name in (build_files.FINAL_LABELS, build_files.ANNOTATIONS, build_files.AUDIT_RESULTS):
         if not (out / name).is_file():
             raise InputError(
@@ -46,7 +41,11 @@ def trace_item(root: Path, dataset: str, item_id: str) -> dict[str, Any]:
                     )
                 ]
             )
-    final = read_parquet(final_path)
+
+
+def _final_row(out: Path, dataset: str, item_id: str) -> dict[str, Any]:
+    """The item's row of final_labels.parquet; an unknown id gets "Did you mean"."""
+    final = read_parquet(out / build_files.FINAL_LABELS)
     row = final[final[col.ITEM_ID] == item_id]
     if row.empty:
         ids = final[col.ITEM_ID]
@@ -60,21 +59,49 @@ def trace_item(root: Path, dataset: str, item_id: str) -> dict[str, Any]:
                 )
             ]
         )
-    label = row.iloc[0].to_dict()
+    return {str(k): v for k, v in row.iloc[0].items()}
+
+
+def _lineage(
+    ctx: DatasetContext,
+    label: dict[str, Any],
+    rows: pd.DataFrame,
+    records: dict[str, dict[str, str | None]],
+) -> dict[str, Any]:
+    versions = sorted(set(rows["guideline_version"]) - {""})
+    unknown: dict[str, str | None] = {"sha256": None, "commit": None}
+    return {
+        "guideline": ctx.files["guideline"],
+        "guideline_versions": {v: dict(records.get(v, unknown)) for v in versions},
+        "current_guideline_version": ctx.guideline.front.version,
+        "schema": ctx.files["schema"],
+        "schema_version": label.get("schema_version"),
+        "migrations_applied": sorted(set(rows["migrated_from"]) - {""}),
+        "rules_hash": label.get("rules_hash"),
+        "pipeline_hash": label.get("pipeline_hash"),
+        "aggregator": {
+            "method": ctx.pipeline.aggregate.method,
+            "params": dict(ctx.pipeline.aggregate.params),
+        },
+    }
+
+
+def trace_item(root: Path, dataset: str, item_id: str) -> dict[str, Any]:
+    """Everything that produced the final label of `item_id` in `dataset`."""
+    project = load_project(root)
+    ctx = dataset_context(root, dataset, project)
+    out = ctx.out
+    _require_outputs(out, dataset)
+    label = _final_row(out, dataset, item_id)
     annotations = read_parquet(out / build_files.ANNOTATIONS)
     rows = annotations[annotations[col.ITEM_ID] == item_id]
-    guideline_file = ctx.files["guideline"]
-    versions = sorted(set(rows["guideline_version"]) - {""})
-    records = version_records(project, ctx.dataset.guideline, guideline_file)
-    unknown: dict[str, str | None] = {"sha256": None, "commit": None}
-    commits = {v: records.get(v, unknown)["commit"] for v in versions}
+    records = version_records(project, ctx.dataset.guideline, ctx.files["guideline"])
     raw = []
     for record in _records(rows.drop(columns=[col.ITEM_ID])):
         version = record.get("guideline_version") or ""
-        record["guideline_commit"] = commits.get(version)
+        record["guideline_commit"] = records.get(version, {}).get("commit")
         raw.append(record)
     audit = read_parquet(out / build_files.AUDIT_RESULTS)
-    verdicts = _records(audit[audit[col.ITEM_ID] == item_id])
     rulings = [
         {"id": r.id, "title": r.title, "labels": list(r.labels)}
         for r in ctx.guideline.rulings
@@ -92,23 +119,10 @@ def trace_item(root: Path, dataset: str, item_id: str) -> dict[str, Any]:
             k: label.get(k)
             for k in ("label", "confidence", "status", "method", "n_annotations", "posterior")
         },
-        "lineage": {
-            "guideline": guideline_file,
-            "guideline_versions": {v: dict(records.get(v, unknown)) for v in versions},
-            "current_guideline_version": ctx.guideline.front.version,
-            "schema": ctx.files["schema"],
-            "schema_version": label.get("schema_version"),
-            "migrations_applied": sorted(set(rows["migrated_from"]) - {""}),
-            "rules_hash": label.get("rules_hash"),
-            "pipeline_hash": label.get("pipeline_hash"),
-            "aggregator": {
-                "method": ctx.pipeline.aggregate.method,
-                "params": dict(ctx.pipeline.aggregate.params),
-            },
-        },
+        "lineage": _lineage(ctx, label, rows, records),
         "annotations": raw,
         "adjudication": adjudication,
-        "audit": verdicts,
+        "audit": _records(audit[audit[col.ITEM_ID] == item_id]),
         "rulings": rulings,
         "inputs": lock_inputs(root, dataset),
     }

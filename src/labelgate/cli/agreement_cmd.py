@@ -58,8 +58,16 @@ def _num(value: float | None) -> str:
     )
 
 
-def render_table(report: dict[str, Any], top: int = 10) -> list[str]:
-    """The report for a terminal: coefficients, labels, weakest annotators and pairs, notes."""
+def _table(rows: list[list[Any]], headers: list[str]) -> list[str]:
+    """A plain-text table: the first column left-aligned, numbers right-aligned."""
+    from tabulate import tabulate
+
+    align = ("left", *("right",) * (len(headers) - 1))
+    text = tabulate(rows, headers=headers, tablefmt="simple", colalign=align, disable_numparse=True)
+    return str(text).split("\n")
+
+
+def _heading(report: dict[str, Any]) -> list[str]:
     lines = [
         f"{report['source']}: {report['n_items']} items ({report['n_pairable_items']} with 2+ annotations), "
         f"{report['n_annotators']} annotators, {report['n_annotations']} annotations; level {report['level']}, weights {report['weights']}",
@@ -70,54 +78,89 @@ def render_table(report: dict[str, Any], top: int = 10) -> list[str]:
             + ", ".join(f"{k} {v}" for k, v in report["skipped_reasons"].items())
             + ")"
         )
+    return lines
+
+
+def _coefficients(report: dict[str, Any]) -> list[str]:
     boot = report["bootstrap"]
     head = (
         f"{int(boot['confidence'] * 100)}% interval ({boot['resamples']} resamples, seed {boot['seed']})"
         if boot
         else "interval"
     )
-    lines += ["", f"{'coefficient':<28}{'value':>10}   {head}"]
-    for name, entry in report["coefficients"].items():
-        interval = (
+    rows = [
+        [
+            name,
+            _num(entry["value"]),
             f"[{_num(entry['ci_low'])}, {_num(entry['ci_high'])}]"
             if entry["ci_low"] is not None
-            else "-"
-        )
-        lines.append(f"{name:<28}{_num(entry['value']):>10}   {interval}")
-    lines += ["", f"{'label (one-vs-rest)':<28}{'share':>8}{'alpha':>10}{'kappa':>10}"]
-    for label, entry in report["per_label"].items():
-        lines.append(
-            f"{label:<28}{entry['share']:>8.1%}{_num(entry['krippendorff_alpha']):>10}{_num(entry['fleiss_kappa']):>10}"
-        )
-    annotators = sorted(
+            else "-",
+        ]
+        for name, entry in report["coefficients"].items()
+    ]
+    return _table(rows, ["coefficient", "value", head])
+
+
+def _labels(report: dict[str, Any]) -> list[str]:
+    rows = [
+        [
+            label,
+            f"{entry['share']:.1%}",
+            _num(entry["krippendorff_alpha"]),
+            _num(entry["fleiss_kappa"]),
+        ]
+        for label, entry in report["per_label"].items()
+    ]
+    return _table(rows, ["label (one-vs-rest)", "share", "alpha", "kappa"])
+
+
+def _annotators(report: dict[str, Any], top: int) -> list[str]:
+    ranked = sorted(
         report["per_annotator"].items(),
         key=lambda kv: (
             kv[1]["percent_agreement_with_others"] is None,
             kv[1]["percent_agreement_with_others"] or 0.0,
         ),
     )
-    lines += [
-        "",
-        f"{'annotator (lowest first)':<28}{'n':>8}{'agree':>10}{'kappa':>10}{'alpha w/o':>11}",
+    rows = [
+        [
+            name,
+            str(entry["n_annotations"]),
+            _num(entry["percent_agreement_with_others"]),
+            _num(entry["mean_cohen_kappa"]),
+            _num(entry["krippendorff_alpha_without"]),
+        ]
+        for name, entry in ranked[:top]
     ]
-    for name, entry in annotators[:top]:
-        lines.append(
-            f"{name:<28}{entry['n_annotations']:>8}{_num(entry['percent_agreement_with_others']):>10}{_num(entry['mean_cohen_kappa']):>10}{_num(entry['krippendorff_alpha_without']):>11}"
-        )
+    return _table(rows, ["annotator (lowest first)", "n", "agree", "kappa", "alpha w/o"])
+
+
+def _pairs(report: dict[str, Any], top: int) -> list[str]:
     usable = [
         p
         for p in report["pairs"]
         if p["cohen_kappa"] is not None and p["n_items"] >= report["min_pair_items"]
     ]
-    pairs = sorted(usable, key=lambda p: p["cohen_kappa"])
-    lines += [
-        "",
+    lines = [
         f"{len(report['pairs'])} annotator pairs; lowest Cohen's kappa among the {len(usable)} sharing {report['min_pair_items']}+ items:",
     ]
-    for p in pairs[:top]:
+    for p in sorted(usable, key=lambda p: p["cohen_kappa"])[:top]:
         lines.append(
             f"  {p['annotator_a']} x {p['annotator_b']}: {p['cohen_kappa']:.3f} on {p['n_items']} items"
         )
+    return lines
+
+
+def render_table(report: dict[str, Any], top: int = 10) -> list[str]:
+    """The report for a terminal: coefficients, labels, weakest annotators and pairs, notes."""
+    lines = _heading(report)
+    for block in (
+        _coefficients(report),
+        _labels(report),
+        _annotators(report, top),
+        _pairs(report, top),
+    ):
+        lines += ["", *block]
     if report["diagnostics"]:
         lines += ["", "notes:"]
         lines += [f"  - {d['message']} {d['meaning'].capitalize()}" for d in report["diagnostics"]]

@@ -54,66 +54,62 @@ def _labels(spec: str) -> tuple[str, ...]:
     return tuple(p.strip(" `*") for p in re.split(r"[,;]", spec) if p.strip(" `*"))
 
 
-def parse_guideline(text: str, file: str) -> tuple[Guideline, Positions]:
-    """Parse a guideline; raise ConfigError listing every structural problem."""
-    front_text, body_start = split_front_matter(text, file)
-    loaded = parse_yaml(front_text, file, line_offset=1)
-    front = validate(GuidelineFrontMatter, loaded)
-    sections: list[LabelSection] = []
-    rulings: list[Ruling] = []
-    problems: list[Problem] = []
-    open_section: LabelSection | None = None
-    open_ruling: Ruling | None = None
-    section_lines: list[str] = []
-    ruling_lines: list[str] = []
-    in_fence = False
-    lines = text.splitlines()
+class _BodyReader:
+    """Walks the Markdown body once, opening and closing label sections and rulings."""
 
-    def close_ruling() -> None:
-        nonlocal open_ruling
-        if open_ruling is not None:
-            rulings.append(replace(open_ruling, text=_body(ruling_lines)))
-        open_ruling = None
-        ruling_lines.clear()
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.sections: list[LabelSection] = []
+        self.rulings: list[Ruling] = []
+        self.problems: list[Problem] = []
+        self.section: LabelSection | None = None
+        self.ruling: Ruling | None = None
+        self.section_lines: list[str] = []
+        self.ruling_lines: list[str] = []
+        self.in_fence = False
 
-    def close_section() -> None:
+    def close_ruling(self) -> None:
+        if self.ruling is not None:
+            self.rulings.append(replace(self.ruling, text=_body(self.ruling_lines)))
+        self.ruling = None
+        self.ruling_lines.clear()
+
+    def close_section(self) -> None:
         # A label's definition is its section minus the rulings inside it.
-        nonlocal open_section
-        close_ruling()
-        if open_section is not None:
-            sections.append(replace(open_section, text=_body(section_lines)))
-        open_section = None
-        section_lines.clear()
+        self.close_ruling()
+        if self.section is not None:
+            self.sections.append(replace(self.section, text=_body(self.section_lines)))
+        self.section = None
+        self.section_lines.clear()
 
-    for number, line in enumerate(lines[body_start - 1 :], start=body_start):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-        if in_fence or not _HEADING.match(line):
-            applies = None if in_fence else _APPLIES.match(line)
-            if applies and open_ruling is not None and not open_ruling.applies_to_line:
-                base = open_ruling.labels
-                named = tuple(n for n in _labels(applies.group(1)) if n not in base)
-                open_ruling = replace(open_ruling, labels=base + named, applies_to_line=number)
-            (ruling_lines if open_ruling is not None else section_lines).append(line)
-            continue
+    def text_line(self, number: int, line: str) -> None:
+        """A line that is not a heading: body text, or a ruling's 'Applies to:' line."""
+        applies = None if self.in_fence else _APPLIES.match(line)
+        if applies and self.ruling is not None and not self.ruling.applies_to_line:
+            base = self.ruling.labels
+            named = tuple(n for n in _labels(applies.group(1)) if n not in base)
+            self.ruling = replace(self.ruling, labels=base + named, applies_to_line=number)
+        (self.ruling_lines if self.ruling is not None else self.section_lines).append(line)
+
+    def heading(self, number: int, line: str) -> None:
+        """A heading: a label section, another H1/H2, a ruling, or a sub-heading of the text."""
         label = _LABEL.match(line)
         if label or _H2.match(line) or line.startswith("# "):
-            close_section()
+            self.close_section()
             if label:
-                open_section = LabelSection(label.group(1), number)
-            continue
-        close_ruling()
+                self.section = LabelSection(label.group(1), number)
+            return
+        self.close_ruling()
         ruling = _RULING.match(line)
         if ruling:
-            current = open_section.label if open_section is not None else None
-            open_ruling = Ruling(
+            current = self.section.label if self.section is not None else None
+            self.ruling = Ruling(
                 ruling.group(1), ruling.group(2).strip(), number, (current,) if current else ()
             )
-            continue
-        if _RULING_LIKE.match(line):
-            problems.append(
+        elif _RULING_LIKE.match(line):
+            self.problems.append(
                 Problem(
-                    file,
+                    self.file,
                     number,
                     1,
                     "",
@@ -121,9 +117,29 @@ def parse_guideline(text: str, file: str) -> tuple[Guideline, Positions]:
                     "Write '### R-012: short title' (R-, at least three digits, colon, title).",
                 )
             )
-            continue
-        section_lines.append(line)  # a sub-heading (examples, notes) is part of the definition
-    close_section()
-    if problems:
-        raise ConfigError(problems)
-    return Guideline(front, tuple(sections), tuple(rulings), text), loaded.positions
+        else:
+            self.section_lines.append(
+                line
+            )  # a sub-heading (examples, notes) is part of the definition
+
+    def read(self, lines: list[str], start: int) -> None:
+        for number, line in enumerate(lines, start=start):
+            if _FENCE.match(line):
+                self.in_fence = not self.in_fence
+            if self.in_fence or not _HEADING.match(line):
+                self.text_line(number, line)
+            else:
+                self.heading(number, line)
+        self.close_section()
+
+
+def parse_guideline(text: str, file: str) -> tuple[Guideline, Positions]:
+    """Parse a guideline; raise ConfigError listing every structural problem."""
+    front_text, body_start = split_front_matter(text, file)
+    loaded = parse_yaml(front_text, file, line_offset=1)
+    front = validate(GuidelineFrontMatter, loaded)
+    reader = _BodyReader(file)
+    reader.read(text.splitlines()[body_start - 1 :], body_start)
+    if reader.problems:
+        raise ConfigError(reader.problems)
+    return Guideline(front, tuple(reader.sections), tuple(reader.rulings), text), loaded.positions

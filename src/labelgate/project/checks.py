@@ -69,6 +69,13 @@ def check_schema(doc: Document[Schema]) -> list[Problem]:
             at.problem((group, i, "name"), f"field '{v}' is declared twice.", "")
             for i, v, _ in _duplicates(names)
         ]
+    return problems + _migration_problems(doc)
+
+
+def _migration_problems(doc: Document[Schema]) -> list[Problem]:
+    """Migration targets are labels, migrated-away labels are gone, `since` is not in the future."""
+    schema, at = doc.model, doc.positions
+    problems = []
     ids = set(schema.label_ids)
     for i, migration in enumerate(schema.migrations):
         targets = [migration.to] if isinstance(migration.to, str) else migration.to
@@ -130,6 +137,13 @@ def check_guideline(
             )
         )
         return problems
+    return problems + _section_problems(doc, schema_doc) + _ruling_problems(doc, schema_doc)
+
+
+def _section_problems(doc: Document[Guideline], schema_doc: Document[Schema]) -> list[Problem]:
+    """One section per label of the schema, and none for a label it lacks."""
+    guide, at, file = doc.model, doc.positions, doc.file
+    problems: list[Problem] = []
     labels = schema_doc.model.label_ids
     seen: dict[str, int] = {}
     for section in guide.sections:
@@ -171,12 +185,19 @@ def check_guideline(
                     f"Add a section '## Label: {label}'.",
                 )
             )
-    for ruling in guide.rulings:
+    return problems
+
+
+def _ruling_problems(doc: Document[Guideline], schema_doc: Document[Schema]) -> list[Problem]:
+    """Every label a ruling applies to is a label of the schema."""
+    labels = schema_doc.model.label_ids
+    problems = []
+    for ruling in doc.model.rulings:
         for name in ruling.labels:
             if name not in labels:
                 problems.append(
                     Problem(
-                        file,
+                        doc.file,
                         ruling.applies_to_line or ruling.line,
                         1,
                         "",
