@@ -1,11 +1,17 @@
-"""Shared fixtures: write a whole labelgate project in one call (after DVC's `tmp_dir.gen`)."""
+"""Shared fixtures: write a whole labelgate project in one call (after DVC's `tmp_dir.gen`),
+and run `labelgate` commands in this process (`cli`); `sh` and `labelgate` start processes,
+for the few tests that are about processes (tests/func/test_processes.py)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -27,13 +33,59 @@ qa_rules: review_sentiment
 """
 
 
+@dataclass(frozen=True)
+class Result:
+    """What one command returned and printed (the fields of `subprocess.CompletedProcess`)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def cli(*args: str | os.PathLike[str], cwd: Path | None = None) -> Result:
+    """`labelgate ARGS` in this process: `main(argv)` with stdout and stderr captured.
+
+    `cwd` is entered for the call and left after it; prefer `-C DIR` or a path argument where
+    the command takes one. `main` maps errors to exit codes itself (argparse's usage errors to
+    2, `--help` and `--version` to 0); a `SystemExit` that still escapes becomes its code, as
+    the interpreter would make it.
+    """
+    from labelgate.cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.ExitStack() as stack:
+        if cwd is not None:
+            stack.enter_context(contextlib.chdir(cwd))
+        stack.enter_context(contextlib.redirect_stdout(out))
+        stack.enter_context(contextlib.redirect_stderr(err))
+        try:
+            code = main([os.fspath(a) for a in args])
+        except SystemExit as exc:
+            if exc.code is None or isinstance(exc.code, int):
+                code = exc.code or 0
+            else:
+                print(exc.code, file=sys.stderr)
+                code = 1
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def init_repo(root: Path, *, git: bool = True) -> Path:
+    """What `labelgate init ROOT` makes (a git and a DVC repository), with `dvc init` run in
+    this process instead of as a `python -m dvc init` process."""
+    from dvc.repo import Repo
+
+    init_project(root, git=git, dvc=False)
+    Repo.init(str(root), no_scm=not git).close()
+    return root
+
+
 def sh(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run a command, capturing text output; never raises on a non-zero exit."""
     return subprocess.run(list(args), cwd=cwd, capture_output=True, text=True, check=False)
 
 
 def labelgate(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run `python -m labelgate ARGS` with this interpreter."""
+    """Run `python -m labelgate ARGS` as a process with this interpreter (slow: prefer `cli`)."""
     return sh(sys.executable, "-m", "labelgate", *args, cwd=cwd)
 
 
@@ -71,3 +123,11 @@ def run_stages(root: Path, dataset: str, names: tuple[str, ...]) -> dict[str, ob
 
 
 ALL_STAGES = ("ingest", "validate", "agreement", "aggregate", "audit", "report", "gate")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # DVC 3.x's own use of pygtrie, seen now that `labelgate run` reproduces in this process.
+    config.addinivalue_line(
+        "filterwarnings",
+        "ignore:_NoneStep.value will soon raise AttributeError:DeprecationWarning:dvc",
+    )

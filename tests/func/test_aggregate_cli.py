@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from tests.conftest import Result, cli
 
-def aggregate(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "labelgate", "aggregate", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+
+def aggregate(*args: str) -> Result:
+    return cli("aggregate", *args)
 
 
 EXPORT = "task,worker,answer\n" + "".join(

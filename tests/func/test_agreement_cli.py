@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ProjectFactory
+from tests.conftest import ProjectFactory, Result, cli
 
 
-def agreement(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "labelgate", "agreement", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def agreement(*args: str, cwd: Path | None = None) -> Result:
+    return cli("agreement", *args, cwd=cwd)
 
 
 def write(path: Path, text: str) -> Path:

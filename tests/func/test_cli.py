@@ -9,7 +9,7 @@ import pytest
 
 from labelgate.cli import main as cli_main
 from tests.conftest import REPO_ROOT, ProjectFactory
-from tests.conftest import labelgate as run
+from tests.conftest import cli as run
 
 
 def test_init_then_check_exits_0_with_git_and_dvc(tmp_path: Path) -> None:
@@ -31,10 +31,10 @@ def test_init_then_check_exits_0_with_git_and_dvc(tmp_path: Path) -> None:
         ".vscode/settings.json",
     ):
         assert (target / name).exists(), name
-    checked = run("check", cwd=target)
+    checked = run("check", target)
     assert checked.returncode == 0, checked.stderr
     assert "ok (1 schemas" in checked.stdout
-    assert run("compose", "--check", cwd=target).returncode == 0
+    assert run("compose", "--check", "-C", target).returncode == 0
 
 
 def test_init_refuses_a_non_empty_folder(tmp_path: Path) -> None:
@@ -111,12 +111,12 @@ def test_output_is_bounded(make_project: ProjectFactory) -> None:
 
 def test_compose_writes_params_and_check_detects_staleness(make_project: ProjectFactory) -> None:
     root = make_project()
-    assert run("compose", "workers=2", cwd=root).returncode == 0
+    assert run("compose", "workers=2", "-C", root).returncode == 0
     assert "workers: 2" in (root / "params.yaml").read_text(encoding="utf-8")
-    stale = run("compose", "--check", cwd=root)
+    stale = run("compose", "--check", "-C", root)
     assert stale.returncode == 3
     assert "params.yaml is stale" in stale.stderr
-    assert run("compose", "--check", "workers=2", cwd=root).returncode == 0
+    assert run("compose", "--check", "workers=2", "-C", root).returncode == 0
 
 
 def test_schema_export_writes_one_json_schema_per_kind(tmp_path: Path) -> None:
@@ -146,15 +146,14 @@ def test_usage_error_exits_2() -> None:
     assert "invalid choice: 'xml'" in done.stderr
 
 
-def test_internal_error_exits_4_and_says_where_to_report(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_internal_error_exits_4_and_says_where_to_report(monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(_args: object) -> int:
         raise RuntimeError("unexpected")
 
     monkeypatch.setattr(cli_main.check_cmd, "run", boom)
-    assert cli_main.main(["check"]) == 4
-    err = capsys.readouterr().err
+    done = run("check")
+    assert done.returncode == 4
+    err = done.stderr
     assert "internal error (a bug in labelgate" in err
     assert "github.com/labelgate/labelgate/issues" in err
 
@@ -162,7 +161,7 @@ def test_internal_error_exits_4_and_says_where_to_report(
 def test_this_repository_is_a_clean_labelgate_project() -> None:
     done = run("check", str(REPO_ROOT))
     assert done.returncode == 0, done.stderr
-    assert run("compose", "--check", cwd=REPO_ROOT).returncode == 0
+    assert run("compose", "--check", "-C", REPO_ROOT).returncode == 0
 
 
 def test_ci_files_call_real_commands(tmp_path: Path) -> None:

@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import labelgate, sh
-
-pytestmark = pytest.mark.slow
+from tests.conftest import cli, init_repo, sh
 
 
 def commit(root: Path, message: str) -> None:
@@ -36,17 +34,16 @@ def replace(path: Path, old: str, new: str) -> None:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("gate") / "proj"
-    assert labelgate("init", str(root), cwd=root.parent).returncode == 0
+    root = init_repo(tmp_path_factory.mktemp("gate") / "proj")
     commit(root, "project without a build")
-    assert labelgate("run", cwd=root).returncode == 0
+    assert cli("run", cwd=root).returncode == 0
     assert (root / "build/example/metrics.json").is_file()
     commit(root, "baseline build")
     return root
 
 
 def test_clean_build_passes_against_itself(project: Path) -> None:
-    done = labelgate("gate", "--baseline", "HEAD", "--format", "md", cwd=project)
+    done = cli("gate", "--baseline", "HEAD", "--format", "md", "-C", project)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("<!-- labelgate-report -->\n## ✅ labelgate: data quality PASS")
     row = next(
@@ -77,8 +74,8 @@ def test_lower_agreement_fails_with_the_cause_and_a_regression_rule(project: Pat
             for line in original_answers.splitlines()
         ]
         answers.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        assert labelgate("run", cwd=project).returncode == 1
-        done = labelgate("gate", "--baseline", "HEAD", cwd=project)
+        assert cli("run", cwd=project).returncode == 1
+        done = cli("gate", "--baseline", "HEAD", "-C", project)
         assert done.returncode == 1
         assert "example: gate FAIL" in done.stdout
         assert "FAIL  krippendorff_alpha: krippendorff_alpha = " in done.stdout
@@ -86,14 +83,14 @@ def test_lower_agreement_fails_with_the_cause_and_a_regression_rule(project: Pat
         assert "FAIL  no_regression: percent_agreement fell from" in done.stdout
         assert "lowest agreement with others: w2" in done.stdout
         report = json.loads(
-            labelgate("gate", "--baseline", "HEAD", "--format", "json", cwd=project).stdout
+            cli("gate", "--baseline", "HEAD", "--format", "json", "-C", project).stdout
         )
         check = next(c for c in report["datasets"][0]["checks"] if c["id"] == "no_regression")
         assert check["delta"] < -0.05
     finally:
         rules.write_text(original_rules, encoding="utf-8")
         answers.write_text(original_answers, encoding="utf-8")
-        assert labelgate("run", cwd=project).returncode == 0
+        assert cli("run", cwd=project).returncode == 0
 
 
 def test_warn_only_exits_0_and_says_so_unless_warn_as_error(project: Path) -> None:
@@ -101,12 +98,12 @@ def test_warn_only_exits_0_and_says_so_unless_warn_as_error(project: Path) -> No
     original = rules.read_text(encoding="utf-8")
     try:
         replace(rules, "    min: 0.4\n    severity: error", "    min: 0.9\n    severity: warn")
-        assert labelgate("run", cwd=project).returncode == 0
-        done = labelgate("gate", cwd=project)
+        assert cli("run", cwd=project).returncode == 0
+        done = cli("gate", "-C", project)
         assert done.returncode == 0
         assert "example: gate WARN" in done.stdout
         assert "WARN  krippendorff_alpha" in done.stdout
-        assert labelgate("gate", "--warn-as-error", cwd=project).returncode == 1
+        assert cli("gate", "--warn-as-error", "-C", project).returncode == 1
     finally:
         rules.write_text(original, encoding="utf-8")
 
@@ -120,8 +117,8 @@ def test_a_metric_that_was_not_computed_is_an_error(project: Path) -> None:
             "  - metric: gold_accuracy",
             "  - metric: audit_pass_rate\n    min: 0.9\n  - metric: gold_accuracy",
         )
-        assert labelgate("run", cwd=project).returncode == 1
-        done = labelgate("gate", cwd=project)
+        assert cli("run", cwd=project).returncode == 1
+        done = cli("gate", "-C", project)
         assert done.returncode == 1
         assert (
             "ERROR audit_pass_rate: audit_pass_rate could not be computed for this dataset"
@@ -132,9 +129,9 @@ def test_a_metric_that_was_not_computed_is_an_error(project: Path) -> None:
 
 
 def test_bad_baselines_exit_3(project: Path) -> None:
-    missing = labelgate("gate", "--baseline", "no-such-branch", cwd=project)
+    missing = cli("gate", "--baseline", "no-such-branch", "-C", project)
     assert missing.returncode == 3
     assert "revision 'no-such-branch' does not exist" in missing.stderr
-    empty = labelgate("gate", "--baseline", "HEAD~1", cwd=project)
+    empty = cli("gate", "--baseline", "HEAD~1", "-C", project)
     assert empty.returncode == 3
     assert "has no metrics for dataset 'example'" in empty.stderr

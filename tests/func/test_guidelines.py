@@ -9,8 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from labelgate.scaffold.init import init_project
-from tests.conftest import labelgate, sh
+from tests.conftest import cli, init_repo, sh
 
 GUIDE = "guidelines/review_sentiment.md"
 
@@ -54,7 +53,7 @@ SOURCE2 = """    - path: raw/batch2.csv
 def history(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """A project whose guideline went 1.0.0 -> 1.1.0, with a batch annotated under each."""
     root = tmp_path_factory.mktemp("hist") / "proj"
-    init_project(root)
+    init_repo(root)
     git(root, "add", "-A")
     git(root, "commit", "-qm", "guideline 1.0.0, batch 1")
     first = git(root, "rev-parse", "HEAD")
@@ -74,15 +73,15 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         "### R-003: Sarcasm\nApplies to: negative\n\nSarcastic praise is **negative**.\n\n"
         "## Label: neutral\n",
     )
-    steps["check_unbumped"] = labelgate("check", str(root))
-    steps["lock_unbumped"] = labelgate("guidelines", "lock", "-C", str(root))
+    steps["check_unbumped"] = cli("check", str(root))
+    steps["lock_unbumped"] = cli("guidelines", "lock", "-C", str(root))
     edit(root, GUIDE, 'version: "1.0.0"', 'version: "0.9.0"')
-    steps["check_backwards"] = labelgate("check", str(root))
+    steps["check_backwards"] = cli("check", str(root))
 
     edit(root, GUIDE, 'version: "0.9.0"', 'version: "1.1.0"')
-    steps["check_unlocked"] = labelgate("check", str(root))
-    steps["lock"] = labelgate("guidelines", "lock", "-C", str(root))
-    steps["check_locked"] = labelgate("check", str(root))
+    steps["check_unlocked"] = cli("check", str(root))
+    steps["lock"] = cli("guidelines", "lock", "-C", str(root))
+    steps["check_locked"] = cli("check", str(root))
     git(root, "add", "-A")
     git(root, "commit", "-qm", "guideline 1.1.0: R-001 reversed, R-003 added")
     steps["bump"] = git(root, "rev-parse", "HEAD")
@@ -95,10 +94,10 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         + 'guideline_versions:\n  - version: "1.1.0"\n    batches: [b2]\n',
         encoding="utf-8",
     )
-    steps["lock_fill"] = labelgate("guidelines", "lock", "-C", str(root))
+    steps["lock_fill"] = cli("guidelines", "lock", "-C", str(root))
     git(root, "add", "-A")
     git(root, "commit", "-qm", "batch 2 under 1.1.0")
-    steps["run"] = labelgate("run", "-C", str(root))
+    steps["run"] = cli("run", "-C", str(root))
     return steps
 
 
@@ -135,7 +134,7 @@ def test_bump_is_recorded_in_the_lock_with_its_commit(history: dict[str, object]
     lock = (root / "guidelines/guidelines.lock").read_text(encoding="utf-8")
     assert f"commit: {history['first']}" in lock
     assert f"commit: {history['bump']}" in lock
-    assert labelgate("check", str(root)).returncode == 0
+    assert cli("check", str(root)).returncode == 0
 
 
 def test_a_hand_edited_lock_entry_is_caught(history: dict[str, object], tmp_path: Path) -> None:
@@ -147,7 +146,7 @@ def test_a_hand_edited_lock_entry_is_caught(history: dict[str, object], tmp_path
     entry = text.index("version: 1.0.0")
     start = text.index("sha256: ", entry) + len("sha256: ")
     lock.write_text(text[:start] + "ab" * 32 + text[start + 64 :], encoding="utf-8")
-    done = labelgate("check", str(clone))
+    done = cli("check", str(clone))
     assert done.returncode == 3
     assert f"commit {str(history['first'])[:10]} has version 1.0.0 with sha256" in done.stderr
 
@@ -155,7 +154,7 @@ def test_a_hand_edited_lock_entry_is_caught(history: dict[str, object], tmp_path
 def test_trace_names_each_annotations_version_and_commit(history: dict[str, object]) -> None:
     root = Path(str(history["root"]))
     assert history["run"].returncode in (0, 1), history["run"].stderr  # type: ignore[attr-defined]
-    done = labelgate("trace", "example", "r01", "--format", "json", "-C", str(root))
+    done = cli("trace", "example", "r01", "--format", "json", "-C", str(root))
     assert done.returncode == 0, done.stderr
     traced = json.loads(done.stdout)
     by_version = {
@@ -167,7 +166,7 @@ def test_trace_names_each_annotations_version_and_commit(history: dict[str, obje
     versions = traced["lineage"]["guideline_versions"]
     assert versions["1.0.0"]["commit"] == history["first"]
     assert versions["1.1.0"]["commit"] == history["bump"]
-    text = labelgate("trace", "example", "r01", "-C", str(root))
+    text = cli("trace", "example", "r01", "-C", str(root))
     assert (
         f"1.1.0: sha256 {versions['1.1.0']['sha256'][:12]}…, commit {str(history['bump'])[:10]}"
         in text.stdout
@@ -194,7 +193,7 @@ def test_final_labels_carry_the_lineage_columns(history: dict[str, object]) -> N
 def test_guidelines_diff_is_semantic_and_measures_the_impact(history: dict[str, object]) -> None:
     root = Path(str(history["root"]))
     first, bump = str(history["first"]), str(history["bump"])
-    md = labelgate("guidelines", "diff", first, bump, "-C", str(root))
+    md = cli("guidelines", "diff", first, bump, "-C", str(root))
     assert md.returncode == 0, md.stderr
     out = md.stdout
     assert "### `review_sentiment` 1.0.0 → 1.1.0" in out
@@ -203,7 +202,7 @@ def test_guidelines_diff_is_semantic_and_measures_the_impact(history: dict[str, 
     assert '+"It\'s fine, does the job" with no complaint is **neutral**.' in out
     assert "| example | 36 of 45 | 12 of 12 |" in out
     as_json = ("--format", "json", "--sample-size", "5", "--seed", "3", "-C", str(root))
-    js = labelgate("guidelines", "diff", first, bump, *as_json)
+    js = cli("guidelines", "diff", first, bump, *as_json)
     data = json.loads(js.stdout)["guidelines"][0]
     assert data["labels"] == {"added": [], "removed": [], "redefined": []}
     assert [r["id"] for r in data["rulings"]["added"]] == ["R-003"]
@@ -213,7 +212,7 @@ def test_guidelines_diff_is_semantic_and_measures_the_impact(history: dict[str, 
     assert len(sample["items"]) == 5
     # Stratified: every affected label present in the final labels is sampled.
     assert {i["label"] for i in sample["items"]} == {"negative", "neutral", "positive"}
-    again = labelgate("guidelines", "diff", first, bump, *as_json)
+    again = cli("guidelines", "diff", first, bump, *as_json)
     assert again.stdout == js.stdout
 
 
@@ -222,15 +221,15 @@ def test_guidelines_diff_defaults_to_merge_base_and_working_tree(
 ) -> None:
     clone = tmp_path / "clone"
     assert sh("git", "clone", "-q", str(history["root"]), str(clone)).returncode == 0
-    unchanged = labelgate("guidelines", "diff", "-C", str(clone))
+    unchanged = cli("guidelines", "diff", "-C", str(clone))
     assert unchanged.returncode == 0, unchanged.stderr
     assert "No guideline changed." in unchanged.stdout
     edit(clone, GUIDE, "## Label: neutral\n\n", "## Label: neutral\n\nAlso: mixed feelings.\n")
-    changed = labelgate("guidelines", "diff", "-C", str(clone))
+    changed = cli("guidelines", "diff", "-C", str(clone))
     assert "merge-base with origin/" in changed.stdout
     assert "- **Labels redefined**: `neutral`" in changed.stdout
     assert "the version is still 1.1.0" in changed.stdout
-    missing = labelgate("guidelines", "diff", "no-such-rev", "-C", str(clone))
+    missing = cli("guidelines", "diff", "no-such-rev", "-C", str(clone))
     assert missing.returncode == 3
     assert "REV_A" in missing.stderr
     assert "no-such-rev" in missing.stderr

@@ -1,30 +1,30 @@
-"""`labelgate run` and `dvc repro` end to end on a project written by `labelgate init`."""
+"""`labelgate run` (DVC's repro, in this process) end to end on a project written by
+`labelgate init`; tests/func/test_processes.py checks that plain `dvc repro` builds the same."""
 
 from __future__ import annotations
 
+import contextlib
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import labelgate, sh
-
-pytestmark = pytest.mark.slow
+from tests.conftest import cli, init_repo
 
 
-def dvc_status(cwd: Path) -> dict[str, object]:
-    done = sh(sys.executable, "-m", "dvc", "status", "--json", cwd=cwd)
-    assert done.returncode == 0, done.stderr
-    return dict(json.loads(done.stdout or "{}"))
+def dvc_status(root: Path) -> dict[str, object]:
+    """What `dvc status --json` run in `root` prints, from the same call in this process
+    (DVC names stages relative to the working directory)."""
+    from dvc.repo import Repo
+
+    with contextlib.chdir(root), Repo(str(root)) as repo:
+        return dict(repo.status())
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("pipeline") / "proj"
-    done = labelgate("init", str(root), cwd=root.parent)
-    assert done.returncode == 0, done.stderr
-    first = labelgate("run", cwd=root)
+    root = init_repo(tmp_path_factory.mktemp("pipeline") / "proj")
+    first = cli("run", cwd=root)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "== example: gate PASS" in first.stdout
     return root
@@ -51,7 +51,7 @@ def test_run_builds_every_output(project: Path) -> None:
 
 def test_second_repro_does_nothing(project: Path) -> None:
     assert dvc_status(project) == {}
-    again = labelgate("run", cwd=project)
+    again = cli("run", cwd=project)
     assert again.returncode == 0
     assert "didn't change, skipping" in again.stdout + again.stderr
     assert "Running stage" not in again.stdout + again.stderr
@@ -64,7 +64,7 @@ def test_editing_a_threshold_reruns_only_the_gate_and_a_failure_exits_1(project:
     )
     # Only the config stage reads the file; of its section files, only the gates changed.
     assert sorted(dvc_status(project)) == ["config@example"]
-    failed = labelgate("run", cwd=project)
+    failed = cli("run", cwd=project)
     log = failed.stdout + failed.stderr
     assert "Running stage 'gate@example'" in log
     for unaffected in ("ingest", "validate", "agreement", "aggregate", "audit", "report"):
@@ -78,7 +78,7 @@ def test_editing_a_threshold_reruns_only_the_gate_and_a_failure_exits_1(project:
     rules.write_text(
         rules.read_text(encoding="utf-8").replace("min: 0.9", "min: 0.4"), encoding="utf-8"
     )
-    assert labelgate("run", cwd=project).returncode == 0
+    assert cli("run", cwd=project).returncode == 0
 
 
 def test_a_broken_source_stops_the_run_with_exit_3(project: Path) -> None:
@@ -86,7 +86,7 @@ def test_a_broken_source_stops_the_run_with_exit_3(project: Path) -> None:
     original = source.read_text(encoding="utf-8")
     try:
         source.write_text(original.replace("review_id,", "rid,", 1), encoding="utf-8")
-        done = labelgate("run", cwd=project)
+        done = cli("run", cwd=project)
         assert done.returncode == 3
         assert (
             "datasets/example/raw/annotations.csv:1:1: columns.item_id: column 'review_id' (for item_id) is not in the file"
@@ -97,7 +97,7 @@ def test_a_broken_source_stops_the_run_with_exit_3(project: Path) -> None:
 
 
 def test_unknown_dataset_is_a_config_error(project: Path) -> None:
-    done = labelgate("run", "--dataset", "exampel", cwd=project)
+    done = cli("run", "--dataset", "exampel", cwd=project)
     assert done.returncode == 3
     assert (
         "dataset 'exampel' is not in conf/config.yaml 'datasets'. Did you mean 'example'?"
@@ -106,8 +106,8 @@ def test_unknown_dataset_is_a_config_error(project: Path) -> None:
 
 
 def test_trace_tells_the_story_of_one_label(project: Path) -> None:
-    assert labelgate("run", cwd=project).returncode == 0  # earlier tests may break the build
-    done = labelgate("trace", "example", "r04", "--format", "json", cwd=project)
+    assert cli("run", cwd=project).returncode == 0  # earlier tests may break the build
+    done = cli("trace", "example", "r04", "--format", "json", "-C", project)
     assert done.returncode == 0, done.stderr
     traced = json.loads(done.stdout)
     assert traced["final"]["label"] == "neutral"
@@ -118,7 +118,7 @@ def test_trace_tells_the_story_of_one_label(project: Path) -> None:
     assert [r["id"] for r in traced["rulings"]] == ["R-001", "R-002"]  # both name 'neutral'
     assert "qa_rules/review_sentiment.yaml" in traced["inputs"]["config"]
     assert traced["lineage"]["schema_version"] == "1.0.0"
-    text = labelgate("trace", "example", "r04", cwd=project)
+    text = cli("trace", "example", "r04", "-C", project)
     assert "w3: negative" in text.stdout
     assert (
         "rulings for this label: R-001 Faint praise; R-002 Complaints about delivery only"
@@ -127,11 +127,17 @@ def test_trace_tells_the_story_of_one_label(project: Path) -> None:
 
 
 def test_trace_refuses_unknown_items_and_datasets(project: Path) -> None:
-    assert labelgate("run", cwd=project).returncode == 0
-    item = labelgate("trace", "example", "r4", cwd=project)
+    assert cli("run", cwd=project).returncode == 0
+    item = cli("trace", "example", "r4", "-C", project)
     assert item.returncode == 3
     assert "item 'r4' is not in dataset 'example' (12 items)." in item.stderr
     assert "Did you mean" in item.stderr
-    dataset = labelgate("trace", "exmple", "r04", cwd=project)
+    dataset = cli("trace", "exmple", "r04", "-C", project)
     assert dataset.returncode == 3
     assert "unknown dataset 'exmple'. Did you mean 'example'?" in dataset.stderr
+
+
+def test_run_finds_the_project_from_another_folder(project: Path, tmp_path: Path) -> None:
+    done = cli("run", "-C", project, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "== example: gate PASS" in done.stdout

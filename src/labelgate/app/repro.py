@@ -139,7 +139,8 @@ def reproduce(root: Path, targets: Sequence[str], log: Log) -> list[str]:
     runner = InProcessStages(original, log)
     dvc_stage_run.cmd_run = runner
     try:
-        with _dvc_messages(log), Repo(str(root)) as repo:
+        # DVC resolves targets (and the dvc.yaml they name) from the working directory.
+        with contextlib.chdir(root), _dvc_messages(log), Repo(str(root)) as repo:
             repo.reproduce(list(targets))
     except DvcException as exc:
         cause = _cause(exc)
