@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo lint typecheck unit setup bench clean
+.PHONY: test demo lint typecheck unit functional setup bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +28,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The unit tests alone (< 60 s), the functional tests alone, or everything in one pytest run.
 unit: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q tests/unit
 
-test: lint typecheck unit
+functional: $(STAMP)
+	$(BIN)/pytest -q tests/func
+
+test: lint typecheck
+	$(BIN)/pytest -q
 
 # The demo tunes one dataset's gate to fail on purpose: exit 1 from `labelgate run` is shown,
 # not treated as a broken demo. Any other non-zero exit is.
@@ -49,9 +54,12 @@ $(BENCH)/python:
 	$(BENCH)/python -m pip install --quiet -e . crowd-kit
 
 bench: $(BENCH)/python
+	$(BENCH)/python -m pip install --quiet krippendorff statsmodels scikit-learn
 	$(BENCH)/python benchmarks/bench_pipeline.py
 	$(BENCH)/python benchmarks/bench_agreement.py
 	$(BENCH)/python benchmarks/bench_aggregation.py
+	$(BENCH)/python benchmarks/bench_startup.py
+	$(BENCH)/python benchmarks/bench_processes.py
 
 clean:
 	rm -rf $(VENV) .venv-bench .pytest_cache .mypy_cache .ruff_cache

@@ -12,7 +12,7 @@ from labelgate.analysis.agreement_diagnostics import diagnostics
 from labelgate.config import columns as col
 from labelgate.errors import InputError
 from labelgate.metrics.agreement.report import Options, Report, agreement_report, point_coefficients
-from labelgate.metrics.counts import FloatArray, item_value_counts
+from labelgate.metrics.counts import FloatArray, IntArray, item_value_counts
 from labelgate.problems import Problem
 
 PATTERN_COEFFICIENTS = (
@@ -29,21 +29,51 @@ def default_weights(level: str) -> str:
     return "identity" if level == "nominal" else "quadratic"
 
 
-def check_agreeable(annotations: pd.DataFrame, where: str) -> None:
+@dataclass(frozen=True)
+class Encoded:
+    """One annotation per (item, annotator), as integer codes; the first of repeats is kept."""
+
+    items: IntArray  # item codes in order of first appearance
+    annotators: IntArray  # annotator codes, names sorted
+    labels: IntArray  # label codes in `label_ids` order; -1 outside it
+    names: list[str]  # annotator name by code
+    n_repeated: int  # repeated (item, annotator) annotations left out
+
+
+def encode(annotations: pd.DataFrame, label_ids: list[str]) -> Encoded:
+    """Factorise the id columns once; repeats are found on integer keys, not on strings."""
+    items, _ = pd.factorize(annotations[col.ITEM_ID])
+    annotators, names = pd.factorize(annotations[col.ANNOTATOR_ID], sort=True)
+    key = items.astype(np.int64) * max(len(names), 1) + annotators
+    first = ~pd.Series(key).duplicated(keep="first").to_numpy()
+    # Few distinct labels: factorise, then map each distinct one to its position (-1: unknown).
+    raw, distinct = pd.factorize(annotations[col.LABEL])
+    position = {label: k for k, label in enumerate(label_ids)}
+    lookup = np.array([position.get(str(v), -1) for v in distinct] + [-1], dtype=np.int64)
+    labels = lookup[raw]  # a missing value (-1) takes the last entry, -1
+    return Encoded(
+        items=items[first].astype(np.int64),
+        annotators=annotators[first].astype(np.int64),
+        labels=labels[first].astype(np.int64),
+        names=[str(a) for a in names],
+        n_repeated=int(len(key) - first.sum()),
+    )
+
+
+def check_agreeable(codes: Encoded, where: str) -> None:
     """Refuse data on which agreement is undefined, rather than report a NaN (exit 3)."""
-    annotators = annotations[col.ANNOTATOR_ID].unique()
-    if len(annotators) < 2:
-        found = ", ".join(f"'{a}'" for a in annotators[:3]) or "none"
+    if len(codes.names) < 2:
+        found = ", ".join(f"'{a}'" for a in codes.names[:3]) or "none"
         raise InputError(
             [
                 Problem(
                     where,
-                    message=f"agreement needs at least two annotators; found {len(annotators)} ({found}).",
+                    message=f"agreement needs at least two annotators; found {len(codes.names)} ({found}).",
                     fix="Check the annotator column mapping (--annotator-col).",
                 )
             ]
         )
-    per_item = annotations.groupby(col.ITEM_ID)[col.ANNOTATOR_ID].nunique()
+    per_item = np.bincount(codes.items) if len(codes.items) else np.zeros(0, np.int64)
     if not (per_item >= 2).any():
         raise InputError(
             [
@@ -85,24 +115,6 @@ def _value(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
-def _encode(
-    unique: pd.DataFrame, label_ids: list[str], values: FloatArray, options: Options
-) -> tuple[Report, list[str]]:
-    """Factorise ids to integer codes once and run the engine; annotator names by code."""
-    items, _ = pd.factorize(unique[col.ITEM_ID])
-    annotators, annotator_ids = pd.factorize(unique[col.ANNOTATOR_ID], sort=True)
-    labels = pd.Categorical(unique[col.LABEL], categories=label_ids).codes
-    report = agreement_report(
-        items.astype(np.int64),
-        annotators.astype(np.int64),
-        labels.astype(np.int64),
-        len(label_ids),
-        values,
-        options,
-    )
-    return report, [str(a) for a in annotator_ids]
-
-
 def _pairs(report: Report, names: list[str]) -> list[dict[str, Any]]:
     sizes = report.pairs.tables.sum(axis=(1, 2))
     return [
@@ -141,18 +153,21 @@ def _per_annotator(report: Report, names: list[str]) -> dict[str, Any]:
     }
 
 
-def _check_labels(unique: pd.DataFrame, label_ids: list[str], where: str) -> None:
-    unknown = sorted(set(unique[col.LABEL]) - set(label_ids))
-    if unknown:
-        raise InputError(
-            [
-                Problem(
-                    where,
-                    message=f"labels outside the schema: {', '.join(repr(u) for u in unknown[:5])}.",
-                    fix=f"Use one of {', '.join(label_ids)}.",
-                )
-            ]
-        )
+def _check_labels(
+    annotations: pd.DataFrame, codes: Encoded, label_ids: list[str], where: str
+) -> None:
+    if (codes.labels >= 0).all():
+        return
+    unknown = sorted(set(annotations[col.LABEL].unique()) - set(label_ids))
+    raise InputError(
+        [
+            Problem(
+                where,
+                message=f"labels outside the schema: {', '.join(repr(u) for u in unknown[:5])}.",
+                fix=f"Use one of {', '.join(label_ids)}.",
+            )
+        ]
+    )
 
 
 def agreement_json(
@@ -164,10 +179,13 @@ def agreement_json(
     min_pairable: int = 30,
 ) -> dict[str, Any]:
     """The report of `labelgate agreement` (and the agreement stage) for canonical annotations."""
-    unique = annotations.drop_duplicates([col.ITEM_ID, col.ANNOTATOR_ID], keep="first")
-    check_agreeable(unique, where)
-    _check_labels(unique, label_ids, where)
-    report, names = _encode(unique, label_ids, values, options)
+    codes = encode(annotations, label_ids)
+    check_agreeable(codes, where)
+    _check_labels(annotations, codes, label_ids, where)
+    report = agreement_report(
+        codes.items, codes.annotators, codes.labels, len(label_ids), values, options
+    )
+    names = codes.names
     bootstrap = {
         "resamples": options.resamples,
         "seed": options.seed,
@@ -190,7 +208,7 @@ def agreement_json(
         "per_label": _per_label(report, label_ids),
         "per_annotator": _per_annotator(report, names),
         "diagnostics": diagnostics(
-            report, label_ids, names, options, min_pairable, len(annotations) - len(unique)
+            report, label_ids, names, options, min_pairable, codes.n_repeated
         ),
     }
 

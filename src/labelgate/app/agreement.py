@@ -18,7 +18,6 @@ from labelgate.metrics.agreement.report import Options
 from labelgate.metrics.counts import FloatArray
 from labelgate.problems import Problem, did_you_mean
 from labelgate.project.layout import find_root
-from labelgate.project.loader import load_project
 
 
 def agreement_for_file(
@@ -66,6 +65,9 @@ def schema_labels(
     path: Path, schema_name: str, level: str | None
 ) -> tuple[str, list[str], FloatArray]:
     """Level, label ids and values from a schema of the project holding `path`."""
+    # Only with --schema: loading a project costs its pydantic models' import.
+    from labelgate.project.loader import load_project
+
     root = find_root(path.parent)
     project = load_project(root)
     doc = project.schemas.get(schema_name)

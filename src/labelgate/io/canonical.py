@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,12 +43,14 @@ def rename_columns(
     """Rename file columns to canonical names; a missing required column is an InputError."""
     frame = raw.frame
     present = [c for c in frame.columns if c != "_row"]
-    out = pd.DataFrame({"_row": frame["_row"].to_numpy()})
+    # Columns are gathered first and framed once: inserting them one by one re-validates each.
+    out: dict[str, Any] = {"_row": frame["_row"].to_numpy()}
     problems = []
     for canonical in (*required, *optional):
         source = mapping.get(canonical, canonical)
         if source in frame.columns:
-            out[canonical] = frame[source].astype("str").str.strip().to_numpy()
+            # `.array` is positional, like `_row`, and keeps Arrow strings (no object detour).
+            out[canonical] = frame[source].astype("str").str.strip().array
         elif canonical in required and not (len(frame) == 0 and not present):
             problems.append(
                 Problem(
@@ -63,10 +66,10 @@ def rename_columns(
                 )
             )
         elif canonical in required:
-            out[canonical] = pd.Series(dtype="str")
+            out[canonical] = pd.array([], dtype="str")
     if problems:
         raise InputError(problems)
-    return out
+    return pd.DataFrame(out)
 
 
 def read_export(
