@@ -47,14 +47,14 @@ demo: $(STAMP)
 	elif [ $$rc -ne 0 ]; then exit $$rc; fi
 
 
-# Benchmarks run in their own environment: peers such as crowd-kit are never runtime deps.
+# Benchmarks run in their own environment: peers (crowd-kit, and the dev extra's krippendorff,
+# scikit-learn and statsmodels) are never runtime deps.
 BENCH := .venv-bench/bin
 $(BENCH)/python:
 	$(PYTHON) -m venv .venv-bench
-	$(BENCH)/python -m pip install --quiet -e . crowd-kit
+	$(BENCH)/python -m pip install --quiet -e '.[dev]' crowd-kit
 
 bench: $(BENCH)/python
-	$(BENCH)/python -m pip install --quiet krippendorff statsmodels scikit-learn
 	$(BENCH)/python benchmarks/bench_pipeline.py
 	$(BENCH)/python benchmarks/bench_agreement.py
 	$(BENCH)/python benchmarks/bench_aggregation.py
