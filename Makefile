@@ -12,8 +12,10 @@ $(BIN)/python:
 
 # Re-install when the package metadata changes.
 $(STAMP): pyproject.toml | $(BIN)/python
+	@echo "installing labelgate and its dependencies into $(VENV) (a few minutes on a fresh machine)"
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@touch $(STAMP)
+	@echo "installed: $(BIN)/labelgate"
 
 setup: $(STAMP)
 

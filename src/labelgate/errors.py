@@ -16,7 +16,8 @@ class LabelgateError(Exception):
 
 
 class GateFailed(LabelgateError):
-    """The quality gate failed: data is below an error-severity threshold (exit 1)."""
+    """The quality gate failed: data is below an error-severity threshold, or a gate could not be
+    decided (error, or no_baseline counted as an error) (exit 1)."""
 
     exit_code = 1
 

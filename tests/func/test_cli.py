@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -111,12 +113,16 @@ def test_output_is_bounded(make_project: ProjectFactory) -> None:
 
 def test_compose_writes_params_and_check_detects_staleness(make_project: ProjectFactory) -> None:
     root = make_project()
-    assert run("compose", "workers=2", "-C", root).returncode == 0
-    assert "workers: 2" in (root / "params.yaml").read_text(encoding="utf-8")
+    manifest = (root / "datasets/example/dataset.yaml").read_text(encoding="utf-8")
+    (root / "datasets/other").mkdir()
+    (root / "datasets/other/dataset.yaml").write_text(manifest, encoding="utf-8")
+    both = "datasets=[example,other]"
+    assert run("compose", both, "-C", root).returncode == 0
+    assert "- other" in (root / "params.yaml").read_text(encoding="utf-8")
     stale = run("compose", "--check", "-C", root)
     assert stale.returncode == 3
     assert "params.yaml is stale" in stale.stderr
-    assert run("compose", "--check", "workers=2", "-C", root).returncode == 0
+    assert run("compose", "--check", both, "-C", root).returncode == 0
 
 
 def test_schema_export_writes_one_json_schema_per_kind(tmp_path: Path) -> None:
@@ -144,6 +150,60 @@ def test_usage_error_exits_2() -> None:
     done = run("check", "--format", "xml")
     assert done.returncode == 2
     assert "invalid choice: 'xml'" in done.stderr
+
+
+def _parsers(
+    parser: argparse.ArgumentParser, prog: str = "labelgate"
+) -> list[tuple[str, argparse.ArgumentParser]]:
+    found = [(prog, parser)]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found += _parsers(sub, f"{prog} {name}")
+    return found
+
+
+def _anchors(markdown: str) -> set[str]:
+    return {
+        re.sub(r"[^\w\- ]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
+        for line in markdown.splitlines()
+        if line.startswith("## ")
+    }
+
+
+def test_every_help_gives_defaults_examples_and_its_docs_section() -> None:
+    anchors = _anchors((REPO_ROOT / "docs/cli.md").read_text(encoding="utf-8"))
+    for prog, parser in _parsers(cli_main.build_parser()):
+        text = parser.format_help()
+        link = re.search(r"^docs: (\S+)$", text, re.M)
+        assert link, prog
+        url, _, anchor = link.group(1).partition("#")
+        assert url == cli_main.DOCS_URL
+        group = any(isinstance(a, argparse._SubParsersAction) for a in parser._actions)
+        if group or prog == "labelgate":
+            assert not anchor, prog
+        else:
+            assert anchor in anchors, (prog, anchor)
+        assert "\nexamples:\n  labelgate " in text, prog
+        formatter = parser._get_formatter()
+        for action in parser._actions:
+            if isinstance(action, argparse._HelpAction | argparse._SubParsersAction):
+                continue
+            assert action.help, (prog, action.dest)
+            described = formatter._get_help_string(action) or ""
+            if action.default not in (None, False, [], argparse.SUPPRESS):
+                assert "default" in described, (prog, action.dest)
+
+
+def test_help_shows_each_default_once() -> None:
+    text = cli_main.build_parser()._subparsers._group_actions[0].choices["agreement"].format_help()  # type: ignore[union-attr]
+    flat = " ".join(text.split())
+    assert "--bootstrap N resamples for the intervals; 0: none (default: 1000)" in flat
+    assert "the scale (default: the schema's level, else nominal)" in flat
+    assert "(default: None)" not in flat
+    done = run("agreement", "--help")
+    assert done.returncode == 0
+    assert done.stdout == text
 
 
 def test_internal_error_exits_4_and_says_where_to_report(monkeypatch: pytest.MonkeyPatch) -> None:

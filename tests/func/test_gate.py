@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.conftest import cli, init_repo, sh
+
+if TYPE_CHECKING:
+    from labelgate.app.run import DatasetOutcome
 
 
 def commit(root: Path, message: str) -> None:
@@ -135,3 +139,132 @@ def test_bad_baselines_exit_3(project: Path) -> None:
     empty = cli("gate", "--baseline", "HEAD~1", "-C", project)
     assert empty.returncode == 3
     assert "has no metrics for dataset 'example'" in empty.stderr
+
+
+REGRESSION_GATE = "  - metric: percent_agreement\n    id: no_regression\n    max_drop: 0.05\n"
+
+
+def test_a_regression_gate_without_a_baseline_fails_and_says_how_to_check_it(
+    project: Path,
+) -> None:
+    rules = project / "qa_rules/review_sentiment.yaml"
+    original = rules.read_text(encoding="utf-8")
+    try:
+        replace(rules, "  - metric: gold_accuracy", REGRESSION_GATE + "  - metric: gold_accuracy")
+        run = cli("run", "-C", project)
+        assert run.returncode == 1, run.stdout + run.stderr
+        assert "== example: gate FAIL" in run.stdout
+        assert "   NO_BASELINE no_regression: percent_agreement = " in run.stdout
+        assert run.stdout.rstrip().splitlines()[-1] == (
+            "quality gate FAILED for: example (no baseline for no_regression); 'labelgate run' "
+            "has no baseline: run 'labelgate gate --baseline REV', or set "
+            "on_missing_baseline: warn on those gates"
+        )
+        # The gate stage records the verdict and exits 0; gate.json says what to do.
+        assert cli("stage", "gate", "--dataset", "example", "-C", project).returncode == 0
+        verdict = json.loads((project / "build/example/gate.json").read_text(encoding="utf-8"))
+        assert verdict["status"] == "fail"
+        check = next(c for c in verdict["checks"] if c["id"] == "no_regression")
+        assert (check["status"], check["on_missing_baseline"]) == ("no_baseline", "error")
+        assert "'labelgate gate --baseline REV'" in check["message"]
+        assert "on_missing_baseline: warn" in check["message"]
+        others = [c for c in verdict["checks"] if c["id"] != "no_regression"]
+        assert [c["status"] for c in others] == ["pass", "pass"]
+        assert all("on_missing_baseline" not in c for c in others)
+
+        text = cli("gate", "-C", project)
+        assert text.returncode == 1
+        assert "example: gate FAIL" in text.stdout
+        assert "  NO_BASELINE no_regression: percent_agreement = " in text.stdout
+        md = cli("gate", "--format", "md", "-C", project)
+        assert md.returncode == 1
+        assert "## ❌ labelgate: data quality FAIL" in md.stdout
+        assert "No baseline was given" in md.stdout
+        assert "| max_drop 0.05 | ❌ no_baseline |" in md.stdout
+
+        # With a baseline the regression is checked, and the pass says what it compared.
+        compared = cli("gate", "--baseline", "HEAD", "-C", project)
+        assert compared.returncode == 0, compared.stdout
+        assert "example: gate PASS" in compared.stdout
+        assert (
+            "PASS  no_regression: percent_agreement = 0.667 is within max_drop 0.05 of the "
+            "baseline 0.667 (delta +0.000)." in compared.stdout
+        )
+        assert "meets ." not in compared.stdout
+    finally:
+        rules.write_text(original, encoding="utf-8")
+        assert cli("run", "-C", project).returncode == 0
+
+
+def test_on_missing_baseline_warn_lets_the_run_pass_with_a_warning(project: Path) -> None:
+    rules = project / "qa_rules/review_sentiment.yaml"
+    original = rules.read_text(encoding="utf-8")
+    try:
+        replace(
+            rules,
+            "  - metric: gold_accuracy",
+            REGRESSION_GATE + "    on_missing_baseline: warn\n  - metric: gold_accuracy",
+        )
+        run = cli("run", "-C", project)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert "== example: gate WARN" in run.stdout
+        assert "this counts as a warning (on_missing_baseline: warn)" in run.stdout
+        assert run.stdout.rstrip().splitlines()[-1] == (
+            "all quality gates passed, with warnings for: example (no baseline for "
+            "no_regression); 'labelgate run' has no baseline: run 'labelgate gate --baseline "
+            "REV' to check those gates"
+        )
+        assert cli("gate", "-C", project).returncode == 0
+        assert cli("gate", "--warn-as-error", "-C", project).returncode == 1
+        md = cli("gate", "--format", "md", "-C", project).stdout
+        assert "## ⚠️ labelgate: data quality WARN" in md
+        assert "| ⚠️ no_baseline |" in md
+        assert cli("gate", "--baseline", "HEAD", "-C", project).returncode == 0
+    finally:
+        rules.write_text(original, encoding="utf-8")
+        assert cli("run", "-C", project).returncode == 0
+
+
+def test_on_missing_baseline_needs_max_drop(project: Path) -> None:
+    rules = project / "qa_rules/review_sentiment.yaml"
+    original = rules.read_text(encoding="utf-8")
+    try:
+        replace(rules, "    min: 0.4\n", "    min: 0.4\n    on_missing_baseline: warn\n")
+        done = cli("check", project)
+        assert done.returncode == 3
+        assert "on_missing_baseline applies to regression gates only" in done.stdout + done.stderr
+    finally:
+        rules.write_text(original, encoding="utf-8")
+
+
+def _outcome(name: str, *checks: dict[str, Any]) -> DatasetOutcome:
+    from labelgate.analysis.gates import overall_status
+    from labelgate.app.run import DatasetOutcome
+
+    status = overall_status(list(checks))
+    return DatasetOutcome(name, {"status": status, "checks": list(checks)}, {"metrics": {}})
+
+
+def test_the_final_line_of_run_names_what_failed_and_what_was_not_checked() -> None:
+    from labelgate.cli.run_cmd import final_line
+
+    ok: dict[str, Any] = {"id": "alpha", "status": "pass"}
+    warn = {"id": "gold", "status": "warn"}
+    fail = {"id": "alpha", "status": "fail"}
+    strict = {"id": "no_drop", "status": "no_baseline", "on_missing_baseline": "error"}
+    lenient = {"id": "no_drop", "status": "no_baseline", "on_missing_baseline": "warn"}
+    assert final_line([_outcome("a", ok)]) == "all quality gates passed"
+    assert (
+        final_line([_outcome("a", ok), _outcome("b", warn)])
+        == "all quality gates passed, with warnings for: b"
+    )
+    assert final_line([_outcome("a", fail), _outcome("b", warn)]) == "quality gate FAILED for: a"
+    assert final_line([_outcome("a", fail), _outcome("b", ok, strict)]) == (
+        "quality gate FAILED for: a, b (no baseline for no_drop); 'labelgate run' has no "
+        "baseline: run 'labelgate gate --baseline REV', or set on_missing_baseline: warn on "
+        "those gates"
+    )
+    assert final_line([_outcome("b", ok, lenient)]) == (
+        "all quality gates passed, with warnings for: b (no baseline for no_drop); 'labelgate "
+        "run' has no baseline: run 'labelgate gate --baseline REV' to check those gates"
+    )

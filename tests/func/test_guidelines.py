@@ -204,7 +204,7 @@ def test_guidelines_diff_is_semantic_and_measures_the_impact(history: dict[str, 
     as_json = ("--format", "json", "--sample-size", "5", "--seed", "3", "-C", str(root))
     js = cli("guidelines", "diff", first, bump, *as_json)
     data = json.loads(js.stdout)["guidelines"][0]
-    assert data["labels"] == {"added": [], "removed": [], "redefined": []}
+    assert data["labels"] == {"added": [], "removed": [], "redefined": [], "migrated": []}
     assert [r["id"] for r in data["rulings"]["added"]] == ["R-003"]
     assert data["affected_labels"] == ["negative", "neutral", "positive"]
     sample = data["impact"][0]["reannotation_sample"]
@@ -233,3 +233,59 @@ def test_guidelines_diff_defaults_to_merge_base_and_working_tree(
     assert missing.returncode == 3
     assert "REV_A" in missing.stderr
     assert "no-such-rev" in missing.stderr
+
+
+def test_guidelines_diff_reports_a_schema_rename_as_a_rename(
+    history: dict[str, object], tmp_path: Path
+) -> None:
+    clone = tmp_path / "clone"
+    assert sh("git", "clone", "-q", str(history["root"]), str(clone)).returncode == 0
+    schema = "schemas/review_sentiment.yaml"
+    edit(clone, schema, 'version: "1.0.0"', 'version: "1.1.0"')
+    edit(clone, schema, "  - id: neutral\n", "  - id: mixed\n")
+    (clone / schema).write_text(
+        (clone / schema).read_text(encoding="utf-8")
+        + 'migrations:\n  - op: rename\n    since: "1.1.0"\n    from: neutral\n    to: mixed\n',
+        encoding="utf-8",
+    )
+    edit(clone, GUIDE, 'version: "1.1.0"', 'version: "1.2.0"')
+    edit(
+        clone,
+        GUIDE,
+        "## Label: neutral\n\nQuestions, off-topic text, or praise",
+        "## Label: mixed\n\nPraise",
+    )
+    md = cli("guidelines", "diff", "HEAD", "-C", clone)
+    assert md.returncode == 0, md.stderr
+    out = md.stdout
+    assert "### `review_sentiment` 1.1.0 → 1.2.0" in out
+    assert (
+        "- **Label renamed** `neutral` → `mixed` (schema migration `rename` since 1.1.0 in "
+        "`schemas/review_sentiment.yaml`)" in out
+    )
+    assert "Labels added" not in out
+    assert "Labels removed" not in out
+    assert "<summary>Definition of <code>neutral</code> → <code>mixed</code></summary>" in out
+    assert (
+        "-## Label: neutral\n-Questions, off-topic text, or praise and complaints that balance "
+        "out.\n+## Label: mixed\n+Praise and complaints that balance out.\n```" in out
+    )
+    js = cli("guidelines", "diff", "HEAD", "--format", "json", "-C", clone)
+    data = json.loads(js.stdout)["guidelines"][0]
+    assert data["labels"]["added"] == data["labels"]["removed"] == []
+    (moved,) = data["labels"]["migrated"]
+    assert {k: v for k, v in moved.items() if k != "diff"} == {
+        "op": "rename",
+        "from": ["neutral"],
+        "to": ["mixed"],
+        "since": "1.1.0",
+        "schema": "schemas/review_sentiment.yaml",
+    }
+    assert {"neutral", "mixed"} <= set(data["affected_labels"])
+    # Without the migration, the same change is a label removed and one added.
+    (clone / schema).write_text(
+        (clone / schema).read_text(encoding="utf-8").split("migrations:")[0], encoding="utf-8"
+    )
+    plain = cli("guidelines", "diff", "HEAD", "-C", clone).stdout
+    assert "- **Labels added**: `mixed`" in plain
+    assert "- **Labels removed**: `neutral`" in plain

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -118,11 +119,12 @@ def test_trace_tells_the_story_of_one_label(project: Path) -> None:
     assert [r["id"] for r in traced["rulings"]] == ["R-001", "R-002"]  # both name 'neutral'
     assert "qa_rules/review_sentiment.yaml" in traced["inputs"]["config"]
     assert traced["lineage"]["schema_version"] == "1.0.0"
+    assert traced["warnings"] == []
     text = cli("trace", "example", "r04", "-C", project)
     assert "w3: negative" in text.stdout
     assert (
-        "rulings for this label: R-001 Faint praise; R-002 Complaints about delivery only"
-        in text.stdout
+        "rulings for this label (working tree guidelines/review_sentiment.md 1.0.0): "
+        "R-001 Faint praise; R-002 Complaints about delivery only" in text.stdout
     )
 
 
@@ -141,3 +143,106 @@ def test_run_finds_the_project_from_another_folder(project: Path, tmp_path: Path
     done = cli("run", "-C", project, cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "== example: gate PASS" in done.stdout
+
+
+def _copy_dataset(root: Path, name: str) -> None:
+    """datasets/NAME: a copy of the example dataset."""
+    shutil.copytree(root / "datasets/example", root / "datasets" / name)
+
+
+def test_run_overrides_apply_to_that_run_only(project: Path) -> None:
+    # `extra` is not in conf/: only params.yaml with the override names its stages to DVC.
+    _copy_dataset(project, "extra")
+    params = project / "params.yaml"
+    committed = params.read_text(encoding="utf-8")
+    try:
+        done = cli("run", "datasets=[example,extra]", cwd=project)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "== extra: gate PASS" in done.stdout
+        assert (
+            "overrides datasets=[example,extra] applied to this run only; params.yaml holds "
+            "what conf/ composes to again" in done.stdout
+        )
+        assert params.read_text(encoding="utf-8") == committed
+        assert cli("check", project).returncode == 0
+        # A run that fails half-way restores params.yaml too.
+        source = project / "datasets/extra/raw/annotations.csv"
+        source.write_text(
+            source.read_text(encoding="utf-8").replace("review_id,", "rid,", 1), encoding="utf-8"
+        )
+        broken = cli("run", "datasets=[example,extra]", cwd=project)
+        assert broken.returncode == 3
+        assert "datasets/extra/raw/annotations.csv:1:1" in broken.stderr
+        assert params.read_text(encoding="utf-8") == committed
+        # An override that does not validate stops before anything is written.
+        empty = cli("run", "datasets=[]", cwd=project)
+        assert empty.returncode == 3
+        assert "datasets: List should have at least 1 item" in empty.stderr
+        assert params.read_text(encoding="utf-8") == committed
+    finally:
+        shutil.rmtree(project / "datasets/extra")
+        shutil.rmtree(project / "build/extra", ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def two_guidelines(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Datasets `example` and `second`, each with its own guideline, built once."""
+    root = init_repo(tmp_path_factory.mktemp("two") / "proj")
+    _copy_dataset(root, "second")
+    manifest = root / "datasets/second/dataset.yaml"
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8").replace(
+            "guideline: review_sentiment", "guideline: second_sentiment"
+        ),
+        encoding="utf-8",
+    )
+    shutil.copy(root / "guidelines/review_sentiment.md", root / "guidelines/second_sentiment.md")
+    conf = root / "conf/config.yaml"
+    conf.write_text(
+        conf.read_text(encoding="utf-8").replace("  - example\n", "  - example\n  - second\n"),
+        encoding="utf-8",
+    )
+    assert cli("guidelines", "lock", "-C", root).returncode == 0
+    first = cli("run", cwd=root)
+    assert first.returncode == 0, first.stdout + first.stderr
+    return root
+
+
+def test_a_new_guideline_version_reruns_only_the_datasets_that_use_it(
+    two_guidelines: Path,
+) -> None:
+    root = two_guidelines
+    own_lock = root / "build/example/config/guidelines.lock.json"
+    before = json.loads(own_lock.read_text(encoding="utf-8"))
+    assert before["source"] == "guidelines/guidelines.lock"
+    assert before["value"]["guideline"] == "review_sentiment"
+    assert [r["version"] for r in before["value"]["released"]] == ["1.0.0"]
+    guide = root / "guidelines/second_sentiment.md"
+    guide.write_text(
+        guide.read_text(encoding="utf-8")
+        .replace('version: "1.0.0"', 'version: "1.1.0"')
+        .replace(
+            "## Label: neutral\n",
+            "### R-009: Sarcasm\nApplies to: negative\n\nSarcastic praise is **negative**.\n\n"
+            "## Label: neutral\n",
+        ),
+        encoding="utf-8",
+    )
+    assert cli("guidelines", "lock", "-C", root).returncode == 0
+    assert cli("check", root).returncode == 0
+    done = cli("run", cwd=root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    log = done.stdout + done.stderr
+    for stage in ("config", "validate", "aggregate"):
+        assert f"Running stage '{stage}@second'" in log, stage
+    # The shared lock changed, so example's config stage re-ran; its own entry did not.
+    assert "Running stage 'config@example'" in log
+    assert (
+        own_lock.read_text(encoding="utf-8") == json.dumps(before, indent=2, sort_keys=True) + "\n"
+    )
+    for stage in ("ingest", "validate", "agreement", "aggregate", "audit", "report", "gate"):
+        assert f"Running stage '{stage}@example'" not in log, stage
+    second = json.loads((root / "build/second/config/guidelines.lock.json").read_text("utf-8"))
+    assert second["value"]["current"] == "1.1.0"
+    assert [r["version"] for r in second["value"]["released"]] == ["1.0.0", "1.1.0"]
+    assert dvc_status(root) == {}

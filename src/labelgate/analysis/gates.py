@@ -1,12 +1,17 @@
-"""Evaluate the gates of qa rules against a metrics.json: pass, warn, fail or error per gate."""
+"""Evaluate the gates of qa rules against a metrics.json: pass, warn, fail, error or
+no_baseline per gate, and a dataset's overall status."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from labelgate.config.catalogue import COEFFICIENTS
 from labelgate.config.qa_rules import Gate
+
+NO_BASELINE = "no_baseline"
+"""A regression gate (max_drop) evaluated without a baseline: the regression was not checked."""
 
 
 def _sample_size(metric: str, metrics: dict[str, Any]) -> int:
@@ -58,14 +63,9 @@ def _bound_failures(gate: Gate, interval: dict[str, float] | None) -> list[str]:
     return failures
 
 
-def _drop_failures(
-    gate: Gate, value: float, baseline: dict[str, Any] | None, notes: list[str]
-) -> list[str]:
-    """max_drop against the baseline's value of the same metric."""
-    if gate.max_drop is None:
-        return []
-    if baseline is None:
-        notes.append("max_drop needs a baseline: labelgate gate --baseline REV.")
+def _drop_failures(gate: Gate, value: float, baseline: dict[str, Any] | None) -> list[str]:
+    """max_drop against the baseline's value of the same metric (the caller handles no baseline)."""
+    if gate.max_drop is None or baseline is None:
         return []
     base_value = baseline.get("metrics", {}).get(gate.metric)
     if base_value is None:
@@ -78,6 +78,35 @@ def _drop_failures(
             f"(by {base_value - value:.3f}), more than max_drop {gate.max_drop}"
         ]
     return []
+
+
+def _no_baseline_message(gate: Gate, value: float) -> str:
+    """Why a regression gate was not checked, how it counts, and the ways out."""
+    if gate.on_missing_baseline == "error":
+        counted = "this counts as an error"
+        fix = (
+            "Run 'labelgate gate --baseline REV' (e.g. origin/main), or set "
+            "on_missing_baseline: warn on this gate to make a missing baseline a warning."
+        )
+    else:
+        counted = "this counts as a warning (on_missing_baseline: warn)"
+        fix = "Run 'labelgate gate --baseline REV' (e.g. origin/main) to check it."
+    return (
+        f"{gate.metric} = {_num(value)} was not compared with a baseline: max_drop "
+        f"{gate.max_drop} needs one and none was given, so {counted}. {fix}"
+    )
+
+
+def _pass_message(gate: Gate, value: float, entry: dict[str, Any]) -> str:
+    """What a passing gate checked: its thresholds, and what max_drop compared."""
+    met = ", ".join(f"{k} {v}" for k, v in entry["thresholds"].items() if k != "max_drop")
+    text = f"{gate.metric} = {_num(value)}" + (f" meets {met}" if met else "")
+    if gate.max_drop is not None and entry["baseline"] is not None:
+        text += (", and" if met else "") + (
+            f" is within max_drop {gate.max_drop} of the baseline {_num(entry['baseline'])}"
+            f" (delta {entry['delta']:+.3f})"
+        )
+    return text + "."
 
 
 def _entry(gate: Gate, metrics: dict[str, Any], baseline: dict[str, Any] | None) -> dict[str, Any]:
@@ -110,9 +139,13 @@ def evaluate_gate(
     """One gate's verdict. A metric that is missing or undefined is an error, never a pass.
 
     With `baseline` (the metrics.json of another revision), the gate reports the delta, and
-    `max_drop` fails when the metric fell by more than that against the baseline.
+    `max_drop` fails when the metric fell by more than that against the baseline. Without
+    one, a gate with `max_drop` ends in `no_baseline` (see `_without_baseline`); its verdict
+    then carries `on_missing_baseline`, which `counts_as` reads.
     """
     entry = _entry(gate, metrics, baseline)
+    if gate.max_drop is not None:
+        entry["on_missing_baseline"] = gate.on_missing_baseline
     value = entry["value"]
 
     def verdict(status: str, message: str) -> dict[str, Any]:
@@ -131,23 +164,52 @@ def evaluate_gate(
         )
     try:
         failures = _range_failures(gate, value) + _bound_failures(gate, entry["interval"])
-        failures += _drop_failures(gate, value, baseline, entry["notes"])
+        failures += _drop_failures(gate, value, baseline)
     except _Undecidable as exc:
         return verdict("error", str(exc))
+    if gate.max_drop is not None and baseline is None:
+        return _without_baseline(gate, value, failures, verdict)
     if failures:
         status = "fail" if gate.severity == "error" else "warn"
         return verdict(status, "; ".join(failures) + ".")
-    return verdict(
-        "pass",
-        f"{gate.metric} = {_num(value)} meets "
-        + ", ".join(f"{k} {v}" for k, v in entry["thresholds"].items() if k != "max_drop")
-        + ".",
-    )
+    return verdict("pass", _pass_message(gate, value, entry))
+
+
+def _without_baseline(
+    gate: Gate, value: float, failures: list[str], verdict: Callable[[str, str], dict[str, Any]]
+) -> dict[str, Any]:
+    """A regression gate with no baseline: `no_baseline`, unless a crossed threshold weighs more.
+
+    A crossed error threshold fails the gate whatever the baseline; a crossed warn threshold
+    warns when a missing baseline counts as a warning too. The message says max_drop was not
+    checked either way.
+    """
+    unchecked = _no_baseline_message(gate, value)
+    if failures and (gate.severity == "error" or gate.on_missing_baseline == "warn"):
+        status = "fail" if gate.severity == "error" else "warn"
+        return verdict(
+            status,
+            "; ".join(failures) + ". max_drop was not checked: no baseline (run "
+            "'labelgate gate --baseline REV').",
+        )
+    return verdict(NO_BASELINE, ("; ".join(failures) + ". " if failures else "") + unchecked)
+
+
+def counts_as(result: dict[str, Any]) -> str:
+    """How a gate's status weighs: `no_baseline` counts as its gate's on_missing_baseline
+    (`error` unless the gate says `warn`); every other status counts as itself."""
+    if result["status"] == NO_BASELINE:
+        return "warn" if result.get("on_missing_baseline") == "warn" else "error"
+    return str(result["status"])
 
 
 def overall_status(results: list[dict[str, Any]], warn_as_error: bool = False) -> str:
-    """fail if any gate failed or errored (or warned, with warn_as_error); warn if any warned."""
-    statuses = {r["status"] for r in results}
+    """fail if any gate failed or errored (or warned, with warn_as_error); warn if any warned.
+
+    `no_baseline` counts as an error (so the dataset fails) unless its gate has
+    `on_missing_baseline: warn`: an unchecked regression gate is never a pass.
+    """
+    statuses = {counts_as(r) for r in results}
     if statuses & {"fail", "error"} or (warn_as_error and "warn" in statuses):
         return "fail"
     return "warn" if "warn" in statuses else "pass"

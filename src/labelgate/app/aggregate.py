@@ -1,8 +1,13 @@
-"""Aggregate a standalone export: read, map columns, fit the chosen method, write the tables."""
+"""Aggregate a standalone export or DataFrame: map columns, fit the chosen method, write the tables.
+
+`aggregate_file` (the command) and `aggregate_for_frame` (the Python API) differ only in where
+the rows come from; both end in `aggregate_annotations`.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +17,7 @@ import pandas as pd
 from labelgate.aggregation.base import Aggregator
 from labelgate.aggregation.catalog import make
 from labelgate.aggregation.status import final_status
+from labelgate.app.frames import frame_export
 from labelgate.config import columns as col
 from labelgate.errors import InputError, UsageError
 from labelgate.io.canonical import read_export
@@ -19,6 +25,12 @@ from labelgate.io.writers import write_csv, write_parquet
 from labelgate.problems import Problem
 
 OUTPUT_COLUMNS = [col.ITEM_ID, col.LABEL, "confidence", "status", "n_annotations"]
+COLUMN_ARGUMENTS = {
+    col.ITEM_ID: "item_col",
+    col.ANNOTATOR_ID: "annotator_col",
+    col.LABEL: "label_col",
+}
+GOLD_ARGUMENTS = {col.ITEM_ID: "item_col (of gold)", col.LABEL: "label_col (of gold)"}
 
 
 @dataclass
@@ -52,36 +64,45 @@ def _write(path: Path, frame: pd.DataFrame) -> None:
         raise UsageError(f"cannot write '{path}': use a .csv or .parquet file name.")
 
 
-def read_gold(
-    gold_path: Path, gold_columns: dict[str, str], frame: pd.DataFrame, labels: list[str]
-) -> pd.Series:
-    """Gold labels by item id; every gold item must be annotated, every gold label used."""
-    gold_frame, _ = read_export(gold_path, gold_columns, (col.ITEM_ID, col.LABEL))
-    unknown_items = sorted(set(gold_frame[col.ITEM_ID]) - set(frame[col.ITEM_ID]))
-    unknown_labels = sorted(set(gold_frame[col.LABEL]) - set(labels))
-    problems = []
-    if unknown_items:
-        problems.append(
-            Problem(
-                str(gold_path),
-                message=f"{len(unknown_items)} gold items have no annotations, e.g. {', '.join(repr(i) for i in unknown_items[:3])}.",
-                fix="Check that both files use the same item ids (--item-col).",
-            )
+def prepare_gold(gold_frame: pd.DataFrame, frame: pd.DataFrame) -> tuple[pd.Series, list[str]]:
+    """Gold labels by item id, as the pipeline takes them, and lines saying what was left out.
+
+    As in the pipeline: the first row of an item counts (later ones are left out), and gold
+    items without annotations are ignored. A gold label no annotator used is still a label:
+    it joins the label set (the pipeline's comes from the schema), so those items count
+    against gold accuracy unless the method picks it.
+    """
+    notes = []
+    repeated = gold_frame[col.ITEM_ID].duplicated(keep="first")
+    if repeated.any():
+        notes.append(
+            f"{int(repeated.sum())} repeated gold rows are ignored: the first row of an item counts"
         )
-    if unknown_labels:
-        problems.append(
-            Problem(
-                str(gold_path),
-                message=f"gold labels that no annotator used: {', '.join(repr(x) for x in unknown_labels[:5])}.",
-                fix="Check the label column and spelling.",
-            )
+    gold: pd.Series = gold_frame[~repeated].set_index(col.ITEM_ID)[col.LABEL]
+    annotated = gold.index.isin(frame[col.ITEM_ID].unique())
+    if not annotated.all():
+        missing = gold.index[~annotated]
+        notes.append(
+            f"{len(missing)} gold items have no annotations and are ignored, e.g. "
+            f"{', '.join(repr(i) for i in missing[:3])}"
         )
-    if problems:
-        raise InputError(problems)
-    gold: pd.Series = gold_frame.drop_duplicates(col.ITEM_ID, keep="last").set_index(col.ITEM_ID)[
-        col.LABEL
-    ]
-    return gold
+        gold = gold[annotated]
+    return gold, notes
+
+
+def annotation_labels(frame: pd.DataFrame, gold: pd.Series | None) -> tuple[list[str], list[str]]:
+    """The label set: every label annotators used, and every gold label (sorted); and a line
+    naming the gold labels no annotator used."""
+    used = set(frame[col.LABEL].unique())
+    extra = sorted(set(gold.unique()) - used) if gold is not None else []
+    notes = (
+        [
+            f"gold labels that no annotator used, kept as labels: {', '.join(repr(x) for x in extra[:5])}"
+        ]
+        if extra
+        else []
+    )
+    return sorted(used | set(extra)), notes
 
 
 def annotator_table(
@@ -116,6 +137,7 @@ def _messages(
     model: Aggregator,
     skipped: dict[str, int],
     gold: pd.Series | None,
+    notes: list[str],
 ) -> list[str]:
     messages = [
         f"{len(table)} items by {method}: "
@@ -126,6 +148,7 @@ def _messages(
     ]
     if skipped:
         messages.append("skipped rows: " + ", ".join(f"{k} {v}" for k, v in skipped.items()))
+    messages += notes
     if not getattr(model, "converged_", True):
         history = getattr(model, "loss_history_", [])
         messages.append(
@@ -137,6 +160,44 @@ def _messages(
             f"accuracy on {len(common)} gold items: {(model.labels_[common] == gold[common]).mean():.4f}"
         )
     return messages
+
+
+def no_rows(where: str, fix: str) -> InputError:
+    """The error for an annotation table without a usable row."""
+    return InputError([Problem(where, message="no usable annotation rows.", fix=fix)])
+
+
+def aggregate_annotations(
+    frame: pd.DataFrame,
+    skipped: dict[str, int],
+    gold_frame: pd.DataFrame | None,
+    method: str,
+    params: dict[str, Any],
+    seed: int,
+    min_confidence: float,
+    where: str,
+) -> AggregateResult:
+    """Consensus labels of canonical annotations, with confidence and status; the annotator
+    table; and lines saying how it went. `where` names the method's settings in messages."""
+    gold, notes = prepare_gold(gold_frame, frame) if gold_frame is not None else (None, [])
+    labels, extra = annotation_labels(frame, gold)
+    options = dict(params)
+    options.setdefault("random_state", seed)
+    model = make(method, labels, options, where)
+    model.fit(frame, gold)
+    confidence, n, status = final_status(model, min_confidence)
+    table = pd.DataFrame(
+        {
+            col.ITEM_ID: model.labels_.index.astype(str),
+            col.LABEL: model.labels_.to_numpy(),
+            "confidence": confidence,
+            "status": status,
+            "n_annotations": n,
+        }
+    )
+    annotators = annotator_table(frame, table, gold)
+    messages = _messages(method, table, model, skipped, gold, notes + extra)
+    return AggregateResult(table, annotators, messages)
 
 
 def aggregate_file(
@@ -151,38 +212,85 @@ def aggregate_file(
     output: Path | None,
     annotators_out: Path | None,
 ) -> AggregateResult:
-    """Consensus labels with confidence and status; gold items and labels must be known."""
+    """Consensus labels of one export; gold items without annotations are ignored."""
     frame, skipped = read_export(path, columns, col.ANNOTATION_REQUIRED)
     if frame.empty:
-        raise InputError(
-            [
-                Problem(
-                    str(path), message="no usable annotation rows.", fix="Check the column options."
-                )
-            ]
-        )
-    labels = sorted(frame[col.LABEL].unique())
-    gold = read_gold(gold_path, gold_columns, frame, labels) if gold_path is not None else None
-    options = _params(params)
-    options.setdefault("random_state", seed)
-    model = make(method, labels, options, "--method/--param")
-    model.fit(frame, gold)
-    confidence, n, status = final_status(model, min_confidence)
-    table = pd.DataFrame(
-        {
-            col.ITEM_ID: model.labels_.index.astype(str),
-            col.LABEL: model.labels_.to_numpy(),
-            "confidence": confidence,
-            "status": status,
-            "n_annotations": n,
-        }
+        raise no_rows(str(path), "Check the column options.")
+    gold_frame = (
+        read_export(gold_path, gold_columns, (col.ITEM_ID, col.LABEL))[0]
+        if gold_path is not None
+        else None
     )
-    annotators = annotator_table(frame, table, gold)
-    messages = _messages(method, table, model, skipped, gold)
+    result = aggregate_annotations(
+        frame,
+        skipped,
+        gold_frame,
+        method,
+        _params(params),
+        seed,
+        min_confidence,
+        "--method/--param",
+    )
     if output is not None:
-        _write(output, table)
-        messages.append(f"labels written to {output}")
+        _write(output, result.labels)
+        result.messages.append(f"labels written to {output}")
     if annotators_out is not None:
-        _write(annotators_out, annotators)
-        messages.append(f"annotator table written to {annotators_out}")
-    return AggregateResult(table, annotators, messages)
+        _write(annotators_out, result.annotators)
+        result.messages.append(f"annotator table written to {annotators_out}")
+    return result
+
+
+def _gold_frame(gold: object, item_col: str, label_col: str) -> pd.DataFrame:
+    """Gold given as a Series (label by item id), a mapping, or a DataFrame with the
+    annotation table's item and label columns."""
+    if isinstance(gold, Mapping):
+        gold = pd.Series(dict(gold), dtype=object)
+    if isinstance(gold, pd.Series):
+        data = pd.DataFrame({"item": gold.index.to_series(), "label": gold.to_numpy()})
+        columns = {col.ITEM_ID: "item", col.LABEL: "label"}
+    elif isinstance(gold, pd.DataFrame):
+        data, columns = gold, {col.ITEM_ID: item_col, col.LABEL: label_col}
+    else:
+        raise UsageError(
+            f"gold must be a pandas Series (label by item id), a dict or a DataFrame, got {type(gold).__name__}."
+        )
+    frame, _ = frame_export(data, columns, GOLD_ARGUMENTS, "gold")
+    return frame
+
+
+def aggregate_for_frame(
+    data: object,
+    *,
+    method: str,
+    item_col: str,
+    annotator_col: str,
+    label_col: str,
+    gold: object,
+    params: Mapping[str, Any] | None,
+    min_confidence: float,
+    seed: int,
+) -> AggregateResult:
+    """Consensus labels of a DataFrame with one row per annotation (the Python API)."""
+    if params is not None and not isinstance(params, Mapping):
+        raise UsageError(f"params must be a dict of parameter values, got {type(params).__name__}.")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise UsageError(f"seed must be an integer, got {seed!r}.")
+    if isinstance(min_confidence, bool) or not isinstance(min_confidence, int | float):
+        raise UsageError(f"min_confidence must be a number, got {min_confidence!r}.")
+    columns = {col.ITEM_ID: item_col, col.ANNOTATOR_ID: annotator_col, col.LABEL: label_col}
+    frame, skipped = frame_export(data, columns, COLUMN_ARGUMENTS, "annotations")
+    if frame.empty:
+        raise no_rows(
+            "annotations", "Every row lacks an item, annotator or label; check the column names."
+        )
+    gold_frame = _gold_frame(gold, item_col, label_col) if gold is not None else None
+    return aggregate_annotations(
+        frame,
+        skipped,
+        gold_frame,
+        method,
+        dict(params or {}),
+        seed,
+        float(min_confidence),
+        "method/params",
+    )

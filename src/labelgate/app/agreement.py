@@ -1,9 +1,19 @@
-"""Agreement of a standalone export: read it, map its columns, take labels from a schema or the data."""
+"""Agreement of a standalone export or DataFrame: map its columns, take labels from a schema, a
+given list or the data, and build the report `labelgate agreement --format json` prints.
+
+`agreement_for_file` (the command) and `agreement_for_frame` (the Python API) differ only in
+where the rows come from; both end in `agreement_report`.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from labelgate.analysis.agreement import (
     agreement_json,
@@ -11,13 +21,80 @@ from labelgate.analysis.agreement import (
     label_values,
     schema_values,
 )
+from labelgate.app.frames import frame_export
 from labelgate.config import columns as col
-from labelgate.errors import ConfigError, UsageError
+from labelgate.config.catalogue import WEIGHTS
+from labelgate.errors import ConfigError, InputError, UsageError
 from labelgate.io.canonical import read_export
+from labelgate.io.json_io import json_text
+from labelgate.io.readers import as_text
 from labelgate.metrics.agreement.report import Options
 from labelgate.metrics.counts import FloatArray
 from labelgate.problems import Problem, did_you_mean
 from labelgate.project.layout import find_root
+
+LEVELS = ("nominal", "ordinal", "interval", "ratio")
+
+# How each setting is spelt for the person who gave it: on the command line, or in Python.
+FLAGS = {"confidence": "--confidence", "bootstrap": "--bootstrap", "min_pair": "--min-pair-items"}
+ARGUMENTS = {"confidence": "confidence", "bootstrap": "bootstrap", "min_pair": "min_pair_items"}
+COLUMN_ARGUMENTS = {
+    col.ITEM_ID: "item_col",
+    col.ANNOTATOR_ID: "annotator_col",
+    col.LABEL: "label_col",
+}
+
+
+def check_settings(
+    confidence: float, resamples: int, min_pair_items: int, names: Mapping[str, str] = FLAGS
+) -> None:
+    """Refuse settings the report cannot use (exit 2), naming them as the caller spelt them."""
+    if not 0.5 < confidence < 1.0:
+        raise UsageError(f"{names['confidence']} must be between 0.5 and 1, got {confidence}.")
+    if resamples < 0 or min_pair_items < 1:
+        raise UsageError(f"{names['bootstrap']} must be >= 0 and {names['min_pair']} >= 1.")
+
+
+def agreement_report(
+    frame: pd.DataFrame,
+    skipped: dict[str, int],
+    source: str,
+    label_ids: list[str],
+    values: FloatArray,
+    options: Options,
+) -> dict[str, Any]:
+    """The report of canonical annotations, as the JSON `labelgate agreement` prints.
+
+    Values are JSON-ready (floats rounded to 10 places, undefined ones None), so the dict equals
+    `json.loads` of the command's output.
+    """
+    report = agreement_json(frame, label_ids, values, options, source)
+    full = {
+        "source": source,
+        "n_rows_skipped": sum(skipped.values()),
+        "skipped_reasons": skipped,
+        **report,
+    }
+    result: dict[str, Any] = json.loads(json_text(full, sort_keys=False))
+    return result
+
+
+def _options(
+    level: str,
+    weights: str,
+    resamples: int,
+    seed: int,
+    confidence: float,
+    min_pair_items: int,
+) -> Options:
+    return Options(
+        level=level,
+        weights=default_weights(level) if weights == "auto" else weights,
+        resamples=resamples,
+        seed=seed,
+        confidence=confidence,
+        min_pair_items=min_pair_items,
+    )
 
 
 def agreement_for_file(
@@ -33,10 +110,7 @@ def agreement_for_file(
     file_format: str | None = None,
 ) -> dict[str, Any]:
     """The agreement JSON of one export; rows with an empty id or label are skipped and counted."""
-    if not 0.5 < confidence < 1.0:
-        raise UsageError(f"--confidence must be between 0.5 and 1, got {confidence}.")
-    if resamples < 0 or min_pair_items < 1:
-        raise UsageError("--bootstrap must be >= 0 and --min-pair-items >= 1.")
+    check_settings(confidence, resamples, min_pair_items)
     display = str(path)
     frame, skipped = read_export(path, columns, col.ANNOTATION_REQUIRED, file_format)
     if schema_name:
@@ -44,21 +118,119 @@ def agreement_for_file(
     else:
         level = level or "nominal"
         label_ids, values = label_values(frame[col.LABEL], level, display)
-    options = Options(
-        level=level,
-        weights=default_weights(level) if weights == "auto" else weights,
-        resamples=resamples,
-        seed=seed,
-        confidence=confidence,
-        min_pair_items=min_pair_items,
+    options = _options(level, weights, resamples, seed, confidence, min_pair_items)
+    return agreement_report(frame, skipped, display, label_ids, values, options)
+
+
+def _choice(value: object, name: str, choices: Sequence[str]) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise UsageError(
+            f"{name} must be one of {', '.join(choices)}; got {value!r}. "
+            + did_you_mean(value, choices)
+        )
+    return value
+
+
+def given_labels(
+    labels: Sequence[object] | Mapping[object, float], level: str, where: str
+) -> tuple[list[str], FloatArray]:
+    """Label ids in the caller's order, and their values on the scale.
+
+    A mapping gives each label's value. A sequence gives the order: nominal labels take their
+    positions; other levels take the labels' numbers, and ordinal ones fall back to positions
+    when the labels are not numbers (only their order matters there).
+    """
+    if isinstance(labels, str | bytes) or not isinstance(labels, Sequence | Mapping):
+        raise UsageError(
+            f"labels must be a list of labels or a mapping of label to value, got {type(labels).__name__}."
+        )
+    ids = [as_text(label) for label in labels]
+    if not ids:
+        raise UsageError("labels is empty; leave it None to take the labels from the data.")
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise UsageError(f"labels repeats {', '.join(repr(r) for r in repeated)}.")
+    if isinstance(labels, Mapping):
+        try:
+            numbers = np.array([float(v) for v in labels.values()], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise UsageError("labels: every value of the mapping must be a number.") from None
+        if level == "nominal":
+            return ids, np.arange(len(ids), dtype=np.float64)
+        return ids, numbers
+    if level == "nominal":
+        return ids, np.arange(len(ids), dtype=np.float64)
+    parsed = pd.to_numeric(pd.Series(ids), errors="coerce")
+    if parsed.notna().all():
+        return ids, parsed.to_numpy(dtype=np.float64)
+    if level == "ordinal":
+        return ids, np.arange(len(ids), dtype=np.float64)
+    bad = [i for i, n in zip(ids, parsed, strict=True) if pd.isna(n)]
+    raise InputError(
+        [
+            Problem(
+                where,
+                message=f"level '{level}' needs numeric labels, but labels has {', '.join(repr(b) for b in bad[:5])}.",
+                fix="Give labels as a mapping of label to value, e.g. {'low': 1, 'high': 3}.",
+            )
+        ]
     )
-    report = agreement_json(frame, label_ids, values, options, display)
-    return {
-        "source": display,
-        "n_rows_skipped": sum(skipped.values()),
-        "skipped_reasons": skipped,
-        **report,
-    }
+
+
+def _refuse_unlisted(frame: pd.DataFrame, label_ids: list[str], where: str) -> None:
+    unknown = sorted(set(frame[col.LABEL].unique()) - set(label_ids))
+    if unknown:
+        shown = ", ".join(repr(u) for u in unknown[:5])
+        raise InputError(
+            [
+                Problem(
+                    where,
+                    message=f"labels that are not in labels=: {shown}{' and more' if len(unknown) > 5 else ''}.",
+                    fix="Add them to labels, or leave labels=None to take the distinct values of the label column.",
+                )
+            ]
+        )
+
+
+def agreement_for_frame(
+    data: object,
+    *,
+    item_col: str,
+    annotator_col: str,
+    label_col: str,
+    level: str,
+    weights: str,
+    bootstrap: int,
+    seed: int,
+    confidence: float,
+    labels: Sequence[object] | Mapping[object, float] | None,
+    min_pair_items: int,
+    source: str,
+) -> dict[str, Any]:
+    """The agreement JSON of a DataFrame with one row per annotation (the Python API)."""
+    level = _choice(level, "level", LEVELS)
+    weights = _choice(weights, "weights", ("auto", *WEIGHTS))
+    for name, number in (
+        ("bootstrap", bootstrap),
+        ("seed", seed),
+        ("min_pair_items", min_pair_items),
+    ):
+        if isinstance(number, bool) or not isinstance(number, int | np.integer):
+            raise UsageError(f"{name} must be an integer, got {number!r}.")
+    if isinstance(confidence, bool) or not isinstance(confidence, int | float):
+        raise UsageError(f"confidence must be a number, got {confidence!r}.")
+    check_settings(float(confidence), int(bootstrap), int(min_pair_items), ARGUMENTS)
+    columns = {col.ITEM_ID: item_col, col.ANNOTATOR_ID: annotator_col, col.LABEL: label_col}
+    frame, skipped = frame_export(data, columns, COLUMN_ARGUMENTS, source)
+    if labels is None:
+        label_ids, values = label_values(frame[col.LABEL], level, source)
+    else:
+        label_ids, values = given_labels(labels, level, source)
+        _refuse_unlisted(frame, label_ids, source)
+    options = _options(
+        level, weights, int(bootstrap), int(seed), float(confidence), int(min_pair_items)
+    )
+    return agreement_report(frame, skipped, source, label_ids, values, options)
 
 
 def schema_labels(

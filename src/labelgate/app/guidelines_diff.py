@@ -11,6 +11,9 @@ import pandas as pd
 from labelgate.analysis.audit import priority
 from labelgate.config import columns as col
 from labelgate.config.guideline import Guideline
+from labelgate.config.schema import Migration, Schema
+from labelgate.config.validation import validate
+from labelgate.config.yaml_loader import parse_yaml
 from labelgate.errors import ConfigError
 from labelgate.guidelines.compare import GuidelineChanges, GuidelineDiff, Impact, compare
 from labelgate.guidelines.lock import text_hash
@@ -62,6 +65,30 @@ def _texts_at(root: Path, commit: str | None) -> dict[str, tuple[str, str]]:
 
 def _parse(text: str | None, display: str) -> Guideline | None:
     return None if text is None else parse_guideline(text, display)[0]
+
+
+def schema_migrations(
+    root: Path, commit: str | None, guide: Guideline | None, display: str
+) -> tuple[str, list[Migration]]:
+    """(file, migrations) of the schema a guideline names, at `commit` (None: the working
+    tree); ("", []) when it is missing, and no migrations when it does not load (`labelgate
+    check` reports that)."""
+    if guide is None:
+        return "", []
+    for suffix in (".yaml", ".yml"):
+        file = f"{layout.SCHEMAS}/{guide.front.schema_}{suffix}"
+        if commit is None:
+            path = root / file
+            text = path.read_text(encoding="utf-8") if path.is_file() else None
+        else:
+            text = file_at(root, commit, file)
+        if text is None:
+            continue
+        try:
+            return file, list(validate(Schema, parse_yaml(text, f"{display}:{file}")).migrations)
+        except ConfigError:
+            return file, []
+    return "", []
 
 
 def allocate(sizes: pd.Series, total: int) -> pd.Series:
@@ -144,11 +171,16 @@ def diff_guidelines(
         file_b, text_b = texts_b.get(name, ("", None))
         if text_a is not None and text_b is not None and text_hash(text_a) == text_hash(text_b):
             continue
+        guide_b = _parse(text_b, f"{rev_b or 'working tree'}:{file_b}")
+        # The migrations of the schema B's guideline names, as B has it.
+        schema, migrations = schema_migrations(root, commit_b, guide_b, rev_b or "working tree")
         changes = compare(
             name,
             file_b or file_a,
             _parse(text_a, f"{name_a[:20]}:{file_a}"),
-            _parse(text_b, f"{rev_b or 'working tree'}:{file_b}"),
+            guide_b,
+            migrations,
+            schema,
         )
         impacts = []
         if changes.version_a is not None and changes.affected_labels:
@@ -164,61 +196,72 @@ def diff_guidelines(
     return revisions, diffs
 
 
+def _labels_json(c: GuidelineChanges) -> dict[str, Any]:
+    return {
+        "added": list(c.labels_added),
+        "removed": list(c.labels_removed),
+        "redefined": sorted(c.labels_redefined),
+        "migrated": [
+            {
+                "op": m.op,
+                "from": list(m.old),
+                "to": list(m.new),
+                "since": m.since,
+                "schema": m.schema,
+                "diff": m.diff,
+            }
+            for m in c.labels_migrated
+        ],
+    }
+
+
+def _rulings_json(c: GuidelineChanges) -> dict[str, Any]:
+    return {
+        "added": [
+            {"id": r.id, "title": r.title, "labels": list(r.labels)} for r in c.rulings_added
+        ],
+        "changed": [
+            {"id": r.id, "title": r.title, "changed": list(r.changed), "labels": list(r.labels)}
+            for r in c.rulings_changed
+        ],
+        "withdrawn": [
+            {"id": r.id, "title": r.title, "labels": list(r.labels)} for r in c.rulings_withdrawn
+        ],
+    }
+
+
+def _impact_json(i: Impact) -> dict[str, Any]:
+    return {
+        "dataset": i.dataset,
+        "built": i.built,
+        "annotations_under_old_version": i.annotations,
+        "annotations_total": i.annotations_total,
+        "final_labels_affected": i.final_labels,
+        "final_labels_total": i.final_total,
+        "reannotation_sample": {
+            "seed": i.seed,
+            "stratified_by": "label",
+            "items": [{"item_id": a, "label": b} for a, b in i.sample],
+        },
+    }
+
+
 def to_json(revisions: dict[str, str | None], diffs: list[GuidelineDiff]) -> dict[str, Any]:
     """The diff as plain data for `--format json`."""
-    out = []
-    for d in diffs:
-        c = d.changes
-        out.append(
-            {
-                "guideline": c.name,
-                "file": c.file,
-                "version_a": c.version_a,
-                "version_b": c.version_b,
-                "version_bumped": c.version_bumped,
-                "labels": {
-                    "added": list(c.labels_added),
-                    "removed": list(c.labels_removed),
-                    "redefined": sorted(c.labels_redefined),
-                },
-                "rulings": {
-                    "added": [
-                        {"id": r.id, "title": r.title, "labels": list(r.labels)}
-                        for r in c.rulings_added
-                    ],
-                    "changed": [
-                        {
-                            "id": r.id,
-                            "title": r.title,
-                            "changed": list(r.changed),
-                            "labels": list(r.labels),
-                        }
-                        for r in c.rulings_changed
-                    ],
-                    "withdrawn": [
-                        {"id": r.id, "title": r.title, "labels": list(r.labels)}
-                        for r in c.rulings_withdrawn
-                    ],
-                },
-                "affected_labels": list(c.affected_labels),
-                "impact": [
-                    {
-                        "dataset": i.dataset,
-                        "built": i.built,
-                        "annotations_under_old_version": i.annotations,
-                        "annotations_total": i.annotations_total,
-                        "final_labels_affected": i.final_labels,
-                        "final_labels_total": i.final_total,
-                        "reannotation_sample": {
-                            "seed": i.seed,
-                            "stratified_by": "label",
-                            "items": [{"item_id": a, "label": b} for a, b in i.sample],
-                        },
-                    }
-                    for i in d.impact
-                ],
-            }
-        )
+    out = [
+        {
+            "guideline": d.changes.name,
+            "file": d.changes.file,
+            "version_a": d.changes.version_a,
+            "version_b": d.changes.version_b,
+            "version_bumped": d.changes.version_bumped,
+            "labels": _labels_json(d.changes),
+            "rulings": _rulings_json(d.changes),
+            "affected_labels": list(d.changes.affected_labels),
+            "impact": [_impact_json(i) for i in d.impact],
+        }
+        for d in diffs
+    ]
     return {"revisions": revisions, "guidelines": out}
 
 

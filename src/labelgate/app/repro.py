@@ -6,18 +6,25 @@ as a new process (paying Python, pandas and pyarrow start-up for each of the eig
 each dataset) calls the stage function here, with the project loaded once. Any other command
 in `dvc.yaml` runs as DVC runs it. When the installed DVC no longer has the hook this relies
 on, `dvc repro` runs as a process, as before.
+
+Either way, DVC's advice for interactive use (how to stage `dvc.lock`, turn on auto staging,
+push to a remote) and its blank lines are left out of the log: a run shows which stages ran or
+were skipped, lock file updates, and DVC's warnings and errors. Given a `progress` callback, a
+run also says which stage of how many is running, and how long the run has taken.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import inspect
 import logging
 import os
 import shlex
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +34,72 @@ from labelgate.project.loader import Project, load_project
 from labelgate.stages.registry import STAGE_NAMES
 
 Log = Callable[[str], None]
+
+# DVC's advice for someone typing `dvc repro`, which does not apply to a labelgate run. Each
+# starts a message whose indented lines (the command to type) go with it.
+CHATTER = (
+    "To track the changes with git",
+    "To enable auto staging",
+    "Use `dvc push` to send your updates",
+)
+
+
+class ChatterFilter:
+    """Decides, line by line, what of DVC's output reaches the log: no blank lines, and none of
+    DVC's advice (CHATTER) with the indented command lines under it."""
+
+    def __init__(self) -> None:
+        self.skipping = False
+
+    def keep(self, line: str) -> bool:
+        """Whether to show `line` (without its line end)."""
+        if not line.strip():
+            return False
+        if self.skipping and line[:1].isspace():
+            return False
+        self.skipping = line.lstrip().startswith(CHATTER)
+        return not self.skipping
+
+    def lines(self, text: str) -> Iterable[str]:
+        """The lines of `text` to show."""
+        return [line for line in text.splitlines() if self.keep(line)]
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+class Progress:
+    """Which stage of how many is running, and how long the run has taken, as lines for
+    `show` (the command line writes them to a terminal's stderr)."""
+
+    def __init__(self, show: Log, total: int | None = None) -> None:
+        self.show = show
+        self.total = total  # stages DVC checks; None when DVC's plan is not known
+        self.position = 0  # the stage DVC is checking, 1-based
+        self.ran = 0
+        self.start = time.monotonic()
+
+    def elapsed(self) -> str:
+        """Time since the run started, as m:ss."""
+        return _clock(time.monotonic() - self.start)
+
+    def checking(self) -> None:
+        """DVC moves on to the next stage of its plan (it may find it unchanged)."""
+        self.position += 1
+
+    def running(self, addressing: str) -> None:
+        """A stage really runs: say which, of how many, and the time so far."""
+        self.ran += 1
+        known = self.total is not None
+        where = f"[{max(self.position, 1)}/{self.total}]" if known else f"[{self.ran}]"
+        self.show(f"{where} {addressing} ({self.elapsed()} elapsed)")
+
+    def finished(self) -> None:
+        """The run's last line: stages run and checked, and the time it took."""
+        checked = f" of {self.total}" if self.total is not None else ""
+        self.show(f"{self.ran}{checked} stages ran in {self.elapsed()}")
 
 
 class PipelineFailed(LabelgateError):
@@ -61,15 +134,20 @@ def own_stage(cmd: str) -> argparse.Namespace | None:
 class InProcessStages:
     """Stands in for DVC's `cmd_run`: labelgate stages in process, anything else as DVC would."""
 
-    def __init__(self, original: Callable[..., None], log: Log) -> None:
+    def __init__(
+        self, original: Callable[..., None], log: Log, progress: Progress | None = None
+    ) -> None:
         self.original = original
         self.log = log
+        self.progress = progress
         self.projects: dict[Path, Project] = {}  # loaded once per run: the YAML cannot change
         self.ran: list[str] = []
 
     def __call__(self, stage: Any, dry: bool = False, run_env: Any = None) -> None:
         commands = stage.cmd if isinstance(stage.cmd, list) else [stage.cmd]
         parsed = [own_stage(c) for c in commands]
+        if self.progress is not None and not dry:
+            self.progress.running(stage.addressing)
         if dry or any(p is None for p in parsed):
             self.original(stage, dry=dry, run_env=run_env)
             return
@@ -95,13 +173,19 @@ class _Forward(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        if message:
-            self.log(message)
+        if record.levelno >= logging.WARNING:
+            lines = [line for line in message.splitlines() if line.strip()]
+        else:
+            # Each message is judged on its own: advice never spans two of them.
+            lines = list(ChatterFilter().lines(message))
+        for line in lines:
+            self.log(line)
 
 
 @contextlib.contextmanager
 def _dvc_messages(log: Log) -> Iterator[None]:
-    """DVC's INFO messages ("Stage 'x' didn't change, skipping") go to `log` while reproducing."""
+    """DVC's INFO messages ("Stage 'x' didn't change, skipping") go to `log` while reproducing,
+    without its advice for interactive use (`ChatterFilter`); warnings and errors all go."""
     logger = logging.getLogger("dvc")
     handler = _Forward(log)
     saved = logger.handlers[:], logger.level, logger.propagate
@@ -125,23 +209,56 @@ def _cause(exc: BaseException) -> BaseException | None:
     return None
 
 
-def reproduce(root: Path, targets: Sequence[str], log: Log) -> list[str]:
-    """`dvc repro TARGETS` in `root`; return the stages that ran in process."""
+def _counting(repo: Any, targets: Sequence[str], progress: Progress) -> dict[str, Any]:
+    """Keyword arguments for `repo.reproduce` that count the stages of DVC's plan as DVC
+    checks them, after setting `progress.total`; none when this DVC's internals differ."""
+    try:
+        import dvc.repo.reproduce as dvc_reproduce
+
+        plan = dvc_reproduce.plan_repro(
+            dvc_reproduce.get_active_graph(repo.index.graph),
+            dvc_reproduce.collect_stages(repo, list(targets)),
+        )
+        one_stage = dvc_reproduce._reproduce_stage
+        takes_hook = "repro_fn" in inspect.signature(dvc_reproduce._reproduce).parameters
+    except (ImportError, AttributeError, TypeError, ValueError):
+        return {}
+    if not takes_hook:
+        return {}
+    progress.total = len(plan)
+
+    def checked(stage: Any, **kwargs: Any) -> Any:
+        progress.checking()
+        return one_stage(stage, **kwargs)
+
+    return {"repro_fn": checked}
+
+
+def reproduce(
+    root: Path, targets: Sequence[str], log: Log, progress: Log | None = None
+) -> list[str]:
+    """`dvc repro TARGETS` in `root`; return the stages that ran in process.
+
+    `log` receives DVC's messages and each stage's lines; `progress`, if given, a line as each
+    stage starts ("[3/16] agreement@tickets (0:12 elapsed)") and one at the end.
+    """
+    counter = Progress(progress) if progress is not None else None
     try:
         import dvc.stage.run as dvc_stage_run
         from dvc.exceptions import DvcException
         from dvc.repo import Repo
     except ImportError:  # pragma: no cover - dvc is a dependency
-        return reproduce_as_process(root, targets)
+        return reproduce_as_process(root, targets, log)
     original = getattr(dvc_stage_run, "cmd_run", None)
     if original is None:
-        return reproduce_as_process(root, targets)
-    runner = InProcessStages(original, log)
+        return reproduce_as_process(root, targets, log)
+    runner = InProcessStages(original, log, counter)
     dvc_stage_run.cmd_run = runner
     try:
         # DVC resolves targets (and the dvc.yaml they name) from the working directory.
         with contextlib.chdir(root), _dvc_messages(log), Repo(str(root)) as repo:
-            repo.reproduce(list(targets))
+            hook = _counting(repo, targets, counter) if counter is not None else {}
+            repo.reproduce(list(targets), **hook)
     except DvcException as exc:
         cause = _cause(exc)
         if cause is not None:
@@ -149,20 +266,35 @@ def reproduce(root: Path, targets: Sequence[str], log: Log) -> list[str]:
         raise PipelineFailed(f"'dvc repro' failed: {exc}") from None
     finally:
         dvc_stage_run.cmd_run = original
+    if counter is not None:
+        counter.finished()
     return runner.ran
 
 
-def reproduce_as_process(root: Path, targets: Sequence[str]) -> list[str]:
+def reproduce_as_process(root: Path, targets: Sequence[str], log: Log) -> list[str]:
     """`dvc repro TARGETS` as a process, each stage a `labelgate stage` process of its own.
 
-    Output streams through; `labelgate` and `dvc` from this interpreter's environment come
-    first on PATH.
+    Its output goes to `log` line by line, without DVC's advice (`ChatterFilter`); its stderr
+    (warnings, errors, stage timings) streams through. `labelgate` and `dvc` from this
+    interpreter's environment come first on PATH.
     """
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    done = subprocess.run(
-        [sys.executable, "-m", "dvc", "repro", *targets], cwd=root, env=env, check=False
-    )
+    chatter = ChatterFilter()
+    with subprocess.Popen(
+        [sys.executable, "-m", "dvc", "repro", *targets],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    ) as done:
+        assert done.stdout is not None  # stdout=PIPE
+        for line in done.stdout:
+            text = line.rstrip("\r\n")
+            if chatter.keep(text):
+                log(text)
     if done.returncode != 0:
         raise PipelineFailed(
             f"'dvc repro' failed (exit {done.returncode}); the stage's message above says why."

@@ -12,7 +12,7 @@ from labelgate.errors import ConfigError
 from labelgate.io.json_io import read_json
 from labelgate.problems import Problem, did_you_mean
 from labelgate.project import build_files, layout
-from labelgate.project.compose import compose_conf, write_params
+from labelgate.project.compose import compose_conf, params_text, write_params
 
 
 def _quiet(_line: str) -> None:
@@ -29,11 +29,19 @@ class DatasetOutcome:
 
 
 def run_pipeline(
-    root: Path, only: Sequence[str] = (), overrides: Sequence[str] = (), log: Log = _quiet
+    root: Path,
+    only: Sequence[str] = (),
+    overrides: Sequence[str] = (),
+    log: Log = _quiet,
+    progress: Log | None = None,
 ) -> list[DatasetOutcome]:
     """Compose params, reproduce the pipeline, and read each dataset's gate.json and metrics.
 
-    `log` receives DVC's progress and each stage's summary lines as they happen.
+    Overrides apply to this run only: params.yaml holds them while DVC reproduces (DVC reads
+    it for the stages' names and files), and is then written back to what conf/ composes to,
+    so `labelgate check` still passes and the next plain run sees the committed knobs.
+    `log` receives DVC's messages and each stage's summary lines as they happen; `progress`,
+    when given, a line as each stage starts ([3/16] agreement@tickets).
     """
     params = compose_conf(root, overrides)
     unknown = [name for name in only if name not in params.datasets]
@@ -48,9 +56,29 @@ def run_pipeline(
                 for name in unknown
             ]
         )
-    write_params(root, overrides)
     chosen = list(only) or list(params.datasets)
-    reproduce(root, [f"gate@{name}" for name in chosen], log)
+    targets = [f"gate@{name}" for name in chosen]
+    if not overrides:
+        write_params(root)
+        reproduce(root, targets, log, progress)
+        return _outcomes(root, chosen)
+    # What conf/ composes to, checked before anything is written: the run restores it.
+    committed = params_text(root)
+    write_params(root, overrides)
+    try:
+        reproduce(root, targets, log, progress)
+    finally:
+        (root / layout.PARAMS_FILE).write_text(committed, encoding="utf-8")
+        log(
+            f"overrides {' '.join(overrides)} applied to this run only; "
+            f"{layout.PARAMS_FILE} holds what conf/ composes to again "
+            "(put a lasting change in conf/)"
+        )
+    return _outcomes(root, chosen)
+
+
+def _outcomes(root: Path, chosen: list[str]) -> list[DatasetOutcome]:
+    """Each chosen dataset's gate.json and metrics.json."""
     outcomes = []
     for name in chosen:
         out = root / layout.BUILD / name

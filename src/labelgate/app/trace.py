@@ -9,12 +9,12 @@ import pandas as pd
 
 from labelgate.config import columns as col
 from labelgate.errors import InputError
-from labelgate.guidelines.lock import version_records
+from labelgate.guidelines.lock import text_hash, version_records
 from labelgate.io.writers import read_parquet
 from labelgate.problems import Problem, did_you_mean
 from labelgate.project import build_files, layout
 from labelgate.project.context import DatasetContext, dataset_context
-from labelgate.project.lineage import lock_inputs
+from labelgate.project.lineage import LOCK_FILE, Drift, drifted, lock_inputs
 from labelgate.project.loader import load_project
 
 
@@ -86,6 +86,68 @@ def _lineage(
     }
 
 
+# The build outputs trace reads: they must be the ones dvc.lock records.
+TRACED_OUTPUTS = (build_files.FINAL_LABELS, build_files.ANNOTATIONS, build_files.AUDIT_RESULTS)
+
+
+def _kinds(ctx: DatasetContext) -> dict[str, str]:
+    """Project-relative path -> what the file is to this dataset."""
+    names = {"dataset": "dataset manifest", "qa_rules": "qa rules"}
+    kinds = {path: names.get(kind, kind) for kind, path in ctx.files.items()}
+    kinds[f"{layout.DATASETS}/{ctx.name}"] = "dataset folder"
+    kinds[layout.GUIDELINES_LOCK] = "guideline lock"
+    return kinds
+
+
+def _warning(ctx: DatasetContext, drift: Drift) -> dict[str, Any]:
+    kind = _kinds(ctx).get(drift.path, "file")
+    if drift.output:
+        message = (
+            f"{drift.path} differs from the {drift.stages[0]} output {LOCK_FILE} records "
+            f"(md5 {drift.recorded[:12]}…), so the build and {LOCK_FILE} come from different "
+            "runs: run labelgate run"
+        )
+    else:
+        now = "no longer has it" if drift.current is None else "differs"
+        message = (
+            f"built with {kind} {drift.path} at md5 {drift.recorded[:12]}…, the working tree "
+            f"{now}: run labelgate run"
+        )
+    return {
+        "path": drift.path,
+        "kind": "build output" if drift.output else kind,
+        "recorded_md5": drift.recorded,
+        "current_md5": drift.current,
+        "stages": list(drift.stages),
+        "message": message,
+    }
+
+
+def build_warnings(ctx: DatasetContext) -> list[dict[str, Any]]:
+    """Where the build is older than the working tree (or than dvc.lock): each project input
+    whose md5 differs from what dvc.lock recorded for the dataset's stages, and each traced
+    output that is not the one dvc.lock records."""
+    outputs = [f"{layout.BUILD}/{ctx.name}/{name}" for name in TRACED_OUTPUTS]
+    if not (ctx.root / LOCK_FILE).is_file():
+        return [
+            {
+                "path": LOCK_FILE,
+                "kind": "lock",
+                "recorded_md5": None,
+                "current_md5": None,
+                "stages": [],
+                "message": f"{LOCK_FILE} is missing: the build's inputs cannot be checked "
+                "against the working tree: run labelgate run",
+            }
+        ]
+    seen, out = set(), []
+    for drift in drifted(ctx.root, ctx.name, outputs):
+        if drift.path not in seen:  # one warning per file, from its first stage
+            seen.add(drift.path)
+            out.append(_warning(ctx, drift))
+    return out
+
+
 def trace_item(root: Path, dataset: str, item_id: str) -> dict[str, Any]:
     """Everything that produced the final label of `item_id` in `dataset`."""
     project = load_project(root)
@@ -107,6 +169,16 @@ def trace_item(root: Path, dataset: str, item_id: str) -> dict[str, Any]:
         for r in ctx.guideline.rulings
         if label[col.LABEL] in r.labels
     ]
+    # The rulings come from the guideline as the working tree has it, whatever the version
+    # the annotations were made under: say which, and whether it is the released text.
+    version, sha = ctx.guideline.front.version, text_hash(ctx.guideline.text)
+    rulings_from = {
+        "guideline": ctx.files["guideline"],
+        "version": version,
+        "source": "working tree",
+        "sha256": sha,
+        "released": records.get(version, {}).get("sha256") == sha,
+    }
     adjudication = (
         {k: label.get(k, "") for k in ("adjudicator_id", "ruling_id", "note")}
         if label.get("status") == "adjudicated"
@@ -124,5 +196,7 @@ def trace_item(root: Path, dataset: str, item_id: str) -> dict[str, Any]:
         "adjudication": adjudication,
         "audit": _records(audit[audit[col.ITEM_ID] == item_id]),
         "rulings": rulings,
+        "rulings_from": rulings_from,
         "inputs": lock_inputs(root, dataset),
+        "warnings": build_warnings(ctx),
     }

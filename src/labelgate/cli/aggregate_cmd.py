@@ -7,46 +7,80 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from labelgate.cli.options import add_column_options
 from labelgate.config.catalogue import AGGREGATORS
 
 
-def register(sub: Any) -> None:
+def register(sub: Any) -> None:  # long: one argparse declaration per option
     """Add the `aggregate` subcommand."""
-    parser = sub.add_parser("aggregate", help="consensus labels of an annotation export")
-    parser.add_argument("file", type=Path, help="CSV, JSONL or Parquet, one row per annotation")
-    parser.add_argument(
-        "--method", default="majority_vote", help=f"one of {', '.join(AGGREGATORS)}"
+    parser = sub.add_parser(
+        "aggregate",
+        help="consensus labels of an annotation export",
+        description="Consensus labels of any CSV, JSONL or Parquet file with one row per "
+        "annotation: one row per item (item_id, label, confidence, status, n_annotations) "
+        "and a per-annotator table. Labels are the distinct values of the label column, "
+        "plus any gold label. Gold items without annotations are ignored (and counted). "
+        "Progress, status counts and gold accuracy go to stderr. Python: "
+        "labelgate.aggregate(df).",
+        epilog="examples:\n"
+        "  labelgate aggregate answers.csv > labels.csv\n"
+        "  labelgate aggregate answers.csv --method dawid_skene --param max_iter=200 \\\n"
+        "    --gold gold.csv -o labels.parquet --annotators-out annotators.csv",
     )
-    parser.add_argument("--item-col", default="item_id")
-    parser.add_argument("--annotator-col", default="annotator_id")
-    parser.add_argument("--label-col", default="label")
     parser.add_argument(
-        "--gold", type=Path, help="CSV/JSONL/Parquet with item_id and label (same column options)"
+        "file", type=Path, metavar="FILE", help="CSV, JSONL or Parquet, one row per annotation"
     )
-    parser.add_argument("--gold-item-col", help="default: --item-col")
-    parser.add_argument("--gold-label-col", help="default: --label-col")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--method",
+        default="majority_vote",
+        metavar="M",
+        help=f"the consensus method: {', '.join(AGGREGATORS)}",
+    )
+    add_column_options(parser)
+    parser.add_argument(
+        "--gold",
+        type=Path,
+        metavar="FILE",
+        help="known labels: CSV, JSONL or Parquet with item ids and labels (default: none)",
+    )
+    parser.add_argument(
+        "--gold-item-col", metavar="C", help="the gold file's item column (default: --item-col)"
+    )
+    parser.add_argument(
+        "--gold-label-col",
+        metavar="C",
+        help="the gold file's label column (default: --label-col)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, metavar="S", help="the method's random_state"
+    )
     parser.add_argument(
         "--param",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="method parameter, e.g. max_iter=200",
+        help="a method parameter (repeatable), read as JSON when it parses, e.g. max_iter=200 "
+        "(default: none)",
     )
     parser.add_argument(
         "--min-confidence",
         type=float,
         default=0.0,
+        metavar="P",
         help="below this posterior an item is unresolved",
     )
     parser.add_argument(
         "-o",
         "--output",
         type=Path,
-        help="write labels here (.csv or .parquet); default: stdout CSV",
+        metavar="OUT",
+        help="write the labels to a .csv or .parquet file (default: CSV on stdout)",
     )
     parser.add_argument(
-        "--annotators-out", type=Path, help="write the per-annotator table here (.csv or .parquet)"
+        "--annotators-out",
+        type=Path,
+        metavar="OUT",
+        help="write the per-annotator table to a .csv or .parquet file (default: none)",
     )
     parser.set_defaults(handler=run)
 

@@ -8,44 +8,82 @@ import math
 from pathlib import Path
 from typing import Any
 
+from labelgate.cli.options import add_column_options
 from labelgate.config.catalogue import WEIGHTS
 
 
-def register(sub: Any) -> None:
+def register(sub: Any) -> None:  # long: one argparse declaration per option
     """Add the `agreement` subcommand."""
-    parser = sub.add_parser("agreement", help="inter-annotator agreement of an annotation export")
-    parser.add_argument("file", type=Path, help="CSV, JSONL or Parquet, one row per annotation")
-    parser.add_argument("--item-col", default="item_id")
-    parser.add_argument("--annotator-col", default="annotator_id")
-    parser.add_argument("--label-col", default="label")
-    parser.add_argument("--format", dest="output", choices=("table", "json"), default="table")
+    parser = sub.add_parser(
+        "agreement",
+        help="inter-annotator agreement of an annotation export",
+        description="The agreement report of any CSV, JSONL or Parquet file with one row per "
+        "annotation, in or outside a project: every coefficient with its bootstrap "
+        "interval, per label, per annotator, every annotator pair, and notes on how far to "
+        "trust them. Rows with an empty id or label are skipped and counted. Outside a "
+        "project, labels are the distinct values of the label column; any level but "
+        "nominal needs numeric labels. Python: labelgate.agreement(df).",
+        epilog="examples:\n"
+        "  labelgate agreement export.csv --item-col review_id --annotator-col worker "
+        "--label-col answer\n"
+        "  labelgate agreement ratings.jsonl --level ordinal --bootstrap 0\n"
+        "  labelgate agreement ratings.jsonl --schema toxicity_severity --format json > "
+        "agreement.json",
+    )
+    parser.add_argument(
+        "file", type=Path, metavar="FILE", help="CSV, JSONL or Parquet, one row per annotation"
+    )
+    add_column_options(parser)
+    parser.add_argument(
+        "--format",
+        dest="output",
+        choices=("table", "json"),
+        default="table",
+        help="table for a terminal, json for the full report",
+    )
     parser.add_argument(
         "--level",
         choices=("nominal", "ordinal", "interval", "ratio"),
-        help="default: the schema's level, else nominal",
+        help="the scale (default: the schema's level, else nominal)",
     )
     parser.add_argument(
-        "--schema", help="a schema of the project around FILE: its labels and level"
+        "--schema",
+        metavar="NAME",
+        help="take labels and level from schemas/NAME.yaml of the project around FILE "
+        "(default: none)",
     )
     parser.add_argument(
         "--weights",
         choices=("auto", *WEIGHTS),
         default="auto",
-        help="auto: identity for nominal, quadratic otherwise",
+        help="disagreement weights; auto: identity for nominal, quadratic otherwise",
     )
     parser.add_argument(
-        "--bootstrap", type=int, default=1000, metavar="N", help="resamples for intervals (0: none)"
+        "--bootstrap",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="resamples for the intervals; 0: none",
     )
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--confidence", type=float, default=0.95)
+    parser.add_argument("--seed", type=int, default=0, metavar="S", help="bootstrap seed")
+    parser.add_argument(
+        "--confidence",
+        type=float,
+        default=0.95,
+        metavar="P",
+        help="interval confidence, between 0.5 and 1",
+    )
     parser.add_argument(
         "--min-pair-items",
         type=int,
         default=10,
-        help="pairs sharing fewer items are left out of the mean Cohen's kappa",
+        metavar="N",
+        help="annotator pairs sharing fewer items are left out of the mean Cohen's kappa",
     )
     parser.add_argument(
-        "--file-format", choices=("csv", "jsonl", "parquet"), help="default: from the suffix"
+        "--file-format",
+        choices=("csv", "jsonl", "parquet"),
+        help="the file's format (default: from the suffix)",
     )
     parser.set_defaults(handler=run)
 

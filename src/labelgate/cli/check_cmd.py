@@ -14,11 +14,26 @@ from labelgate.project.layout import find_root
 
 def register(sub: Any) -> None:
     """Add the `check` subcommand."""
-    parser = sub.add_parser("check", help="validate a project's YAML, guidelines and references")
-    parser.add_argument(
-        "path", nargs="?", default=".", type=Path, help="project folder (default .)"
+    parser = sub.add_parser(
+        "check",
+        help="validate a project's YAML, guidelines and references",
+        description="Load every schema, guideline, qa rules file, dataset, pipeline and the "
+        "guideline lock of the project at or above PATH, check every cross-reference, and "
+        "print all problems at once as file:line:column: key.path: message. Exit 3 when "
+        "there is any.",
+        epilog="examples:\n"
+        "  labelgate check\n"
+        "  labelgate check path/to/project --format json --limit 0",
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "path", nargs="?", default=".", type=Path, help="the project folder, or any folder in it"
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text: one line per problem on stderr; json: {root, ok, problems} on stdout",
+    )
     parser.add_argument(
         "--limit", type=int, default=50, help="problems shown in text output; 0 shows all"
     )

@@ -13,12 +13,28 @@ from labelgate.project.layout import find_root, relative
 
 def register(sub: Any) -> None:
     """Add the `compose` subcommand."""
-    parser = sub.add_parser("compose", help="compose conf/ with Hydra and write params.yaml")
-    parser.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. workers=2")
+    parser = sub.add_parser(
+        "compose",
+        help="compose conf/ with Hydra and write params.yaml",
+        description="Compose conf/config.yaml and its groups with Hydra, apply the overrides, "
+        "validate the result and write params.yaml (what dvc.yaml reads). With --check, "
+        "write nothing and exit 3 when params.yaml is missing or stale.",
+        epilog="examples:\n"
+        "  labelgate compose 'datasets=[tickets]'\n"
+        "  labelgate compose --check               # in CI and pre-commit",
+    )
+    parser.add_argument(
+        "overrides",
+        nargs="*",
+        metavar="OVERRIDE",
+        help="Hydra overrides: key=value, +key=value to add a key, ~key to delete one",
+    )
     parser.add_argument(
         "--check", action="store_true", help="exit 3 if params.yaml is stale instead of writing it"
     )
-    parser.add_argument("-C", "--project", type=Path, default=Path("."), help="project folder")
+    parser.add_argument(
+        "-C", "--project", type=Path, default=Path("."), help="the project folder, or one in it"
+    )
     parser.set_defaults(handler=run)
 
 

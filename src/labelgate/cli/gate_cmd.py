@@ -12,17 +12,50 @@ from labelgate.project.layout import find_root
 
 def register(sub: Any) -> None:
     """Add the `gate` subcommand."""
-    parser = sub.add_parser("gate", help="evaluate quality gates (exit 1 when one fails)")
-    parser.add_argument(
-        "--dataset", "-d", action="append", default=[], help="only this dataset (repeatable)"
+    parser = sub.add_parser(
+        "gate",
+        help="evaluate quality gates (exit 1 when one fails)",
+        description="Evaluate every gate of every dataset's qa rules on the current build "
+        "(build/DATASET/metrics.json), optionally against the metrics committed at a git "
+        "revision: each check then shows the baseline value and the delta, and max_drop "
+        "thresholds apply (without a baseline they end no_baseline, an error unless the gate "
+        "sets on_missing_baseline: warn). Exit 1 when any dataset's gate fails; 3 when the "
+        "build or the revision has no metrics.",
+        epilog="examples:\n  labelgate gate\n"
+        "  labelgate gate --baseline origin/main --format md -o labelgate-report.md\n"
+        "  labelgate gate --dataset tickets --warn-as-error",
     )
     parser.add_argument(
-        "--baseline", metavar="REV", help="git revision to compare with, e.g. origin/main"
+        "--dataset",
+        "-d",
+        action="append",
+        default=[],
+        metavar="D",
+        help="only this dataset (repeatable; default: every dataset)",
     )
-    parser.add_argument("--format", choices=("text", "json", "md"), default="text")
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="compare with build/DATASET/metrics.json as committed at REV, e.g. origin/main "
+        "(default: none)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "md"),
+        default="text",
+        help="text for a terminal; json with every check; md: one pull-request comment",
+    )
     parser.add_argument("--warn-as-error", action="store_true", help="a warning fails the gate")
-    parser.add_argument("-o", "--output", type=Path, help="also write the report to this file")
-    parser.add_argument("-C", "--project", type=Path, default=Path("."), help="project folder")
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="also write the report to FILE (default: none)",
+    )
+    parser.add_argument(
+        "-C", "--project", type=Path, default=Path("."), help="the project folder, or one in it"
+    )
     parser.set_defaults(handler=run)
 
 

@@ -11,32 +11,84 @@ from labelgate.errors import UsageError
 from labelgate.project.layout import GUIDELINES_LOCK, find_root
 
 
-def register(sub: Any) -> None:
+def register(sub: Any) -> None:  # long: one argparse declaration per option
     """Add `guidelines lock` and `guidelines diff`."""
-    parser = sub.add_parser("guidelines", help="guideline versions: lock them, diff them")
+    parser = sub.add_parser(
+        "guidelines",
+        help="guideline versions: lock them, diff them",
+        description="Guidelines as versioned code: record released versions, and review what "
+        "changed.",
+        epilog="examples:\n"
+        "  labelgate guidelines lock\n"
+        "  labelgate guidelines diff origin/main --sample-out reannotate/",
+    )
     inner = parser.add_subparsers(dest="guidelines_command", metavar="ACTION", required=True)
     lock = inner.add_parser(
-        "lock", help=f"record each guideline's current version and content in {GUIDELINES_LOCK}"
+        "lock",
+        help=f"record each guideline's current version and content in {GUIDELINES_LOCK}",
+        description=f"Record each guideline's current version and content hash, and the "
+        f"commit that introduced it, in {GUIDELINES_LOCK}; versions found in git history "
+        "are added too. Recorded entries never change: exit 3 when a guideline's text "
+        "changed under a recorded version.",
+        epilog="examples:\n  labelgate guidelines lock && git add guidelines/guidelines.lock",
     )
-    lock.add_argument("-C", "--project", type=Path, default=Path("."), help="project folder")
+    lock.add_argument(
+        "-C", "--project", type=Path, default=Path("."), help="the project folder, or one in it"
+    )
     lock.set_defaults(handler=run_lock)
     diff = inner.add_parser(
-        "diff", help="labels and rulings changed between two revisions, and their impact"
+        "diff",
+        help="labels and rulings changed between two revisions, and their impact",
+        description="What changed in the guidelines between two revisions (labels, rulings, "
+        "with text diffs) and, for each built dataset using a changed guideline, the "
+        "annotations and final labels in doubt, with a seeded re-annotation sample.",
+        epilog="examples:\n"
+        "  labelgate guidelines diff                       # merge base with main .. working tree\n"
+        "  labelgate guidelines diff origin/main --sample-out reannotate/\n"
+        "  labelgate guidelines diff v1 v2 --format json -o diff.json",
     )
-    diff.add_argument("rev_a", nargs="?", help="old revision (default: merge base with main)")
-    diff.add_argument("rev_b", nargs="?", help="new revision (default: the working tree)")
-    diff.add_argument("--format", choices=("md", "json"), default="md")
     diff.add_argument(
-        "--sample-size", type=int, default=50, help="items per dataset to re-annotate (50)"
+        "rev_a",
+        nargs="?",
+        metavar="REV_A",
+        help="the old revision (default: the merge base of HEAD with origin/main, main, "
+        "origin/master or master)",
+    )
+    diff.add_argument(
+        "rev_b", nargs="?", metavar="REV_B", help="the new revision (default: the working tree)"
+    )
+    diff.add_argument(
+        "--format",
+        choices=("md", "json"),
+        default="md",
+        help="md for a review or a comment, json with every sampled item",
+    )
+    diff.add_argument(
+        "--sample-size",
+        type=int,
+        default=50,
+        metavar="N",
+        help="items per dataset to re-annotate (0 or more)",
     )
     diff.add_argument(
         "--seed", type=int, help="sampling seed (default: the dataset's audit seed, else 0)"
     )
     diff.add_argument(
-        "--sample-out", type=Path, help="write DATASET.reannotation_sample.csv files here"
+        "--sample-out",
+        type=Path,
+        metavar="DIR",
+        help="write DATASET.reannotation_sample.csv files here (default: none)",
     )
-    diff.add_argument("-o", "--output", type=Path, help="also write the report to this file")
-    diff.add_argument("-C", "--project", type=Path, default=Path("."), help="project folder")
+    diff.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="also write the report to this file (default: none)",
+    )
+    diff.add_argument(
+        "-C", "--project", type=Path, default=Path("."), help="the project folder, or one in it"
+    )
     diff.set_defaults(handler=run_diff)
 
 

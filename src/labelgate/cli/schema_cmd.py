@@ -9,10 +9,23 @@ from typing import Any
 
 def register(sub: Any) -> None:
     """Add the `schema` subcommand group."""
-    parser = sub.add_parser("schema", help="JSON Schemas of the YAML kinds, for editors")
+    parser = sub.add_parser(
+        "schema",
+        help="JSON Schemas of the YAML kinds, for editors",
+        description="JSON Schemas of labelgate's YAML kinds, for editor completion and validation.",
+        epilog="examples:\n  labelgate schema export .labelgate/json-schema",
+    )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    export = actions.add_parser("export", help="write labelgate-KIND.schema.json files to DIR")
-    export.add_argument("dir", type=Path)
+    export = actions.add_parser(
+        "export",
+        help="write labelgate-KIND.schema.json files to DIR",
+        description="Write labelgate-KIND.schema.json for every YAML kind into DIR and list "
+        "the files.",
+        epilog="examples:\n  labelgate schema export .labelgate/json-schema",
+    )
+    export.add_argument(
+        "dir", type=Path, metavar="DIR", help="the folder to write into (created if missing)"
+    )
     export.set_defaults(handler=run_export)
 
 

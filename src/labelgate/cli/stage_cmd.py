@@ -13,10 +13,22 @@ from labelgate.stages.registry import STAGE_NAMES
 
 def register(sub: Any) -> None:
     """Add the `stage` subcommand."""
-    parser = sub.add_parser("stage", help="run one pipeline stage for one dataset")
-    parser.add_argument("name", choices=STAGE_NAMES)
-    parser.add_argument("--dataset", "-d", required=True)
-    parser.add_argument("-C", "--project", type=Path, default=Path("."), help="project folder")
+    parser = sub.add_parser(
+        "stage",
+        help="run one pipeline stage for one dataset",
+        description="Run one pipeline stage for one dataset, as dvc.yaml calls it; print its "
+        "summary lines prefixed with [NAME@DATASET], and its duration on stderr. Running a "
+        "stage by hand does not update dvc.lock: use 'labelgate run' or 'dvc repro' for "
+        "that.",
+        epilog="examples:\n  labelgate stage agreement --dataset tickets",
+    )
+    parser.add_argument(
+        "name", choices=STAGE_NAMES, metavar="NAME", help=f"the stage: {', '.join(STAGE_NAMES)}"
+    )
+    parser.add_argument("--dataset", "-d", required=True, help="the dataset (required)")
+    parser.add_argument(
+        "-C", "--project", type=Path, default=Path("."), help="the project folder, or one in it"
+    )
     parser.set_defaults(handler=run)
 
 

@@ -11,12 +11,37 @@ from labelgate.project.layout import find_root
 
 def register(sub: Any) -> None:
     """Add the `trace` subcommand."""
-    parser = sub.add_parser("trace", help="the full story of one final label")
-    parser.add_argument("dataset")
-    parser.add_argument("item_id")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.add_argument("-C", "--project", type=Path, default=Path("."), help="project folder")
+    parser = sub.add_parser(
+        "trace",
+        help="the full story of one final label",
+        description="The story of one final label, from the current build: label, status, "
+        "confidence and posterior; schema, rules and pipeline hashes and the aggregator; each "
+        "guideline version with its content hash and commit; every raw annotation with its "
+        "file and row; adjudication, audit verdicts, rulings, and the dvc.lock hashes of the "
+        "inputs, with a warning when the working tree differs from what the build used. "
+        "Exit 3 for an unknown dataset or item, or a missing build.",
+        epilog="examples:\n  labelgate trace tickets T00042\n"
+        "  labelgate trace example r02 --format json",
+    )
+    parser.add_argument("dataset", metavar="DATASET", help="the dataset")
+    parser.add_argument("item_id", metavar="ITEM_ID", help="the item whose final label to trace")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="text or json")
+    parser.add_argument(
+        "-C", "--project", type=Path, default=Path("."), help="the project folder, or one in it"
+    )
     parser.set_defaults(handler=run)
+
+
+def rulings_source(t: dict[str, Any]) -> str:
+    """'working tree guidelines/g.md 1.1.0', with what sets it apart from the label's versions."""
+    source = t["rulings_from"]
+    text = f"{source['source']} {source['guideline']} {source['version']}"
+    if not source["released"]:
+        text += ", edited since its release"
+    versions = sorted(t["lineage"]["guideline_versions"])
+    if versions and source["version"] not in versions:
+        text += f"; the annotations were made under {', '.join(versions)}"
+    return text
 
 
 def render(t: dict[str, Any]) -> list[str]:
@@ -28,6 +53,7 @@ def render(t: dict[str, Any]) -> list[str]:
         f"  schema {lin['schema']} v{lin['schema_version']}; rules {lin['rules_hash']}; pipeline {lin['pipeline_hash']}",
         f"  aggregator: {lin['aggregator']['method']} {lin['aggregator']['params'] or ''}".rstrip(),
     ]
+    lines[1:1] = [f"  WARNING: {w['message']}" for w in t.get("warnings", [])]
     for version, record in lin["guideline_versions"].items():
         sha = f"sha256 {record['sha256'][:12]}…" if record.get("sha256") else "content not recorded"
         commit = f", commit {record['commit'][:10]}" if record.get("commit") else ""
@@ -52,7 +78,8 @@ def render(t: dict[str, Any]) -> list[str]:
         )
     if t["rulings"]:
         lines.append(
-            "rulings for this label: " + "; ".join(f"{r['id']} {r['title']}" for r in t["rulings"])
+            f"rulings for this label ({rulings_source(t)}): "
+            + "; ".join(f"{r['id']} {r['title']}" for r in t["rulings"])
         )
     if t["inputs"]:
         lines.append("inputs (dvc.lock md5):")

@@ -10,10 +10,9 @@ from labelgate.config.base import FormatVersion, Name, StrictModel
 
 
 class Engine(StrictModel):
-    """The compute engine; only the in-process engine exists today."""
+    """The compute engine; only the in-process engine (pandas and NumPy) exists today."""
 
-    name: Literal["local"] = "local"
-    chunk_rows: int = Field(1_000_000, ge=1_000, description="Rows read per chunk at ingest.")
+    name: Literal["local"] = Field("local", description="The in-process engine.")
 
 
 class Output(StrictModel):
@@ -29,5 +28,4 @@ class Params(StrictModel):
     format_version: FormatVersion
     datasets: list[Name] = Field(min_length=1, description="Datasets the pipeline runs.")
     engine: Engine = Field(default_factory=Engine)
-    workers: int = Field(1, ge=1, le=256)
     output: Output = Field(default_factory=Output)

@@ -109,7 +109,12 @@ Check = Annotated[
 
 
 class Gate(StrictModel):
-    """A threshold on one metric; at least one of min, max, min_lower_bound, max_drop."""
+    """A threshold on one metric; at least one of min, max, min_lower_bound, max_drop.
+
+    A gate with max_drop is a regression gate: it compares the metric with a baseline
+    (`labelgate gate --baseline REV`). Without one it ends in `no_baseline`, which counts as
+    `on_missing_baseline` (error by default, so the dataset fails; or warn).
+    """
 
     metric: str
     id: Name | None = None
@@ -122,6 +127,10 @@ class Gate(StrictModel):
     max_upper_bound: float | None = None
     min_items: int | None = Field(None, ge=1, description="Below this many items: error.")
     max_drop: float | None = Field(None, ge=0, description="Largest allowed drop vs baseline.")
+    on_missing_baseline: Severity = Field(
+        "error",
+        description="How a max_drop gate evaluated without a baseline counts: error or warn.",
+    )
     description: str = ""
 
     @field_validator("metric")
@@ -147,6 +156,11 @@ class Gate(StrictModel):
         }
         if not bounds:
             raise ValueError("a gate needs min, max, min_lower_bound, max_upper_bound or max_drop")
+        if "on_missing_baseline" in self.model_fields_set and self.max_drop is None:
+            raise ValueError(
+                "on_missing_baseline applies to regression gates only: add max_drop, "
+                "or remove on_missing_baseline"
+            )
         for key in ("min", "max", "min_lower_bound", "max_upper_bound"):
             value = bounds.get(key)
             if value is None:

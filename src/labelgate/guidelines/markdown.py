@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from labelgate.guidelines.compare import GuidelineDiff, Impact
+from labelgate.guidelines.compare import GuidelineDiff, Impact, LabelMigration
 
 SAMPLE_ROWS = 20  # sample items shown inline; the full list is in --format json / --sample-out
+MIGRATED = {"rename": "Label renamed", "merge": "Labels merged", "split": "Label split"}
 
 
 def _codes(names: tuple[str, ...] | list[str]) -> str:
@@ -51,6 +52,15 @@ def _sample_block(i: Impact) -> list[str]:
     return [*rows, "", "</details>"]
 
 
+def migration_line(m: LabelMigration) -> str:
+    """'- **Label renamed** `a` → `b` (schema migration `rename` since 1.1.0 in `schemas/s.yaml`)'."""
+    where = f" in `{m.schema}`" if m.schema else ""
+    return (
+        f"- **{MIGRATED.get(m.op, m.op)}** {_codes(m.old)} → {_codes(m.new)} "
+        f"(schema migration `{m.op}` since {m.since}{where})"
+    )
+
+
 def _diff_block(title: str, text: str) -> list[str]:
     return [
         "",
@@ -81,6 +91,7 @@ def guideline_section(diff: GuidelineDiff, level: str = "###") -> list[str]:
     if not c.semantic:
         lines.append("Wording only: no label definition or ruling changed.")
         return lines
+    lines += [migration_line(m) for m in c.labels_migrated]
     for what, names in (
         ("Labels added", c.labels_added),
         ("Labels removed", c.labels_removed),
@@ -97,6 +108,10 @@ def guideline_section(diff: GuidelineDiff, level: str = "###") -> list[str]:
         )
     for r in c.rulings_withdrawn:
         lines.append(f"- **Ruling withdrawn** {r.id}: {r.title} ({_codes(r.labels)})")
+    for m in c.labels_migrated:
+        old = ", ".join(f"<code>{label}</code>" for label in m.old)
+        new = ", ".join(f"<code>{label}</code>" for label in m.new)
+        lines += _diff_block(f"Definition of {old} → {new}", m.diff)
     for label, text in c.labels_redefined.items():
         lines += _diff_block(f"Definition of <code>{label}</code>", text)
     for ch in c.rulings_changed:

@@ -53,6 +53,7 @@ class Ingested:
     reannotation: pd.DataFrame
     sources: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[Quarantine] = field(default_factory=list)  # per source, in source order
+    notes: list[str] = field(default_factory=list)  # whole columns that could not be read
 
 
 def _require(frame: pd.DataFrame, quarantine: Quarantine, names: tuple[str, ...]) -> pd.DataFrame:
@@ -104,30 +105,119 @@ def reannotation_list(rows: list[pd.DataFrame]) -> pd.DataFrame:
     return out.reset_index()[list(REANNOTATION_COLUMNS)]
 
 
+def _valued(name: str, columns: dict[str, str], text: pd.Series) -> pd.Series:
+    """`name 'value'` per row, with the file's column it was mapped from when it has another name."""
+    source = columns.get(name, name)
+    mapped = "" if source == name else f" (file column '{source}')"
+    return f"{name} '" + text + f"'{mapped}"
+
+
+def _remap(name: str) -> str:
+    return f"or map another column to {name} in dataset.yaml (columns: {{{name}: <column>}})"
+
+
+_ISO = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def _timestamp_details(values: pd.Series, columns: dict[str, str]) -> pd.Series:
+    """Per bad annotated_at value: what it looks like, and the fix (export ISO 8601)."""
+    text = values.astype("str")
+
+    def like(pattern: str) -> np.ndarray:
+        return np.asarray(text.str.fullmatch(pattern).to_numpy(dtype=bool, na_value=False))
+
+    seconds, millis = like(r"\d{9,10}(\.\d+)?"), like(r"\d{12,13}")
+    number = pd.Series(
+        pd.to_numeric(text.where(seconds | millis), errors="coerce"), dtype="float64"
+    )
+    number = number.div(np.where(millis, 1000.0, 1.0))
+    stamps = pd.to_datetime(number, unit="s", utc=True, errors="coerce")
+    moment = stamps.dt.strftime(_ISO).fillna("").astype("str")
+    unit = pd.Series(np.where(millis, "milliseconds", "seconds"), index=text.index, dtype="str")
+    diagnosis = np.select(
+        [seconds | millis, like(r"\d{1,2}[/.]\d{1,2}[/.]\d{2,4}([ T].*)?")],
+        [
+            "looks like Unix epoch " + unit + " (that is " + moment + ")",
+            "looks like a local date, whose day and month order is ambiguous",
+        ],
+        default="is not an ISO 8601 time",
+    )
+    return (
+        _valued("annotated_at", columns, text)
+        + " "
+        + pd.Series(diagnosis, index=text.index, dtype="str")
+        + f"; export ISO 8601 times (2026-01-01T00:00:00Z), {_remap('annotated_at')}"
+    )
+
+
+def _duration_details(values: pd.Series, columns: dict[str, str]) -> pd.Series:
+    """Per bad duration_s value: what it looks like, and the fix (plain seconds)."""
+    text = values.astype("str")
+
+    def like(pattern: str) -> np.ndarray:
+        return np.asarray(
+            text.str.fullmatch(pattern, case=False).to_numpy(dtype=bool, na_value=False)
+        )
+
+    number = r"\s*[0-9]+(?:[.][0-9]+)?\s*"
+    diagnosis = np.select(
+        [
+            like(number + r"(s|sec|secs|seconds?)"),
+            like(number + r"(ms|msec|millis|milliseconds?)"),
+            like(number + r"(m|min|mins|minutes?|h|hr|hrs|hours?)"),
+            like(r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?"),
+            like(r"\d+,\d+"),
+            like(r"-\s*\d+(\.\d+)?"),
+        ],
+        [
+            "has a unit",
+            "is in milliseconds with a unit",
+            "is in minutes or hours with a unit",
+            "looks like a clock time (mm:ss or hh:mm:ss)",
+            "has a decimal comma",
+            "is negative",
+        ],
+        default="is not a number >= 0",
+    )
+    return (
+        _valued("duration_s", columns, text)
+        + " "
+        + pd.Series(diagnosis, index=text.index, dtype="str")
+        + f"; export plain seconds >= 0 (12 or 12.5), {_remap('duration_s')}"
+    )
+
+
 def _checked_rows(
-    frame: pd.DataFrame, quarantine: Quarantine, known_items: set[str] | None
+    frame: pd.DataFrame,
+    quarantine: Quarantine,
+    known_items: set[str] | None,
+    columns: dict[str, str],
+    notes: list[str],
 ) -> pd.DataFrame:
-    """Quarantine bad durations and timestamps, and items the items file does not list."""
+    """Quarantine bad durations and timestamps, and items the items file does not list.
+
+    Each quarantined row's detail names the column (and the file's column it was mapped
+    from), the value, what it looks like and the fix. When every value of a column fails,
+    a note in `notes` says so once.
+    """
     if "duration_s" in frame:
         seconds = pd.to_numeric(frame["duration_s"].replace("", np.nan), errors="coerce")
-        bad = (frame["duration_s"] != "") & (seconds.isna() | (seconds < 0))
-        frame = quarantine.take(
-            frame,
-            bad.to_numpy(),
-            "bad_duration",
-            "duration_s '" + frame["duration_s"] + "' is not a number >= 0",
-        )
+        bad = ((frame["duration_s"] != "") & (seconds.isna() | (seconds < 0))).to_numpy()
+        if bad.any():
+            details = _duration_details(frame.loc[bad, "duration_s"], columns)
+            _note_whole_column(frame, "duration_s", bad, "bad_duration", details, quarantine, notes)
+            frame = quarantine.take(frame, bad, "bad_duration", details.reindex(frame.index))
     if "annotated_at" in frame:
         stamps = pd.to_datetime(
             frame["annotated_at"].replace("", None), errors="coerce", utc=True, format="ISO8601"
         )
-        bad = (frame["annotated_at"] != "") & stamps.isna()
-        frame = quarantine.take(
-            frame,
-            bad.to_numpy(),
-            "bad_timestamp",
-            "annotated_at '" + frame["annotated_at"] + "' is not an ISO 8601 time",
-        )
+        bad = ((frame["annotated_at"] != "") & stamps.isna()).to_numpy()
+        if bad.any():
+            details = _timestamp_details(frame.loc[bad, "annotated_at"], columns)
+            _note_whole_column(
+                frame, "annotated_at", bad, "bad_timestamp", details, quarantine, notes
+            )
+            frame = quarantine.take(frame, bad, "bad_timestamp", details.reindex(frame.index))
     if known_items is not None:
         unknown = ~frame[col.ITEM_ID].isin(known_items)
         frame = quarantine.take(
@@ -137,6 +227,24 @@ def _checked_rows(
             "item_id '" + frame[col.ITEM_ID] + "' is not in the items file",
         )
     return frame
+
+
+def _note_whole_column(
+    frame: pd.DataFrame,
+    name: str,
+    bad: np.ndarray,
+    reason: str,
+    details: pd.Series,
+    quarantine: Quarantine,
+    notes: list[str],
+) -> None:
+    """One note when no value of a column parses: the first row's detail carries the fix."""
+    filled = int((frame[name] != "").sum())
+    if filled and int(bad.sum()) == filled:
+        notes.append(
+            f"{quarantine.display}: no {name} value could be read, so all {filled} rows with one "
+            f"were quarantined ({reason}). Row {frame.loc[bad, '_row'].iloc[0]}: {details.iloc[0]}."
+        )
 
 
 def _or_default(frame: pd.DataFrame, name: str, default: str) -> pd.Series:
@@ -174,6 +282,7 @@ def _annotations(
     schema: Schema,
     mappings: list[VersionMapping],
     known_items: set[str] | None,
+    notes: list[str],
 ) -> tuple[pd.DataFrame, pd.DataFrame | None, Quarantine, int]:
     """(annotations, rows whose label a split divided, quarantine, rows in) of one export."""
     quarantine = Quarantine("annotations", raw.display)
@@ -185,7 +294,7 @@ def _annotations(
         raw.table, raw.config.columns, col.ANNOTATION_REQUIRED, col.ANNOTATION_OPTIONAL, raw.display
     )
     frame = _require(frame, quarantine, col.ANNOTATION_REQUIRED)
-    frame = _checked_rows(frame, quarantine, known_items)
+    frame = _checked_rows(frame, quarantine, known_items, raw.config.columns, notes)
     split = split_rows(frame, schema)
     frame = apply_labels(frame, schema, quarantine)
     assert isinstance(raw.config, AnnotationSource)  # RawSources.annotations holds only these
@@ -317,7 +426,9 @@ def ingest(raw: RawSources, schema: Schema, mappings: list[VersionMapping]) -> I
     known = set(done.items[col.ITEM_ID]) if raw.items is not None and len(done.items) else None
     parts, splits = [], []
     for source in raw.annotations:
-        frame, split, quarantine, rows_in = _annotations(source, schema, mappings, known)
+        frame, split, quarantine, rows_in = _annotations(
+            source, schema, mappings, known, done.notes
+        )
         done.rejected.append(quarantine)
         done.sources.append(
             _count("annotations", source.display, rows_in, len(frame), quarantine.frame())

@@ -103,13 +103,16 @@ def _read_jsonl(path: Path) -> RawTable:
             records.append(value)
             rows.append(number)
     frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
-    frame = frame.map(_as_text) if len(frame.columns) else frame
+    frame = frame.map(as_text) if len(frame.columns) else frame
     frame["_row"] = rows
     return RawTable(frame, bad)
 
 
-def _as_text(value: object) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+def as_text(value: object) -> str:
+    """A cell as the text canonical tables hold: missing values (None, NaN, pd.NA, NaT) are ''."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float) and value != value:  # NaN
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -122,7 +125,7 @@ def _as_text(value: object) -> str:
 
 def _read_parquet(path: Path) -> RawTable:
     frame = pq.read_table(path).to_pandas()
-    frame = frame.astype(object).map(_as_text) if len(frame.columns) else frame
+    frame = frame.astype(object).map(as_text) if len(frame.columns) else frame
     frame["_row"] = range(1, len(frame) + 1)
     return RawTable(frame)
 

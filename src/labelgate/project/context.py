@@ -36,6 +36,8 @@ class DatasetContext:
     files: dict[str, str]  # kind -> project-relative path of the file it was loaded from
     # Released versions of the guideline (guidelines.lock), oldest first -> SHA-256 or None.
     guideline_releases: dict[str, str | None] = field(default_factory=dict)
+    # The commit guidelines.lock records for each of those versions (None: not recorded yet).
+    guideline_commits: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def dataset_dir(self) -> Path:
@@ -95,7 +97,15 @@ def dataset_context(root: Path, name: str, project: Project | None = None) -> Da
             "pipeline": pipeline.file,
         },
         guideline_releases=released_versions(project, data.guideline, guideline.model),
+        guideline_commits=_locked_commits(project, data.guideline),
     )
+
+
+def _locked_commits(project: Project, name: str) -> dict[str, str | None]:
+    """version -> the commit guidelines.lock records for it, as written (no git lookup)."""
+    lock = project.guidelines_lock
+    entries = lock.model.guidelines.get(name, []) if lock else []
+    return {e.version: e.commit for e in entries}
 
 
 def _concerns(problem: Problem, data: Dataset, name: str) -> bool:

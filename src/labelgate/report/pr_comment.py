@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from labelgate.analysis.gates import DatasetVerdict
+from labelgate.analysis.gates import NO_BASELINE, DatasetVerdict, counts_as
 from labelgate.guidelines.compare import GuidelineDiff
 from labelgate.guidelines.markdown import guideline_section
 
 MARKER = "<!-- labelgate-report -->"
-ICONS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "❌"}
+ICONS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "❌"}  # by what a status counts as
+
+
+def _icon(check: dict[str, Any]) -> str:
+    """A check's icon: `no_baseline` shows as the error or warning it counts as."""
+    return ICONS[counts_as(check)]
 
 
 def _num(value: Any) -> str:
@@ -50,6 +55,48 @@ def text_report(verdicts: list[DatasetVerdict], baseline: str | None) -> list[st
     return lines
 
 
+def _status_lines(verdicts: list[DatasetVerdict]) -> list[str]:
+    lines = []
+    for v in verdicts:
+        failed = [c for c in v.checks if c["status"] in ("fail", "error")]
+        unchecked = [c for c in v.checks if c["status"] == NO_BASELINE]
+        warned = [c for c in v.checks if c["status"] == "warn"]
+        lines.append(
+            f"- {ICONS[v.status]} **{v.name}**: {v.status}"
+            + (f", {len(failed)} failing" if failed else "")
+            + (f", {len(unchecked)} without baseline" if unchecked else "")
+            + (f", {len(warned)} warning" if warned else "")
+        )
+    return lines
+
+
+def _dataset_section(v: DatasetVerdict) -> list[str]:
+    lines = [
+        "",
+        f"### {v.name}",
+        "",
+        "| check | value | baseline | delta | threshold | status |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in v.checks:
+        value = _num(c["value"])
+        if c.get("interval"):
+            value += f" [{_num(c['interval']['ci_low'])}, {_num(c['interval']['ci_high'])}]"
+        lines.append(
+            f"| {c['id']} | {value} | {_num(c.get('baseline'))} | {_delta(c.get('delta'))} | {_threshold(c)} | {_icon(c)} {c['status']} |"
+        )
+    for c in v.checks:
+        if c["status"] != "pass":
+            lines.append(
+                f"\n**{c['id']}** ({c['status']}): {c['message']}"
+                + (f" {c['where'][0].upper()}{c['where'][1:]}." if c.get("where") else "")
+            )
+    lines.append(
+        f"\nFull report: `build/{v.name}/summary.md`; verdict: `build/{v.name}/gate.json`."
+    )
+    return lines
+
+
 def markdown_report(
     verdicts: list[DatasetVerdict],
     baseline: str | None,
@@ -67,38 +114,15 @@ def markdown_report(
     if baseline:
         lines.append(f"Compared with `{baseline_name}` ({baseline[:10]}).")
         lines.append("")
-    for v in verdicts:
-        failed = [c for c in v.checks if c["status"] in ("fail", "error")]
-        warned = [c for c in v.checks if c["status"] == "warn"]
+    elif any(c["status"] == NO_BASELINE for v in verdicts for c in v.checks):
         lines.append(
-            f"- {ICONS[v.status]} **{v.name}**: {v.status}"
-            + (f", {len(failed)} failing" if failed else "")
-            + (f", {len(warned)} warning" if warned else "")
+            "No baseline was given, so the regression gates (`max_drop`) were not checked: "
+            "run `labelgate gate --baseline REV --format md` (e.g. `origin/main`)."
         )
+        lines.append("")
+    lines += _status_lines(verdicts)
     for v in verdicts:
-        lines += [
-            "",
-            f"### {v.name}",
-            "",
-            "| check | value | baseline | delta | threshold | status |",
-            "|---|---|---|---|---|---|",
-        ]
-        for c in v.checks:
-            value = _num(c["value"])
-            if c.get("interval"):
-                value += f" [{_num(c['interval']['ci_low'])}, {_num(c['interval']['ci_high'])}]"
-            lines.append(
-                f"| {c['id']} | {value} | {_num(c.get('baseline'))} | {_delta(c.get('delta'))} | {_threshold(c)} | {ICONS[c['status']]} {c['status']} |"
-            )
-        for c in v.checks:
-            if c["status"] != "pass":
-                lines.append(
-                    f"\n**{c['id']}** ({c['status']}): {c['message']}"
-                    + (f" {c['where'][0].upper()}{c['where'][1:]}." if c.get("where") else "")
-                )
-        lines.append(
-            f"\nFull report: `build/{v.name}/summary.md`; verdict: `build/{v.name}/gate.json`."
-        )
+        lines += _dataset_section(v)
     if guideline_diffs:
         lines += ["", f"## Guideline changes since `{baseline_name}`"]
         for diff in guideline_diffs:

@@ -1,4 +1,8 @@
-"""Create a labelgate project: copy the template, compose params, `git init` and `dvc init`."""
+"""Create a labelgate project: copy the template, compose params, `git init` and `dvc init`.
+
+The template is copied byte for byte, except the CI files, which pin the labelgate version that
+wrote them: `{labelgate_version}` in them becomes this labelgate's `__version__`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from labelgate import __version__
 from labelgate.errors import ConfigError, UsageError
 from labelgate.guidelines.lock import LOCK_FILE, write_lock
 from labelgate.project.compose import write_params
@@ -16,6 +21,10 @@ from labelgate.project.loader import load_project
 from labelgate.scaffold.export import dump_json, export_json_schemas, vscode_settings
 
 JSON_SCHEMA_FOLDER = ".labelgate/json-schema"
+
+# Template files whose VERSION_PLACEHOLDER becomes the running labelgate's version.
+CI_FILES = (".github/workflows/labelgate.yml", ".gitlab-ci.yml")
+VERSION_PLACEHOLDER = "{labelgate_version}"
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,13 @@ def _template_files() -> list[tuple[str, bytes]]:
     return out
 
 
+def render(name: str, content: bytes, version: str = __version__) -> bytes:
+    """A template file as `init` writes it: the CI files with `version` filled in."""
+    if name not in CI_FILES:
+        return content
+    return content.replace(VERSION_PLACEHOLDER.encode(), version.encode())
+
+
 def _run(command: list[str], cwd: Path, what: str) -> None:
     if command[0] != sys.executable and shutil.which(command[0]) is None:
         raise ConfigError(f"{what}: '{command[0]}' is not installed; install it or skip this step.")
@@ -69,7 +85,7 @@ def init_project(
     for name, content in _template_files():
         path = target / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
+        path.write_bytes(render(name, content))
         written.append(name)
     write_params(target)
     export_json_schemas(target / JSON_SCHEMA_FOLDER)

@@ -1,7 +1,9 @@
 """gate: evaluate every gate of the dataset's qa rules and write gate.json.
 
 The stage records the verdict and exits 0 so `dvc repro` finishes every dataset; `labelgate
-run` and `labelgate gate` turn a failed verdict into exit code 1.
+run` and `labelgate gate` turn a failed verdict into exit code 1. The stage has no baseline,
+so a regression gate (max_drop) ends in `no_baseline`, which fails the dataset unless the gate
+says `on_missing_baseline: warn`; `labelgate gate --baseline REV` checks the regression.
 """
 
 from __future__ import annotations

@@ -43,28 +43,33 @@ def read_sources(ctx: DatasetContext) -> RawSources:
 
 
 def _require_annotations(ctx: DatasetContext, done: Ingested) -> None:
-    """No usable annotation is an input error that says why each row was quarantined."""
+    """No usable annotation is an input error that says why each row was quarantined: the
+    count per reason, then the columns no value of which could be read, or else the first
+    quarantined row, each with its fix."""
     if not done.annotations.empty:
         return
     lost = done.quarantine[done.quarantine["table"] == "annotations"]
-    reasons = lost["reason"].value_counts().sort_index()
-    why = ", ".join(f"{reason} {n}" for reason, n in reasons.items())
-    first = (
-        f"; first: {lost['source'].iloc[0]} row {lost['row'].iloc[0]}: {lost['detail'].iloc[0]}"
-        if len(lost)
-        else ""
-    )
+    if not len(lost):
+        message, fix = (
+            "the exports are empty.",
+            "Check the exports and their paths in dataset.yaml.",
+        )
+    else:
+        reasons = lost["reason"].value_counts().sort_index()
+        why = ", ".join(f"{reason} {n}" for reason, n in reasons.items())
+        message = f"all {len(lost)} rows were quarantined ({why})."
+        if done.notes:
+            message += " " + " ".join(done.notes)
+        else:
+            first = lost.iloc[0]
+            message += f" First: {first['source']} row {first['row']}: {first['detail']}."
+        fix = "Check the exports and the column mapping in dataset.yaml."
     raise InputError(
         [
             Problem(
                 ctx.files["dataset"],
-                message=f"dataset '{ctx.name}' has no usable annotations: "
-                + (
-                    f"every row was quarantined ({why}{first})."
-                    if why
-                    else "the exports are empty."
-                ),
-                fix="Check the exports and the column mapping in dataset.yaml.",
+                message=f"dataset '{ctx.name}' has no usable annotations: {message}",
+                fix=fix,
             )
         ]
     )
@@ -90,4 +95,5 @@ def run(ctx: DatasetContext) -> base.StageResult:
         f"{c['file']}: {c['rows_in']} rows in = {c['rows_kept']} kept + {c['rows_quarantined']} quarantined"
         for c in done.sources
     ]
+    lines += done.notes  # columns no value of which could be read, with the fix
     return base.StageResult("ingest", ctx.name, outputs, summary, lines)

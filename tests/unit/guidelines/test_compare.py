@@ -5,10 +5,13 @@ from __future__ import annotations
 import textwrap
 
 import pandas as pd
+from pydantic import TypeAdapter
 
 from labelgate.app.guidelines_diff import allocate, stratified_sample
 from labelgate.config.guideline import Guideline
-from labelgate.guidelines.compare import compare
+from labelgate.config.schema import Migration
+from labelgate.guidelines.compare import GuidelineDiff, compare
+from labelgate.guidelines.markdown import guideline_section
 from labelgate.guidelines.parser import parse_guideline
 
 OLD = """
@@ -102,6 +105,66 @@ def test_identical_rulings_and_sections_are_not_changes() -> None:
     reworded = NEW.replace("## Label: a", "Intro prose.\n\n## Label: a")
     changes = compare("s", "g.md", parse(NEW), parse(reworded))
     assert not changes.semantic
+
+
+def migration(op: str, old: str | list[str], new: str | list[str]) -> Migration:
+    data = {"op": op, "since": "2.0.0", "from": old, "to": new}
+    return TypeAdapter(Migration).validate_python(data)
+
+
+def test_a_rename_the_schema_declares_is_reported_as_a_rename_with_its_definitions() -> None:
+    changes = compare(
+        "s", "g.md", parse(OLD), parse(NEW), [migration("rename", "gone", "c")], "schemas/s.yaml"
+    )
+    assert changes.labels_added == ()
+    assert changes.labels_removed == ()
+    (moved,) = changes.labels_migrated
+    assert (moved.op, moved.old, moved.new, moved.since, moved.schema) == (
+        "rename",
+        ("gone",),
+        ("c",),
+        "2.0.0",
+        "schemas/s.yaml",
+    )
+    assert moved.diff == "@@ -1,2 +1,2 @@\n-## Label: gone\n-Old label.\n+## Label: c\n+New label."
+    assert changes.affected_labels == ("a", "b", "c", "gone")
+    md = "\n".join(guideline_section(GuidelineDiff(changes, ())))
+    assert (
+        "- **Label renamed** `gone` → `c` (schema migration `rename` since 2.0.0 in "
+        "`schemas/s.yaml`)" in md
+    )
+    assert "Labels added" not in md
+    assert "Labels removed" not in md
+    assert "<summary>Definition of <code>gone</code> → <code>c</code></summary>" in md
+    assert "+## Label: c\n+New label." in md
+
+
+def test_merges_and_splits_are_reported_with_every_label_involved() -> None:
+    merged = compare("s", "g.md", parse(OLD), parse(NEW), [migration("merge", ["gone", "b"], "b")])
+    (m,) = merged.labels_migrated
+    assert (m.op, m.old, m.new) == ("merge", ("gone", "b"), ("b",))
+    assert merged.labels_removed == ()
+    assert merged.labels_added == ("c",)  # no migration names it
+    assert list(merged.labels_redefined) == ["b"]  # b's own text changed too
+    assert "-## Label: gone\n-Old label.\n-\n ## Label: b" in m.diff
+    md = "\n".join(guideline_section(GuidelineDiff(merged, ())))
+    assert "- **Labels merged** `gone`, `b` → `b` (schema migration `merge` since 2.0.0)" in md
+    split = compare("s", "g.md", parse(OLD), parse(NEW), [migration("split", "gone", ["b", "c"])])
+    (s,) = split.labels_migrated
+    assert (s.op, s.old, s.new) == ("split", ("gone",), ("b", "c"))
+    assert (split.labels_added, split.labels_removed) == ((), ())
+    md = "\n".join(guideline_section(GuidelineDiff(split, ())))
+    assert "- **Label split** `gone` → `b`, `c`" in md
+
+
+def test_a_migration_the_guideline_does_not_carry_out_is_not_cited() -> None:
+    for m in (
+        migration("rename", "gone", "d"),  # no section for the new label
+        migration("rename", "a", "c"),  # the old label is still there
+    ):
+        changes = compare("s", "g.md", parse(OLD), parse(NEW), [m])
+        assert changes.labels_migrated == ()
+        assert (changes.labels_added, changes.labels_removed) == (("c",), ("gone",))
 
 
 def test_allocation_gives_every_stratum_one_then_the_rest_by_size() -> None:

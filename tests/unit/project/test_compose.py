@@ -11,27 +11,38 @@ from tests.conftest import ProjectFactory
 
 def test_overrides_are_applied_and_validated(make_project: ProjectFactory) -> None:
     root = make_project()
-    params = compose_conf(root, ["workers=2", "engine.chunk_rows=5000"])
-    assert params.workers == 2
-    assert params.engine.chunk_rows == 5000
+    params = compose_conf(root, ["datasets=[example,other]"])
+    assert params.datasets == ["example", "other"]
     with pytest.raises(
         ConfigError,
-        match=r"conf/config.yaml:14:1: workers: Input should be greater than or equal to 1, got 0 instead",
+        match=r"conf/config.yaml:12:1: datasets: List should have at least 1 item after validation, not 0",
     ):
-        compose_conf(root, ["workers=0"])
+        compose_conf(root, ["datasets=[]"])
 
 
 def test_unknown_key_via_override_is_refused(make_project: ProjectFactory) -> None:
     root = make_project()
-    with pytest.raises(ConfigError, match=r"Hydra could not compose the configuration: .*wokers"):
-        compose_conf(root, ["wokers=2"])
-    with pytest.raises(ConfigError, match=r"unknown key 'wokers'. Did you mean 'workers'\?"):
-        compose_conf(root, ["+wokers=2"])
+    with pytest.raises(ConfigError, match=r"Hydra could not compose the configuration: .*datasts"):
+        compose_conf(root, ["datasts=[x]"])
+    with pytest.raises(ConfigError, match=r"unknown key 'datasts'. Did you mean 'datasets'\?"):
+        compose_conf(root, ["+datasts=[x]"])
+
+
+def test_knobs_nothing_reads_are_gone(make_project: ProjectFactory) -> None:
+    # `workers` and `engine.chunk_rows` were accepted but read by no stage: now refused.
+    root = make_project()
+    with pytest.raises(ConfigError, match=r"unknown key 'workers'"):
+        compose_conf(root, ["+workers=2"])
+    with pytest.raises(ConfigError, match=r"engine.chunk_rows: unknown key 'chunk_rows'"):
+        compose_conf(root, ["+engine.chunk_rows=5000"])
+    assert compose_conf(root).engine.model_dump() == {"name": "local"}
 
 
 def test_local_overrides_are_optional_and_merge_globally(make_project: ProjectFactory) -> None:
-    root = make_project({"conf/local/default.yaml": "# @package _global_\nworkers: 3\n"})
-    assert compose_conf(root).workers == 3
+    root = make_project(
+        {"conf/local/default.yaml": "# @package _global_\ndatasets: [example, other]\n"}
+    )
+    assert compose_conf(root).datasets == ["example", "other"]
 
 
 def test_render_is_deterministic_and_check_detects_staleness(make_project: ProjectFactory) -> None:
@@ -43,7 +54,7 @@ def test_render_is_deterministic_and_check_detects_staleness(make_project: Proje
     path, changed = write_params(root)
     assert not changed
     assert path.read_text(encoding="utf-8") == text
-    problem = stale_params(root, ["workers=2"])
+    problem = stale_params(root, ["datasets=[example,other]"])
     assert problem is not None
     assert "params.yaml is stale" in problem.render()
 

@@ -303,3 +303,122 @@ def test_manifest_maps_batches_then_time_ranges_to_versions(make_project: Projec
     unknown = violations[violations["rule_id"] == "guideline_version"]
     assert unknown["annotator_id"].tolist() == ["w1"]
     assert "no guideline_versions mapping covers" in unknown["message"].iloc[0]
+
+
+EPOCH_MANIFEST = (
+    DATASET_HEAD
+    + """sources:
+  annotations:
+    - path: raw/a.csv
+      batch: b1
+      guideline_version: "1.0.0"
+      columns: {annotated_at: created}
+"""
+)
+
+
+def test_a_column_of_epoch_seconds_names_the_column_the_value_and_the_fix(
+    make_project: ProjectFactory,
+) -> None:
+    rows = (
+        "item_id,annotator_id,label,created\nr1,w1,positive,1767225600\nr1,w2,negative,1767225660\n"
+    )
+    root = make_project(
+        {"datasets/example/dataset.yaml": EPOCH_MANIFEST, "datasets/example/raw/a.csv": rows}
+    )
+    with pytest.raises(InputError) as caught:
+        run_stages(root, "example", ("ingest",))
+    (problem,) = caught.value.problems
+    assert problem.render() == (
+        "datasets/example/dataset.yaml: dataset 'example' has no usable annotations: all 2 rows "
+        "were quarantined (bad_timestamp 2). datasets/example/raw/a.csv: no annotated_at value "
+        "could be read, so all 2 rows with one were quarantined (bad_timestamp). Row 2: "
+        "annotated_at '1767225600' (file column 'created') looks like Unix epoch seconds (that "
+        "is 2026-01-01T00:00:00Z); export ISO 8601 times (2026-01-01T00:00:00Z), or map another "
+        "column to annotated_at in dataset.yaml (columns: {annotated_at: <column>}). "
+        "Check the exports and the column mapping in dataset.yaml."
+    )
+
+
+def test_every_bad_row_carries_its_value_and_fix_and_a_whole_bad_column_is_said_once(
+    make_project: ProjectFactory,
+) -> None:
+    from labelgate.project.context import dataset_context
+    from labelgate.stages.registry import stage_function
+
+    rows = (
+        "item_id,annotator_id,label,created,duration_s\n"
+        "r1,w1,positive,1767225600,12s\n"
+        "r1,w2,negative,,\n"
+        "r2,w1,negative,,2m\n"
+        "r2,w2,negative,,\n"
+    )
+    root = make_project(
+        {"datasets/example/dataset.yaml": EPOCH_MANIFEST, "datasets/example/raw/a.csv": rows}
+    )
+    result = stage_function("ingest")(dataset_context(root, "example"))
+    quarantine = pd.read_parquet(root / "build/example/quarantine.parquet")
+    assert list(quarantine["reason"]) == ["bad_duration", "bad_duration"]  # codes unchanged
+    assert list(quarantine["detail"]) == [
+        "duration_s '12s' has a unit; export plain seconds >= 0 (12 or 12.5), or map another "
+        "column to duration_s in dataset.yaml (columns: {duration_s: <column>})",
+        "duration_s '2m' is in minutes or hours with a unit; export plain seconds >= 0 (12 or "
+        "12.5), or map another column to duration_s in dataset.yaml (columns: {duration_s: "
+        "<column>})",
+    ]
+    # Every duration failed: the stage's lines say so once, with the first row and the fix.
+    assert result.lines[-1] == (
+        "datasets/example/raw/a.csv: no duration_s value could be read, so all 2 rows with one "
+        "were quarantined (bad_duration). Row 2: " + quarantine["detail"].iloc[0] + "."
+    )
+    # Where only some values fail, those rows are quarantined with their detail, and no note.
+    mixed = (
+        "item_id,annotator_id,label,created\n"
+        "r1,w1,positive,1767225600\n"
+        "r1,w2,negative,2026-01-01T10:00:00Z\n"
+        "r2,w1,negative,\n"
+    )
+    (root / "datasets/example/raw/a.csv").write_text(mixed, encoding="utf-8")
+    lines = stage_function("ingest")(dataset_context(root, "example")).lines
+    assert lines == ["datasets/example/raw/a.csv: 3 rows in = 2 kept + 1 quarantined"]
+    quarantine = pd.read_parquet(root / "build/example/quarantine.parquet")
+    assert list(quarantine["reason"]) == ["bad_timestamp"]
+    assert (
+        quarantine["detail"]
+        .iloc[0]
+        .startswith(
+            "annotated_at '1767225600' (file column 'created') looks like Unix epoch seconds"
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "looks"),
+    [
+        ("1767225600123", "looks like Unix epoch milliseconds (that is 2026-01-01T00:00:00Z)"),
+        ("01/02/2026", "looks like a local date, whose day and month order is ambiguous"),
+        ("yesterday", "is not an ISO 8601 time"),
+    ],
+)
+def test_timestamp_details_say_what_the_value_looks_like(value: str, looks: str) -> None:
+    from labelgate.io.ingest import _timestamp_details
+
+    (detail,) = _timestamp_details(pd.Series([value], dtype="str"), {})
+    assert detail.startswith(f"annotated_at '{value}' {looks}; export ISO 8601 times")
+
+
+@pytest.mark.parametrize(
+    ("value", "looks"),
+    [
+        ("1500ms", "is in milliseconds with a unit"),
+        ("01:30", "looks like a clock time (mm:ss or hh:mm:ss)"),
+        ("1,5", "has a decimal comma"),
+        ("-3", "is negative"),
+        ("oops", "is not a number >= 0"),
+    ],
+)
+def test_duration_details_say_what_the_value_looks_like(value: str, looks: str) -> None:
+    from labelgate.io.ingest import _duration_details
+
+    (detail,) = _duration_details(pd.Series([value], dtype="str"), {"duration_s": "secs"})
+    assert detail.startswith(f"duration_s '{value}' (file column 'secs') {looks}; export plain")
