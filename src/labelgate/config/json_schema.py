@@ -22,7 +22,8 @@ KINDS: dict[str, tuple[type[BaseModel], tuple[str, ...]]] = {
     "qa_rules": (QaRules, ("qa_rules/*.yaml", "qa_rules/*.yml")),
     "dataset": (Dataset, ("datasets/*/dataset.yaml",)),
     "pipeline": (Pipeline, ("pipelines/*.yaml", "pipelines/*.yml")),
-    "conf": (Params, ("params.yaml",)),
+    # The Hydra root people edit; params.yaml is generated (and holds dataset_files besides).
+    "conf": (Params, ("conf/config.yaml",)),
 }
 
 
@@ -32,6 +33,13 @@ def json_schema(kind: str) -> dict[str, Any]:
     schema = model.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = f"labelgate {kind}"
+    if kind == "conf":
+        # Hydra's defaults list, which `labelgate compose` resolves before validating.
+        schema["properties"]["defaults"] = {
+            "type": "array",
+            "description": "Hydra's defaults list: config groups to compose, e.g. engine: local.",
+            "items": {"anyOf": [{"type": "string"}, {"type": "object"}]},
+        }
     return schema
 
 
