@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo lint typecheck unit functional setup bench clean
+.PHONY: test demo lint typecheck unit functional setup bench clean fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,3 +65,8 @@ bench: $(BENCH)/python
 
 clean:
 	rm -rf $(VENV) .venv-bench .pytest_cache .mypy_cache .ruff_cache
+
+# The fuzz harness (tests/fuzz): 10,000 hostile configs and 2,000 hostile data files, seeded;
+# failing cases are saved to build/fuzz/failures for replay. A small slice runs in `make test`.
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz --configs 10000 --data 2000 --seed 0

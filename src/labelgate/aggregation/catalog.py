@@ -7,6 +7,7 @@ from typing import Any
 from labelgate.aggregation import dawid_skene, mace, majority_vote, ordinal  # noqa: F401  (register)
 from labelgate.aggregation.base import Aggregator
 from labelgate.aggregation.registry import AGGREGATORS
+from labelgate.config.pipeline import aggregator_param_problems
 from labelgate.errors import ConfigError
 from labelgate.problems import Problem, did_you_mean
 
@@ -25,22 +26,14 @@ def make(name: str, labels: list[str], params: dict[str, Any], where: str = "") 
                 )
             ]
         )
-    allowed = [
-        p
-        for p in cls.__init__.__code__.co_varnames[1 : cls.__init__.__code__.co_argcount]
-        if p != "labels"
-    ]
-    unknown = [p for p in params if p not in allowed]
-    if unknown:
+    # The same check as the pipeline model's (`labelgate check`), for callers that bypass it:
+    # the Python API, `labelgate aggregate --param`. Nothing out of range reaches the fit.
+    problems = aggregator_param_problems(name, params)
+    if problems:
         raise ConfigError(
             [
-                Problem(
-                    where,
-                    key_path=f"aggregate.params.{p}",
-                    message=f"'{name}' has no parameter '{p}'.",
-                    fix=did_you_mean(p, allowed),
-                )
-                for p in unknown
+                Problem(where, key_path=f"aggregate.params.{key}", message=message, fix=fix)
+                for key, message, fix in problems
             ]
         )
     try:

@@ -17,7 +17,9 @@ import scipy.sparse as sp
 from labelgate.aggregation.base import Aggregator, Codes, normalize_log_joint
 from labelgate.aggregation.majority_vote import vote_shares
 from labelgate.aggregation.registry import register
+from labelgate.errors import ConfigError
 from labelgate.metrics.counts import FloatArray
+from labelgate.problems import Problem
 
 
 def incidence(codes: Codes) -> sp.csr_matrix:
@@ -111,9 +113,19 @@ class DawidSkene(Aggregator):
         ).reshape(a, k)
         if self.initial_errors is not None:
             errors = np.asarray(self.initial_errors, dtype=np.float64) + self.smoothing
-            if errors.shape != (codes.shape[1], codes.shape[2], codes.shape[2]):
-                raise ValueError(
-                    f"initial_errors must have shape (annotators, labels, labels) = {(codes.shape[1], codes.shape[2], codes.shape[2])}, got {errors.shape}"
+            expected = (codes.shape[1], codes.shape[2], codes.shape[2])
+            if errors.shape != expected:
+                # A setting that does not fit the data: a config error (exit 3), not a crash.
+                raise ConfigError(
+                    [
+                        Problem(
+                            key_path="aggregate.params.initial_errors",
+                            message=f"initial_errors must have shape (annotators, labels, "
+                            f"labels) = {expected}, got {errors.shape}.",
+                            fix="Give one labels x labels matrix per annotator, in sorted "
+                            "annotator id order, or remove initial_errors.",
+                        )
+                    ]
                 )
             errors /= errors.sum(axis=2, keepdims=True)
             priors = np.full(codes.shape[2], 1.0 / codes.shape[2])

@@ -11,6 +11,11 @@ Either way, DVC's advice for interactive use (how to stage `dvc.lock`, turn on a
 push to a remote) and its blank lines are left out of the log: a run shows which stages ran or
 were skipped, lock file updates, and DVC's warnings and errors. Given a `progress` callback, a
 run also says which stage of how many is running, and how long the run has taken.
+
+Two runs of one project never reproduce at once: DVC holds a lock on the repository
+(`.dvc/tmp/lock`) while it reproduces. A run that finds it held says so, retries for up to
+`LOCK_WAIT_SECONDS` (the environment variable `LABELGATE_LOCK_WAIT` changes it), and then
+stops with `RunLocked` (exit 3) saying what to do.
 """
 
 from __future__ import annotations
@@ -34,6 +39,11 @@ from labelgate.project.loader import Project, load_project
 from labelgate.stages.registry import STAGE_NAMES
 
 Log = Callable[[str], None]
+
+LOCK_WAIT_SECONDS = 120.0  # how long a run waits for another run's lock on the repository
+LOCK_WAIT_ENV = "LABELGATE_LOCK_WAIT"
+LOCK_RETRY_SECONDS = 2.0  # between attempts (each attempt DVC itself retries for ~3 s)
+LOCK_FILE = Path(".dvc") / "tmp" / "lock"
 
 # DVC's advice for someone typing `dvc repro`, which does not apply to a labelgate run. Each
 # starts a message whose indented lines (the command to type) go with it.
@@ -106,6 +116,41 @@ class PipelineFailed(LabelgateError):
     """`dvc repro` failed outside a labelgate stage: DVC's own message says why (exit 3)."""
 
     exit_code = 3
+
+
+class RunLocked(LabelgateError):
+    """Another labelgate run or dvc command held the project's DVC lock for longer than this
+    run would wait (exit 3)."""
+
+    exit_code = 3
+
+
+def lock_wait_seconds() -> float:
+    """How long a run waits for the repository lock: `LABELGATE_LOCK_WAIT` seconds when set
+    to a number >= 0, else `LOCK_WAIT_SECONDS`."""
+    raw = os.environ.get(LOCK_WAIT_ENV, "").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        return LOCK_WAIT_SECONDS
+    return value if value >= 0 and value == value else LOCK_WAIT_SECONDS
+
+
+def _lock_error(exc: BaseException) -> bool:
+    """Whether DVC failed because its repository lock (or a stage's read/write lock) was held,
+    directly or behind a reproduction error."""
+    try:
+        from dvc.lock import LockError
+    except ImportError:  # pragma: no cover - dvc is a dependency
+        return False
+    seen: BaseException | None = exc
+    for _ in range(20):  # a cause chain, never a cycle in practice
+        if seen is None:
+            return False
+        if isinstance(seen, LockError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _stage_parser() -> argparse.ArgumentParser:
@@ -199,11 +244,27 @@ def _dvc_messages(log: Log) -> Iterator[None]:
         logger.setLevel(level)
 
 
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def _raised_in_labelgate(exc: BaseException) -> bool:
+    """Whether the exception passed through labelgate's own code (a stage run in process)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(_PACKAGE):
+            return True
+        tb = tb.tb_next
+    return False
+
+
 def _cause(exc: BaseException) -> BaseException | None:
-    """The first labelgate error, or the first non-DVC exception, behind a DVC failure."""
+    """What a DVC failure hides: a labelgate error, or an exception from labelgate's own code
+    (a bug, exit 4). An OSError inside DVC (a dependency file that is gone) is DVC's to report."""
     seen = exc.__cause__
     while seen is not None:
-        if isinstance(seen, LabelgateError) or not type(seen).__module__.startswith("dvc"):
+        if isinstance(seen, LabelgateError):
+            return seen
+        if not type(seen).__module__.startswith("dvc") and _raised_in_labelgate(seen):
             return seen
         seen = seen.__cause__
     return None
@@ -235,13 +296,48 @@ def _counting(repo: Any, targets: Sequence[str], progress: Progress) -> dict[str
 
 
 def reproduce(
-    root: Path, targets: Sequence[str], log: Log, progress: Log | None = None
+    root: Path,
+    targets: Sequence[str],
+    log: Log,
+    progress: Log | None = None,
+    lock_wait: float | None = None,
 ) -> list[str]:
     """`dvc repro TARGETS` in `root`; return the stages that ran in process.
 
     `log` receives DVC's messages and each stage's lines; `progress`, if given, a line as each
-    stage starts ("[3/16] agreement@tickets (0:12 elapsed)") and one at the end.
+    stage starts ("[3/16] agreement@tickets (0:12 elapsed)") and one at the end. While another
+    run holds DVC's lock on the project, wait up to `lock_wait` seconds (default
+    `lock_wait_seconds()`), saying so once in `log`, then raise `RunLocked`.
     """
+    wait = lock_wait_seconds() if lock_wait is None else max(0.0, lock_wait)
+    deadline = time.monotonic() + wait
+    told = False
+    while True:
+        try:
+            return _reproduce_once(root, targets, log, progress)
+        except RunLocked:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise RunLocked(
+                    f"another labelgate run or dvc command holds the lock on {root} "
+                    f"({LOCK_FILE}) and did not release it within {wait:g} s. Wait for it to "
+                    f"finish and run again (set {LOCK_WAIT_ENV}=SECONDS to wait longer). If "
+                    "nothing else is running, a run killed under core.hardlink_lock can leave "
+                    f"the lock behind: remove {root / LOCK_FILE}."
+                ) from None
+            if not told:
+                log(
+                    f"another labelgate run or dvc command holds the lock on {root}; "
+                    f"waiting up to {wait:g} s"
+                )
+                told = True
+            time.sleep(min(LOCK_RETRY_SECONDS, remaining))
+
+
+def _reproduce_once(
+    root: Path, targets: Sequence[str], log: Log, progress: Log | None
+) -> list[str]:
+    """One attempt of `reproduce`; `RunLocked` (without a message) when the lock is held."""
     counter = Progress(progress) if progress is not None else None
     try:
         import dvc.stage.run as dvc_stage_run
@@ -260,10 +356,21 @@ def reproduce(
             hook = _counting(repo, targets, counter) if counter is not None else {}
             repo.reproduce(list(targets), **hook)
     except DvcException as exc:
+        if _lock_error(exc):
+            raise RunLocked() from None
         cause = _cause(exc)
         if cause is not None:
             raise cause from None
-        raise PipelineFailed(f"'dvc repro' failed: {exc}") from None
+        reasons = [str(exc)]
+        inner = exc.__cause__
+        while inner is not None:  # DVC's own chain says what was missing or broken
+            if str(inner) and str(inner) not in reasons:
+                reasons.append(str(inner))
+            inner = inner.__cause__
+        raise PipelineFailed(
+            f"'dvc repro' failed: {': '.join(reasons)}. Run 'labelgate check' to see every "
+            "problem of the project's files."
+        ) from None
     finally:
         dvc_stage_run.cmd_run = original
     if counter is not None:

@@ -109,7 +109,9 @@ def run(args: argparse.Namespace) -> int:
         annotators_out=args.annotators_out,
     )
     if args.output is None:
-        result.labels.to_csv(sys.stdout, index=False, lineterminator="\n")
+        from labelgate.io.writers import csv_text
+
+        sys.stdout.write(csv_text(result.labels))  # formulas neutralised, as in files
     for line in result.messages:
         print(line, file=sys.stderr)
     return 0

@@ -79,5 +79,7 @@ def run(args: argparse.Namespace) -> int:
         text = "\n".join(text_report(verdicts, commit)) + "\n"
     print(text, end="")
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
+        from labelgate.io.json_io import write_text
+
+        write_text(args.output, text)  # atomic: a killed run leaves the old report
     return 1 if any(v.status == "fail" for v in verdicts) else 0

@@ -124,7 +124,9 @@ def run_diff(args: argparse.Namespace) -> int:
     )
     print(text, end="")
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
+        from labelgate.io.json_io import write_text
+
+        write_text(args.output, text)  # atomic: a killed run leaves the old report
     if args.sample_out:
         for path in write_samples(args.sample_out, diffs):
             print(f"wrote {path}", file=sys.stderr)

@@ -9,6 +9,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict
 
 FORMAT_VERSION = 1
 
+# The largest count a setting may hold (items, annotations, characters, rows): counts go into
+# NumPy and pandas as 64-bit integers, where a Python int beyond this range would overflow.
+MAX_COUNT = 2**31 - 1
+
 _SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$"
 )
@@ -16,9 +20,12 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 class StrictModel(BaseModel):
-    """Unknown keys are errors; models are immutable once loaded."""
+    """Unknown keys are errors; models are immutable once loaded; NaN and infinity are refused
+    (a NaN threshold would compare false with everything and silently turn a gate off)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 def _semver(value: str) -> str:
@@ -30,7 +37,15 @@ def _semver(value: str) -> str:
     return value
 
 
+MAX_NAME_LENGTH = 128  # names become file names: far below any file system's limit
+
+
 def _name(value: str) -> str:
+    if len(value) > MAX_NAME_LENGTH:
+        raise ValueError(
+            f"'{value[:40]}...' is {len(value)} characters long; a name has at most "
+            f"{MAX_NAME_LENGTH} (it becomes a file name)"
+        )
     if not _NAME.match(value):
         raise ValueError(
             f"'{value}' is not a valid name: use letters, digits, '_', '-' or '.', "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,69 @@ AGGREGATORS: dict[str, str] = {
     "dawid_skene": "EM with a confusion matrix per annotator (Dawid and Skene 1979)",
     "mace": "annotators either know the answer or spam (Hovy et al. 2013)",
     "ordinal_median": "median label on an ordered scale",
+}
+
+# Seeds fit every NumPy generator (the legacy RandomState takes at most 2**32 - 1).
+MAX_SEED = 2**32 - 1
+# An EM method stops after this many iterations at most (each is a pass over the annotations).
+MAX_ITERATIONS = 10_000
+
+ParamType = Literal["integer", "number", "boolean", "confusion_matrices"]
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One hyper-parameter of an aggregator, as `pipeline.aggregate.params` may set it.
+
+    `low`/`high` bound numbers (inclusive; `low_open` excludes `low`); NaN and infinity are
+    never valid. `confusion_matrices` is null or a list, per annotator in sorted id order, of
+    square matrices (true label x given label) of non-negative numbers.
+    """
+
+    type: ParamType
+    default: int | float | bool | None
+    description: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+
+
+_SEED = ParamSpec("integer", 0, "seed of the method's randomness", 0, MAX_SEED)
+_TOL = ParamSpec("number", 1e-6, "stop when the loss per item changes by less than this", 0)
+
+# Each aggregator's parameters as plain data (config cannot import aggregation); a test checks
+# them against the estimators' __init__ signatures.
+AGGREGATOR_PARAMS: dict[str, dict[str, ParamSpec]] = {
+    "majority_vote": {"random_state": _SEED},
+    "weighted_majority_vote": {"random_state": _SEED},
+    "ordinal_median": {"random_state": _SEED},
+    "dawid_skene": {
+        "max_iter": ParamSpec("integer", 100, "EM iterations at most", 1, MAX_ITERATIONS),
+        "tol": _TOL,
+        "smoothing": ParamSpec(
+            "number", 1e-6, "pseudo-count added to priors and confusion rows", 0, low_open=True
+        ),
+        "clamp_gold": ParamSpec("boolean", False, "gold items keep their known label during EM"),
+        "initial_errors": ParamSpec(
+            "confusion_matrices", None, "starting confusion matrices, or null for majority vote"
+        ),
+        "random_state": _SEED,
+    },
+    "mace": {
+        "max_iter": ParamSpec("integer", 300, "EM iterations at most", 1, MAX_ITERATIONS),
+        "tol": _TOL,
+        "alpha": ParamSpec(
+            "number", 0.5, "Beta prior on competence: competent pseudo-count", 0, low_open=True
+        ),
+        "beta": ParamSpec(
+            "number", 0.5, "Beta prior on competence: spamming pseudo-count", 0, low_open=True
+        ),
+        "smoothing": ParamSpec(
+            "number", 0.1, "Dirichlet pseudo-count of the spam distributions", 0, low_open=True
+        ),
+        "learn_priors": ParamSpec("boolean", True, "estimate class priors (else uniform)"),
+        "random_state": _SEED,
+    },
 }
 
 AGREEMENT_BREAKDOWNS = ("batch", "guideline_version", "label", "annotator")

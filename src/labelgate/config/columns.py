@@ -45,3 +45,26 @@ FINAL_LABEL_COLUMNS = (
     "audit_verdict",
 )
 STATUSES = ("agreed", "aggregated", "adjudicated", "unresolved")
+
+# Columns that hold one plain value on one line: an id, an annotator id or a label. A JSON
+# object or array (a Parquet list or struct) there is quarantined as `nested_value`, a value
+# over several lines (a quoted field that ran on, e.g. from a stray quote) as
+# `newline_in_value`. Other columns (an item's `text`) may hold both.
+SINGLE_VALUE_COLUMNS = (ITEM_ID, ANNOTATOR_ID, LABEL, "adjudicator_id", "auditor_id")
+# Every reason code the quarantine table uses (docs/concepts.md, "Stages": ingest).
+QUARANTINE_REASONS = (
+    "malformed_row",
+    "bad_encoding",
+    "nested_value",
+    "newline_in_value",
+    "missing_item_id",
+    "missing_annotator_id",
+    "missing_label",
+    "missing_verdict",
+    "bad_duration",
+    "bad_timestamp",
+    "unknown_item",
+    "unknown_label",
+    "split_label_needs_reannotation",
+    "duplicate_item_id",
+)

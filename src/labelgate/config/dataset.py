@@ -21,6 +21,10 @@ def _relative(value: str) -> str:
         )
     if not value.strip():
         raise ValueError("path is empty")
+    bad = next((c for c in value if ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F), None)
+    if bad is not None:
+        # A NUL (written "\0" in a double-quoted string) would crash the file system call.
+        raise ValueError(f"path {value!r} holds the control character U+{ord(bad):04X}; remove it")
     return value
 
 

@@ -2,20 +2,136 @@
 
 from __future__ import annotations
 
+import math
+import numbers
+from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from labelgate.config.base import FormatVersion, StrictModel
-from labelgate.config.catalogue import AGGREGATORS, COEFFICIENTS
+from labelgate.config.base import MAX_COUNT, FormatVersion, StrictModel
+from labelgate.config.catalogue import (
+    AGGREGATOR_PARAMS,
+    AGGREGATORS,
+    COEFFICIENTS,
+    MAX_SEED,
+    ParamSpec,
+)
 from labelgate.problems import did_you_mean
+
+# The error type validation.py maps to a problem at the parameter's own key.
+PARAM_ERROR = "aggregate_param"
+
+
+def _is_number(value: object) -> bool:
+    # numbers.Real also takes NumPy scalars a Python caller may pass (config imports no NumPy).
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _is_integer(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def _yaml_value(value: object) -> str:
+    if value is None:
+        return "null"
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _expected(spec: ParamSpec) -> str:
+    """What a valid value is, in words: 'an integer from 1 to 10000', 'a number > 0'."""
+    if spec.type == "boolean":
+        return "true or false"
+    if spec.type == "confusion_matrices":
+        return "null or a list of square matrices of numbers >= 0, one per annotator"
+    noun = "an integer" if spec.type == "integer" else "a finite number"
+    if spec.low is not None and spec.high is not None and not spec.low_open:
+        return f"{noun} from {_number(spec.low)} to {_number(spec.high)}"
+    if spec.low is not None:
+        return f"{noun} {'>' if spec.low_open else '>='} {_number(spec.low)}"
+    if spec.high is not None:
+        return f"{noun} <= {_number(spec.high)}"
+    return noun
+
+
+def _matrices_problem(value: object) -> str:
+    """Why `value` is not a list of square matrices of one size with non-negative numbers."""
+    if not isinstance(value, list) or not value:
+        return "not a non-empty list of matrices"
+    size = len(value[0]) if isinstance(value[0], list) else 0
+    for a, matrix in enumerate(value):
+        if not isinstance(matrix, list) or len(matrix) != size or size < 2:
+            return f"matrix [{a}] is not square with as many rows as matrix [0] (2 or more)"
+        for t, row in enumerate(matrix):
+            if not isinstance(row, list) or len(row) != size:
+                return f"row [{a}][{t}] does not hold {size} numbers"
+            for cell in row:
+                if not _is_number(cell) or not math.isfinite(cell) or cell < 0:
+                    return f"row [{a}][{t}] holds {cell!r}"
+    return ""
+
+
+def _valid(spec: ParamSpec, value: object) -> tuple[bool, str]:
+    """Whether `value` is valid for `spec`, and for matrices where it goes wrong."""
+    if spec.type == "boolean":
+        return isinstance(value, bool), ""
+    if spec.type == "confusion_matrices":
+        why = "" if value is None else _matrices_problem(value)
+        return not why, why
+    if spec.type == "integer" and not _is_integer(value):
+        return False, ""
+    if not _is_number(value):
+        return False, ""
+    number = float(value)  # type: ignore[arg-type]
+    if not math.isfinite(number):
+        return False, ""
+    if spec.low is not None and (number <= spec.low if spec.low_open else number < spec.low):
+        return False, ""
+    return spec.high is None or number <= spec.high, ""
+
+
+def aggregator_param_problems(method: str, params: Mapping[Any, Any]) -> list[tuple[str, str, str]]:
+    """(key, message, fix) for each parameter that `method` does not declare, or whose value
+    has the wrong type or lies out of range (AGGREGATOR_PARAMS in config/catalogue.py)."""
+    declared = AGGREGATOR_PARAMS.get(method, {})
+    problems = []
+    for key, value in params.items():
+        name = str(key)
+        spec = declared.get(name)
+        if spec is None:
+            problems.append(
+                (
+                    name,
+                    f"'{method}' has no parameter '{name}'.",
+                    did_you_mean(name, declared),
+                )
+            )
+            continue
+        valid, where = _valid(spec, value)
+        if not valid:
+            shown = where or f"got {value!r}"
+            problems.append(
+                (
+                    name,
+                    f"'{name}' of '{method}' ({spec.description}) must be "
+                    f"{_expected(spec)}; {shown}.",
+                    f"Fix the value, or leave '{name}' out for its default "
+                    f"({_yaml_value(spec.default)}).",
+                )
+            )
+    return problems
 
 
 class Bootstrap(StrictModel):
     """Item-resampling bootstrap settings."""
 
     resamples: int = Field(1000, ge=0, le=100_000, description="0 disables intervals.")
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     confidence: float = Field(0.95, gt=0.5, lt=1)
 
 
@@ -31,13 +147,19 @@ class AgreementStep(StrictModel):
         description="Groups to compute agreement in; per label and per annotator are always on.",
     )
     min_pairable_items: int = Field(
-        30, ge=1, description="Below this many items with 2+ annotations, a diagnostic warns."
+        30,
+        ge=1,
+        le=MAX_COUNT,
+        description="Below this many items with 2+ annotations, a diagnostic warns.",
     )
     weights: Literal["auto", "identity", "ordinal", "linear", "quadratic"] = Field(
         "auto", description="Agreement weights; auto = identity (nominal) or quadratic."
     )
     min_pair_items: int = Field(
-        10, ge=1, description="Annotator pairs sharing fewer items are left out of the mean kappa."
+        10,
+        ge=1,
+        le=MAX_COUNT,
+        description="Annotator pairs sharing fewer items are left out of the mean kappa.",
     )
 
     @field_validator("coefficients")
@@ -67,11 +189,29 @@ class AggregateStep(StrictModel):
             raise ValueError(f"unknown aggregator '{name}'. {did_you_mean(name, AGGREGATORS)}")
         return name
 
+    @field_validator("params")
+    @classmethod
+    def _declared(cls, params: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        method = info.data.get("method")
+        if method is None:
+            return params  # an unknown method is reported on its own
+        errors = [
+            InitErrorDetails(
+                type=PydanticCustomError(PARAM_ERROR, "{message}", {"message": m, "fix": fix}),
+                loc=(key,),
+                input=params.get(key),
+            )
+            for key, m, fix in aggregator_param_problems(method, params)
+        ]
+        if errors:
+            raise ValidationError.from_exception_data("params", errors)
+        return params
+
 
 class ReportStep(StrictModel):
     """What the report contains."""
 
-    top_n: int = Field(10, ge=1, description="Rows in each 'worst offenders' table.")
+    top_n: int = Field(10, ge=1, le=MAX_COUNT, description="Rows in each 'worst offenders' table.")
 
 
 class Pipeline(StrictModel):

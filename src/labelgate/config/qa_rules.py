@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from labelgate.config.base import FormatVersion, Name, StrictModel
-from labelgate.config.catalogue import METRICS
+from labelgate.config.base import MAX_COUNT, FormatVersion, Name, StrictModel
+from labelgate.config.catalogue import MAX_SEED, METRICS
 from labelgate.problems import did_you_mean
 
 Severity = Literal["error", "warn"]
@@ -37,8 +37,8 @@ class TextLength(_Check):
 
     kind: Literal["text_length"]
     field: Name = "text"
-    min: int | None = Field(None, ge=0)
-    max: int | None = Field(None, ge=1)
+    min: int | None = Field(None, ge=0, le=MAX_COUNT)
+    max: int | None = Field(None, ge=1, le=MAX_COUNT)
 
     @model_validator(mode="after")
     def _bounds(self) -> TextLength:
@@ -67,7 +67,7 @@ class MinAnnotationsPerItem(_Check):
     """Each item has at least `min` annotations."""
 
     kind: Literal["min_annotations_per_item"]
-    min: int = Field(2, ge=1)
+    min: int = Field(2, ge=1, le=MAX_COUNT)
 
 
 class AnnotatorSpeed(_Check):
@@ -76,7 +76,7 @@ class AnnotatorSpeed(_Check):
     kind: Literal["annotator_speed"]
     min_median_seconds: float | None = Field(None, gt=0)
     max_robust_z: float = Field(3.5, gt=0, description="Robust z-score (median/MAD) bound.")
-    min_annotations: int = Field(20, ge=1)
+    min_annotations: int = Field(20, ge=1, le=MAX_COUNT)
 
 
 class AnnotatorLabelDistribution(_Check):
@@ -84,7 +84,7 @@ class AnnotatorLabelDistribution(_Check):
 
     kind: Literal["annotator_label_distribution"]
     max_share: float = Field(0.8, gt=0, le=1)
-    min_annotations: int = Field(20, ge=1)
+    min_annotations: int = Field(20, ge=1, le=MAX_COUNT)
 
 
 class GuidelineVersion(_Check):
@@ -125,7 +125,9 @@ class Gate(StrictModel):
         None, description="Minimum of the bootstrap interval's lower bound."
     )
     max_upper_bound: float | None = None
-    min_items: int | None = Field(None, ge=1, description="Below this many items: error.")
+    min_items: int | None = Field(
+        None, ge=1, le=MAX_COUNT, description="Below this many items: error."
+    )
     max_drop: float | None = Field(None, ge=0, description="Largest allowed drop vs baseline.")
     on_missing_baseline: Severity = Field(
         "error",
@@ -172,6 +174,16 @@ class Gate(StrictModel):
                     f"{key} {value} is outside the range of {self.metric} "
                     f"[{spec.low}, {spec.high if spec.high is not None else 'inf'}]"
                 )
+        if (
+            self.max_drop is not None
+            and spec.low is not None
+            and spec.high is not None
+            and self.max_drop > spec.high - spec.low
+        ):
+            raise ValueError(
+                f"max_drop {self.max_drop} is larger than the whole range of {self.metric} "
+                f"[{spec.low}, {spec.high}], so the gate could never fail"
+            )
         if ("min_lower_bound" in bounds or "max_upper_bound" in bounds) and not spec.has_interval:
             raise ValueError(f"{self.metric} has no confidence interval; use min/max instead")
         lows = [v for k, v in bounds.items() if k in ("min", "min_lower_bound")]
@@ -190,7 +202,7 @@ class AnnotatorQualification(StrictModel):
     """The gold-accuracy bar annotators must clear."""
 
     min_gold_accuracy: float = Field(0.8, ge=0, le=1)
-    min_gold_items: int = Field(20, ge=1)
+    min_gold_items: int = Field(20, ge=1, le=MAX_COUNT)
     exclude_below: bool = Field(False, description="Drop their labels from aggregation.")
 
 
@@ -199,9 +211,9 @@ class AuditSampling(StrictModel):
 
     fraction: float = Field(0.1, gt=0, le=1)
     strata: list[Literal["label", "annotator", "batch", "status"]] = Field(default=["label"])
-    seed: int = Field(0, ge=0)
-    min_per_stratum: int = Field(1, ge=0)
-    max_items: int | None = Field(None, ge=1)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
+    min_per_stratum: int = Field(1, ge=0, le=MAX_COUNT)
+    max_items: int | None = Field(None, ge=1, le=MAX_COUNT)
 
 
 class QaRules(StrictModel):

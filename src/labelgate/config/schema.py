@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from labelgate.config.base import FormatVersion, Name, SemVer, StrictModel
+from labelgate.config.base import MAX_COUNT, FormatVersion, Name, SemVer, StrictModel
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
 FieldType = Literal["string", "integer", "float", "boolean", "timestamp", "category"]
@@ -30,8 +30,8 @@ class FieldSpec(StrictModel):
     type: FieldType = "string"
     required: bool = False
     description: str = ""
-    min_length: int | None = Field(None, ge=0)
-    max_length: int | None = Field(None, ge=1)
+    min_length: int | None = Field(None, ge=0, le=MAX_COUNT)
+    max_length: int | None = Field(None, ge=1, le=MAX_COUNT)
     min: float | None = None
     max: float | None = None
     allowed: list[str] | None = Field(None, description="Allowed values of a category field.")

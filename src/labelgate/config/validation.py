@@ -9,6 +9,7 @@ from typing import Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
+from labelgate.config.pipeline import PARAM_ERROR
 from labelgate.config.yaml_loader import KeyPath, LoadedYaml, Positions
 from labelgate.errors import ConfigError
 from labelgate.problems import Problem, did_you_mean
@@ -85,6 +86,8 @@ def _problem(model: type[BaseModel], error: Any, positions: Positions) -> Proble
         )
     if kind == "union_tag_not_found":
         return positions.problem(loc, f"this entry needs a '{discriminator}' key.", "")
+    if kind == PARAM_ERROR:
+        return positions.problem(loc, str(ctx.get("message", "")), str(ctx.get("fix", "")))
     if kind == "string_type" and isinstance(value, bool):
         return positions.problem(
             loc,

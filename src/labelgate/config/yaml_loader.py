@@ -1,7 +1,15 @@
-"""Safe YAML loading that remembers where every key is, refuses duplicate keys and object tags."""
+"""Safe YAML loading that remembers where every key is, refuses duplicate keys and object tags.
+
+Hostile files are refused before they cost time or memory: YAML larger than
+`MAX_CONFIG_BYTES` (other text files: `MAX_TEXT_BYTES`), control characters (before
+parsing), nesting deeper than `MAX_DEPTH`, more than `MAX_ALIASES` alias references, or aliases that expand to more than `MAX_ALIAS_NODES`
+nodes in all (the "billion laughs" alias bomb). Each ends in a ConfigError naming the file,
+line and column.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +20,31 @@ from labelgate.errors import ConfigError
 from labelgate.problems import Problem
 
 KeyPath = tuple[str | int, ...]
+
+# Pure-Python YAML parses 60 to 800 kB/s (dense keys to long strings): 256 KiB is at most a
+# few seconds, holds a schema of thousands of labels, and real configs are a few kB.
+MAX_CONFIG_BYTES = 256 * 1024
+# Other text files read as configuration (a guideline's Markdown; only its front matter is YAML).
+MAX_TEXT_BYTES = 1024 * 1024
+MAX_DEPTH = 64
+MAX_ALIASES = 1_000
+MAX_ALIAS_NODES = 10_000
+
+# C0 controls except tab, line feed and carriage return; DEL; C1 controls (U+0085, NEL, too:
+# YAML reads it as a line break that editors do not show); non-characters PyYAML refuses.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_LINE_BREAK = re.compile("\r\n|\r|\n")
+_CONTROL_NAMES = {
+    0x00: "NUL",
+    0x07: "BEL",
+    0x08: "BS",
+    0x0B: "VT",
+    0x0C: "FF",
+    0x1B: "ESC",
+    0x7F: "DEL",
+    0x85: "NEL",
+}
+_MAX_REPORTED = 10
 
 
 @dataclass(frozen=True)
@@ -109,9 +142,122 @@ def _mark_problem(file: str, exc: yaml.MarkedYAMLError, line_offset: int) -> Pro
     )
 
 
+def _position(text: str, index: int) -> tuple[int, int]:
+    """1-based (line, column) of character `index`, counting line breaks as YAML does."""
+    breaks = list(_LINE_BREAK.finditer(text, 0, index))
+    start = breaks[-1].end() if breaks else 0
+    return len(breaks) + 1, index - start + 1
+
+
+def control_character_problems(text: str, file: str, line_offset: int = 0) -> list[Problem]:
+    """A problem for each control character in `text` (the first few), with its position."""
+    problems: list[Problem] = []
+    for found in _FORBIDDEN.finditer(text):
+        if len(problems) == _MAX_REPORTED:
+            break
+        code = ord(found.group())
+        line, column = _position(text, found.start())
+        name = _CONTROL_NAMES.get(code, "control character" if code <= 0x9F else "non-character")
+        problems.append(
+            Problem(
+                file,
+                line + line_offset,
+                column,
+                "",
+                f"U+{code:04X} ({name}) is not allowed in a YAML file.",
+                "Delete it (an editor's 'show invisibles' reveals it); if a value needs it, "
+                f'write it as an escape in a double-quoted string, e.g. "\\x{code:02x}".'
+                if code <= 0xFF
+                else "Delete it (an editor's 'show invisibles' reveals it).",
+            )
+        )
+    return problems
+
+
+class _LimitedLoader(yaml.SafeLoader):
+    """SafeLoader that stops at depth, alias-count and alias-expansion limits while composing."""
+
+    def __init__(self, text: str, file: str, line_offset: int) -> None:
+        super().__init__(text)
+        self._file = file
+        self._line_offset = line_offset
+        self._depth = 0
+        self._aliases = 0
+        self._expanded = 0
+        self._measured: dict[int, tuple[int, int]] = {}
+
+    def _refuse(self, mark: yaml.Mark | None, message: str, fix: str) -> ConfigError:
+        line = mark.line + 1 + self._line_offset if mark else 0
+        column = mark.column + 1 if mark else 0
+        return ConfigError([Problem(self._file, line, column, "", message, fix)])
+
+    def _measure(self, node: yaml.Node) -> tuple[int, int]:
+        """(nodes, height) of `node` with its aliases expanded; memoised, so linear."""
+        known = self._measured.get(id(node))
+        if known is not None:
+            return known
+        size, height = 1, 1
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        for child in children:
+            child_size, child_height = self._measure(child)
+            size += child_size
+            height = max(height, child_height + 1)
+        self._measured[id(node)] = (size, height)
+        return size, height
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise self._refuse(
+                    event.start_mark,
+                    f"more than {MAX_ALIASES:,} alias references (*name) in one file.",
+                    "Write the values out, or use fewer anchors and aliases.",
+                )
+            target = self.anchors.get(event.anchor)
+            if target is not None:
+                size, height = self._measure(target)
+                self._expanded += size
+                if self._expanded > MAX_ALIAS_NODES:
+                    raise self._refuse(
+                        event.start_mark,
+                        f"aliases expand to more than {MAX_ALIAS_NODES:,} values in all "
+                        f"(alias '*{event.anchor}' alone stands for {size:,}): an alias bomb?",
+                        "Write the values out, or use fewer, smaller aliases.",
+                    )
+                if self._depth + height > MAX_DEPTH:
+                    raise self._refuse(
+                        event.start_mark,
+                        f"alias '*{event.anchor}' nests values more than {MAX_DEPTH} levels deep.",
+                        "Flatten the structure.",
+                    )
+            return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise self._refuse(
+                    self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+                    f"values nest more than {MAX_DEPTH} levels deep.",
+                    "Flatten the structure.",
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def parse_yaml(text: str, file: str, line_offset: int = 0) -> LoadedYaml:
     """Parse one YAML document safely; raise ConfigError naming file, line and column."""
-    loader = yaml.SafeLoader(text)
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ConfigError([_too_large(file, len(text), "characters")])
+    controls = control_character_problems(text, file, line_offset)
+    if controls:
+        raise ConfigError(controls)
+    loader = _LimitedLoader(text, file, line_offset)
     try:
         node = loader.get_single_node()
         spots: dict[KeyPath, tuple[int, int]] = {}
@@ -143,9 +289,23 @@ def parse_yaml(text: str, file: str, line_offset: int = 0) -> LoadedYaml:
     return LoadedYaml(data, Positions(file, spots, line_offset))
 
 
-def read_text(path: Path, display: str) -> str:
-    """Read a UTF-8 text file or raise ConfigError naming it."""
+def _too_large(file: str, size: int, unit: str, limit: int = MAX_CONFIG_BYTES) -> Problem:
+    return Problem(
+        file,
+        message=f"the file is too large for a configuration file ({size:,} {unit}; the limit "
+        f"is {limit:,} bytes).",
+        fix="Keep data out of configuration files: put it in a data file a dataset's "
+        "'sources' names.",
+    )
+
+
+def read_text(path: Path, display: str, limit: int | None = MAX_TEXT_BYTES) -> str:
+    """Read a UTF-8 text file of at most `limit` bytes (None: any size) or raise ConfigError."""
     try:
+        if limit is not None:
+            size = path.stat().st_size
+            if size > limit:
+                raise ConfigError([_too_large(display, size, "bytes", limit)])
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError([Problem(display, message="file not found")]) from None
@@ -160,4 +320,4 @@ def read_text(path: Path, display: str) -> str:
 def load_yaml(path: Path, display: str | None = None) -> LoadedYaml:
     """Read and parse a YAML file; `display` is the name used in messages (project-relative)."""
     name = display or str(path)
-    return parse_yaml(read_text(path, name), name)
+    return parse_yaml(read_text(path, name, MAX_CONFIG_BYTES), name)

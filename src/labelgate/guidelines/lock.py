@@ -15,6 +15,7 @@ from labelgate.config.yaml_loader import Positions, parse_yaml
 from labelgate.errors import ConfigError
 from labelgate.guidelines.parser import split_front_matter
 from labelgate.io.git import file_history
+from labelgate.io.json_io import write_text
 from labelgate.problems import Problem
 from labelgate.project import layout
 from labelgate.project.loader import Document, Project
@@ -354,5 +355,5 @@ def write_lock(project: Project) -> tuple[Path, list[str]]:
     path = project.root / LOCK_FILE
     text = render_lock(new)
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
+        write_text(path, text)
     return path, changes

@@ -48,7 +48,19 @@ def rename_columns(
     problems = []
     for canonical in (*required, *optional):
         source = mapping.get(canonical, canonical)
-        if source in frame.columns:
+        if int((frame.columns == source).sum()) > 1:
+            problems.append(
+                Problem(
+                    display,
+                    1,
+                    1,
+                    f"columns.{canonical}",
+                    f"column '{source}' (for {canonical}) appears more than once in the file, "
+                    "so which one to read is ambiguous.",
+                    "Rename or remove the duplicate column in the export.",
+                )
+            )
+        elif source in frame.columns:
             # `.array` is positional, like `_row`, and keeps Arrow strings (no object detour).
             out[canonical] = frame[source].astype("str").str.strip().array
         elif canonical in required and not (len(frame) == 0 and not present):
@@ -77,14 +89,21 @@ def read_export(
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """A standalone export mapped onto `required` canonical columns, and the rows skipped.
 
-    Unparseable records and rows with an empty required value are left out and counted by
-    reason ('malformed_row', 'missing_<column>'), never dropped silently.
+    Unparseable records ('malformed_row', 'bad_encoding'), nested or multi-line ids and labels
+    ('nested_value', 'newline_in_value') and rows with an empty required value
+    ('missing_<column>') are left out and counted by reason, never dropped silently.
     """
     display = str(path)
     raw = read_source(path, infer_format(path, file_format, display), display)
     mapping = {k: v for k, v in columns.items() if k in required}
     frame = rename_columns(raw, mapping, required, (), display)
-    skipped = {"malformed_row": len(raw.bad_rows)} if raw.bad_rows else {}
+    skipped: dict[str, int] = {}
+    for _, bad_reason, _ in raw.bad_rows:
+        skipped[bad_reason] = skipped.get(bad_reason, 0) + 1
+    quarantine = Quarantine("annotations", display)
+    frame = screen_values(frame, raw, mapping, required, quarantine)
+    for reason, count in quarantine.frame()["reason"].value_counts(sort=False).items():
+        skipped[str(reason)] = int(count)
     for name in required:
         empty = frame[name] == ""
         if empty.any():
@@ -93,8 +112,91 @@ def read_export(
     return frame, skipped
 
 
+SHOWN = 200  # characters of a value a quarantine detail shows
+RAW_SHOWN = 2000  # characters of a field the quarantine's `raw` record keeps
+
+
+def clipped(text: pd.Series, size: int = SHOWN) -> pd.Series:
+    """Each value as text, cut to `size` characters with its length when longer: a huge field
+    must not make every detail (and the quarantine table) huge."""
+    text = text.astype("str")
+    length = text.str.len()
+    long = (length > size).to_numpy(dtype=bool, na_value=False)
+    if not long.any():
+        return text
+    cut = text.str.slice(0, size) + "... (" + length.astype("str") + " characters)"
+    return text.where(~long, cut).astype("str")
+
+
+def _clip(text: pd.Series, size: int = 80) -> pd.Series:
+    """The start of each value, on one line: at most `size` characters, with '...' if cut."""
+    text = text.astype("str")
+    start = text.str.slice(0, size).str.replace(r"\r\n|\r|\n", "\u21b5", regex=True)
+    return start.where(text.str.len() <= size, start + "...").astype("str")
+
+
+def screen_values(
+    frame: pd.DataFrame,
+    raw: RawTable,
+    mapping: dict[str, str],
+    names: tuple[str, ...],
+    quarantine: Quarantine,
+) -> pd.DataFrame:
+    """Quarantine rows whose id, annotator id or label (those of `names` in
+    `col.SINGLE_VALUE_COLUMNS`) is nested ('nested_value') or spans lines ('newline_in_value').
+
+    `frame` is `rename_columns`'s result, row for row with `raw.frame`. A value over several
+    lines is most often a quoted field that ran on over the next records (a stray quote):
+    quarantining it keeps those records from hiding inside one value.
+    """
+    checked = [n for n in names if n in col.SINGLE_VALUE_COLUMNS and n in frame.columns]
+    nested = np.zeros(len(frame), dtype=bool)
+    detail = pd.Series("", index=frame.index, dtype="str")
+    for name in checked:
+        source = mapping.get(name, name)
+        mask = raw.nested.get(source)
+        if mask is None or len(mask) != len(frame):
+            continue
+        new = mask & ~nested
+        where = "" if source == name else f" (file column '{source}')"
+        detail[new] = (
+            f"{name}{where} holds a nested value (a JSON object or array, or a Parquet list or "
+            "struct), not one id or label: "
+            + _clip(frame.loc[new, name])
+            + f"; export one plain value per field or map another column to {name}"
+        )
+        nested |= mask
+    frame = quarantine.take(frame, nested, "nested_value", detail)
+    spans = np.zeros(len(frame), dtype=bool)
+    detail = pd.Series("", index=frame.index, dtype="str")
+    for name in checked:
+        values = frame[name].astype("str")
+        mask = values.str.contains(r"[\r\n]", regex=True).to_numpy(dtype=bool, na_value=False)
+        new = mask & ~spans
+        if not new.any():
+            continue
+        lines = values[new].str.count(r"\r\n|\r|\n") + 1
+        detail[new] = (
+            "row "
+            + frame.loc[new, "_row"].astype("str")
+            + f": {name} spans "
+            + lines.astype("str")
+            + " lines, starting '"
+            + _clip(values[new])
+            + "': a quoted value ran on over the next lines (a stray quote?), which would hide"
+            " those records in it; fix the quoting in the export"
+        )
+        spans |= mask
+    return quarantine.take(frame, spans, "newline_in_value", detail)
+
+
 def _raw_json(frame: pd.DataFrame, mask: np.ndarray) -> list[str]:
     rows = frame.loc[mask].drop(columns=["_row"])
+    for name in rows.columns:
+        if rows[name].dtype == object or pd.api.types.is_string_dtype(rows[name].dtype):
+            text = rows[name].astype("str")
+            if (text.str.len() > RAW_SHOWN).any():
+                rows[name] = clipped(text, RAW_SHOWN)
     return [json.dumps(r, sort_keys=True, ensure_ascii=False) for r in rows.to_dict("records")]
 
 
@@ -198,11 +300,7 @@ def apply_labels(frame: pd.DataFrame, schema: Schema, quarantine: Quarantine) ->
     mapped = raw.map(mapping)
     unknown = mapped.isna().to_numpy()
     detail = (
-        "label '"
-        + raw.astype("str")
-        + "' is not in the schema ("
-        + ", ".join(schema.label_ids)
-        + ")"
+        "label '" + clipped(raw) + "' is not in the schema (" + ", ".join(schema.label_ids) + ")"
     )
     frame = quarantine.take(frame, unknown, "unknown_label", detail)
     frame = frame.copy()

@@ -16,8 +16,16 @@ from labelgate.config import columns as col
 from labelgate.config.dataset import AnnotationSource, SourceFile, VersionMapping
 from labelgate.config.schema import Schema, SplitMigration
 from labelgate.errors import InternalError
-from labelgate.io.canonical import Quarantine, apply_labels, content_hash, rename_columns
+from labelgate.io.canonical import (
+    Quarantine,
+    apply_labels,
+    clipped,
+    content_hash,
+    rename_columns,
+    screen_values,
+)
 from labelgate.io.readers import RawTable
+from labelgate.io.writers import restore_cell
 
 
 @dataclass(frozen=True)
@@ -109,7 +117,7 @@ def _valued(name: str, columns: dict[str, str], text: pd.Series) -> pd.Series:
     """`name 'value'` per row, with the file's column it was mapped from when it has another name."""
     source = columns.get(name, name)
     mapped = "" if source == name else f" (file column '{source}')"
-    return f"{name} '" + text + f"'{mapped}"
+    return f"{name} '" + clipped(text) + f"'{mapped}"
 
 
 def _remap(name: str) -> str:
@@ -224,7 +232,7 @@ def _checked_rows(
             frame,
             unknown.to_numpy(),
             "unknown_item",
-            "item_id '" + frame[col.ITEM_ID] + "' is not in the items file",
+            "item_id '" + clipped(frame[col.ITEM_ID]) + "' is not in the items file",
         )
     return frame
 
@@ -293,6 +301,7 @@ def _annotations(
     frame = rename_columns(
         raw.table, raw.config.columns, col.ANNOTATION_REQUIRED, col.ANNOTATION_OPTIONAL, raw.display
     )
+    frame = screen_values(frame, raw.table, raw.config.columns, col.ANNOTATION_REQUIRED, quarantine)
     frame = _require(frame, quarantine, col.ANNOTATION_REQUIRED)
     frame = _checked_rows(frame, quarantine, known_items, raw.config.columns, notes)
     split = split_rows(frame, schema)
@@ -352,6 +361,16 @@ def _missing_optional(table: str, display: str) -> dict[str, Any]:
     }
 
 
+# Sheets people fill in from our CSVs (audit_sample.csv, adjudication_queue.csv): the `'` that
+# write_csv put before a formula-like id or label comes off again, so the item still matches.
+SHEETS_FROM_PEOPLE = ("adjudications", "audit_results")
+
+
+def _restored(frame: pd.DataFrame) -> pd.DataFrame:
+    names = [c for c in (col.ITEM_ID, col.LABEL) if c in frame]
+    return frame.assign(**{c: frame[c].map(restore_cell).astype("str") for c in names})
+
+
 def _simple(
     raw: RawSource | None, spec: _TableSpec, schema: Schema, done: Ingested
 ) -> pd.DataFrame:
@@ -366,6 +385,9 @@ def _simple(
     quarantine = Quarantine(spec.name, raw.display)
     quarantine.add_bad_rows(raw.table)
     frame = rename_columns(raw.table, raw.config.columns, spec.required, spec.optional, raw.display)
+    frame = screen_values(frame, raw.table, raw.config.columns, columns, quarantine)
+    if spec.name in SHEETS_FROM_PEOPLE:
+        frame = _restored(frame)
     frame = _require(frame, quarantine, spec.required)
     if spec.labelled and col.LABEL in frame:
         has_label = frame[col.LABEL] != ""

@@ -1,11 +1,90 @@
-"""Deterministic JSON and text files: the same data always gives the same bytes (no pandas here)."""
+"""Deterministic JSON and text files: the same data always gives the same bytes (no pandas here).
+
+Every file labelgate writes goes through `atomic_output` (here, so that every stage's code
+list in dvc.yaml, which names this file, covers it): a reader, or a run killed half-way, sees
+the old file or the new one. The content goes to a temporary file in the target's directory
+(same file system, so the rename is atomic), is flushed and fsynced, and then `os.replace`
+puts it in place. A failure before the rename removes the temporary file and leaves the
+previous file untouched; a `kill -9` may leave a stray `.NAME.*.tmp` beside it, never a torn
+target.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import math
+import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename itself durable; not every platform can open a directory."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # pragma: no cover - e.g. Windows
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - some file systems refuse
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[IO[bytes]]:
+    """A binary file to write `path`'s new content to; it replaces `path` on a clean exit.
+
+    The parent directory is created. An existing file's permission bits are kept.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, on every path
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+    )
+    temp = Path(handle.name)
+    try:
+        with handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(OSError):
+            os.chmod(temp, _mode(path))
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    _fsync_dir(path.parent)
+
+
+@functools.cache
+def _umask() -> int:
+    """The process umask, read once (setting it to read it is not thread-safe, so only once)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
+def _mode(path: Path) -> int:
+    """The target's permission bits, or what a plain `open` would give under the umask (a
+    temporary file is created 0600)."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    """Write `data` to `path` atomically."""
+    with atomic_output(path) as handle:
+        handle.write(data)
+    return path
 
 
 def _clean(value: Any) -> Any:
@@ -30,10 +109,8 @@ def json_text(data: Any, sort_keys: bool = True) -> str:
 
 
 def write_json(path: Path, data: Any) -> Path:
-    """Write `data` as deterministic JSON."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json_text(data), encoding="utf-8")
-    return path
+    """Write `data` as deterministic JSON, atomically."""
+    return write_bytes(path, json_text(data).encode("utf-8"))
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -42,7 +119,6 @@ def read_json(path: Path) -> dict[str, Any]:
 
 
 def write_text(path: Path, text: str) -> Path:
-    """Write UTF-8 text as given (callers end it with a newline)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+    """Write UTF-8 text as given (callers end it with a newline; line ends are kept),
+    atomically."""
+    return write_bytes(path, text.encode("utf-8"))

@@ -1,11 +1,22 @@
-"""Read CSV, JSONL and Parquet exports as string columns, keeping each record's row number."""
+"""Read CSV, JSONL and Parquet exports as string columns, keeping each record's row number.
+
+Hostile files end in an InputError naming the file (a directory, an empty CSV or Parquet
+file, UTF-16, binary data, a duplicated column name) or, record by record, in `bad_rows`
+with a reason code: `malformed_row` (wrong field count, invalid or too deeply nested JSON)
+and `bad_encoding` (a value that is not UTF-8).
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
+import re
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -17,20 +28,29 @@ from labelgate.errors import InputError
 from labelgate.problems import Problem
 
 SUFFIX_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+_BLOCK = 1 << 24  # pyarrow's CSV block; a field longer than this needs a larger one
+_REEXPORT = "Re-export the file as UTF-8."
 
 
 @dataclass
 class RawTable:
     """A source file read as strings: `frame` has a `_row` column (1-based record number,
-    the CSV header being row 1); `bad_rows` are records that could not be parsed at all."""
+    the CSV header being row 1); `bad_rows` are records that could not be parsed at all;
+    `nested` marks, per file column, the rows whose value was a JSON object or array (or a
+    Parquet list, struct or map), held as JSON text in `frame`."""
 
     frame: pd.DataFrame
     bad_rows: list[tuple[int, str, str]] = field(default_factory=list)  # (row, reason, text)
+    nested: dict[str, np.ndarray] = field(default_factory=dict)  # column -> rows, positional
 
     @property
     def rows_in(self) -> int:
         """Every record in the file, readable or not."""
         return len(self.frame) + len(self.bad_rows)
+
+
+def _error(display: str, message: str, fix: str, line: int = 0) -> InputError:
+    return InputError([Problem(display, line, 0, "", message, fix)])
 
 
 def infer_format(path: Path, declared: str | None, display: str) -> str:
@@ -39,57 +59,290 @@ def infer_format(path: Path, declared: str | None, display: str) -> str:
         return declared
     fmt = SUFFIX_FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise InputError(
-            [
-                Problem(
-                    display,
-                    message=f"cannot tell the format of '{path.name}' from its suffix.",
-                    fix="Add 'format: csv|jsonl|parquet' to the source in dataset.yaml.",
-                )
-            ]
+        raise _error(
+            display,
+            f"cannot tell the format of '{path.name}' from its suffix.",
+            "Add 'format: csv|jsonl|parquet' to the source in dataset.yaml.",
         )
     return fmt
 
 
-def _read_csv(path: Path) -> RawTable:
+def _sniff_text(path: Path, fmt: str, display: str) -> None:
+    """A text export that is not UTF-8 text at all is an InputError with the fix."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    if head.startswith(b"PAR1"):
+        raise _error(
+            display,
+            f"is a Parquet file, not {fmt}.",
+            "Give it the .parquet suffix or set 'format: parquet' for the source.",
+        )
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _error(
+            display,
+            "is UTF-16 (or UTF-32) text: it starts with that byte-order mark; labelgate reads UTF-8.",
+            _REEXPORT + " (e.g. 'iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8').",
+            1,
+        )
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        raise _error(
+            display,
+            f"has a NUL byte at byte {nul}: it is binary data or UTF-16/UTF-32 text "
+            f"without a byte-order mark, not {fmt} text.",
+            f"Export the file as UTF-8 {fmt}, or declare its real format in dataset.yaml.",
+        )
+
+
+def _csv_header(path: Path, display: str) -> list[str]:
+    with path.open("rb") as handle:
+        first = handle.readline()
+    if not first.strip():
+        raise _error(
+            display,
+            "has no header row: the file is empty or starts with a blank line.",
+            "Export the file with its header row first (item_id,annotator_id,label,...).",
+            1,
+        )
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _error(
+            display,
+            f"the header is not UTF-8 text ({exc.reason} at byte {exc.start}).",
+            _REEXPORT,
+            1,
+        ) from None
+    try:
+        names = next(csv.reader([re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]]), [])
+    except csv.Error as exc:
+        raise _error(
+            display,
+            f"the header cannot be read as CSV ({exc}).",
+            "Export the file with a plain header row of column names.",
+            1,
+        ) from None
+    counts = Counter(names)
+    repeated = [name for name, n in counts.items() if n > 1]
+    if repeated:
+        where = "; ".join(
+            f"'{name}' is columns {', '.join(str(i + 1) for i, n in enumerate(names) if n == name)}"
+            for name in repeated
+        )
+        raise _error(
+            display,
+            f"the header names a column more than once ({where}), so which one to read is "
+            "ambiguous.",
+            "Rename or remove the duplicate columns in the export: every column needs its own "
+            "name.",
+            1,
+        )
+    return names
+
+
+def _is_bytes(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_binary(kind) or pa.types.is_large_binary(kind))
+
+
+def _text_type(kind: pa.DataType) -> pa.DataType:
+    return pa.large_string() if pa.types.is_large_binary(kind) else pa.string()
+
+
+def _decoded(
+    table: pa.Table, rows: np.ndarray
+) -> tuple[pa.Table, np.ndarray, list[tuple[int, str, str]]]:
+    """Binary columns cast to UTF-8 strings; records with a value that is not UTF-8 go to
+    `bad_encoding`. Returns (table, rows kept, bad rows)."""
+    bad_at: dict[int, str] = {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if not _is_bytes(column.type):
+            continue
+        try:
+            column.cast(_text_type(column.type))
+        except pa.ArrowInvalid:
+            for position, value in enumerate(column.to_pylist()):
+                if value is None or position in bad_at:
+                    continue
+                try:
+                    value.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    shown = value.decode("utf-8", "replace")[:200]
+                    bad_at[position] = (
+                        f"column '{name}' is not UTF-8 text ({exc.reason} at byte {exc.start} "
+                        f"of the value): {shown}. {_REEXPORT}"
+                    )
+    bad = [(int(rows[p]), "bad_encoding", text) for p, text in sorted(bad_at.items())]
+    if bad_at:
+        keep = np.ones(len(table), dtype=bool)
+        keep[list(bad_at)] = False
+        table, rows = table.filter(pa.array(keep)), rows[keep]
+    columns = [c.cast(_text_type(c.type)) if _is_bytes(c.type) else c for c in table.columns]
+    return pa.table(columns, names=table.column_names), rows, bad
+
+
+def _line_count(text: str) -> int:
+    return text.count("\n") + text.count("\r") - text.count("\r\n") + 1
+
+
+def _is_utf8(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as handle:
+        try:
+            while chunk := handle.read(_BLOCK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _first_not_utf8(record: list[str], names: list[str]) -> str | None:
+    """'column NAME' (or 'field N' past the header) of the first field that is not UTF-8."""
+    for position, value in enumerate(record):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return (
+                f"column '{names[position]}'" if position < len(names) else f"field {position + 1}"
+            )
+    return None
+
+
+def _read_csv_by_record(path: Path, names: list[str]) -> RawTable:
+    """A CSV file that is not all UTF-8, read record by record (pyarrow cannot hand such a
+    record to a bad-row handler): records with bytes that are not UTF-8 go to `bad_encoding`."""
+    bad: list[tuple[int, str, str]] = []
+    records: list[list[str]] = []
+    rows: list[int] = []
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)  # the header
+        number = 1
+        try:
+            for record in reader:
+                if not record:  # a blank line, as pyarrow skips it
+                    continue
+                number += 1
+                text = ",".join(record)
+                column = _first_not_utf8(record, names)
+                if column is not None:
+                    shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                    detail = f"{column} is not UTF-8 text: {shown[:200]}. {_REEXPORT}"
+                    bad.append((number, "bad_encoding", detail))
+                    continue
+                if len(record) != len(names):
+                    reason = f"expected {len(names)} fields, found {len(record)}"
+                    bad.append((number, "malformed_row", f"{reason}: {text[:200]}"))
+                    continue
+                records.append(record)
+                rows.append(number)
+        except csv.Error as exc:
+            raise ValueError(f"record {number + 1}: {exc}") from None
+    table = pa.table(
+        [pa.array([r[i] for r in records], pa.string()) for i in range(len(names))], names=names
+    )
+    frame = table.to_pandas()
+    frame["_row"] = np.asarray(rows, dtype=np.int64)
+    return RawTable(frame, bad)
+
+
+def _read_csv(path: Path, display: str) -> RawTable:
     bad: list[tuple[int, str, str]] = []
 
     def on_bad(row: pa_csv.InvalidRow) -> str:
         reason = f"expected {row.expected_columns} fields, found {row.actual_columns}"
+        lines = _line_count(row.text)
+        if lines > 1:  # an unclosed quote swallows what follows into this record
+            reason += f" in {lines} lines (a quoted value runs on: a stray quote?)"
         bad.append((int(row.number or 0), "malformed_row", f"{reason}: {row.text[:200]}"))
         return "skip"
 
-    names = _csv_header(path)
-    table = pa_csv.read_csv(
-        path,
-        read_options=pa_csv.ReadOptions(use_threads=False, block_size=1 << 24),
-        parse_options=pa_csv.ParseOptions(invalid_row_handler=on_bad, newlines_in_values=True),
-        convert_options=pa_csv.ConvertOptions(
-            column_types={n: pa.string() for n in names},
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
-    frame = table.to_pandas()
+    names = _csv_header(path, display)
+    if not _is_utf8(path):
+        return _read_csv_by_record(path, names)
+
+    def read(block_size: int) -> pa.Table:
+        bad.clear()
+        return pa_csv.read_csv(
+            path,
+            read_options=pa_csv.ReadOptions(use_threads=False, block_size=block_size),
+            parse_options=pa_csv.ParseOptions(invalid_row_handler=on_bad, newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={n: pa.binary() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+
+    try:
+        table = read(_BLOCK)
+    except pa.ArrowInvalid as exc:
+        if "straddl" not in str(exc):
+            raise
+        # A record longer than a block (a huge field): read the file as one block.
+        table = read(min(max(path.stat().st_size + 1, _BLOCK), (1 << 31) - 1))
     # Good records take the record numbers from 2 (after the header) that no bad one took.
     skipped = np.array(sorted({number for number, _, _ in bad}), dtype=np.int64)
-    numbers = np.arange(2, 2 + len(frame) + len(skipped), dtype=np.int64)
-    frame["_row"] = numbers[~np.isin(numbers, skipped)][: len(frame)]
-    return RawTable(frame, sorted(bad))
+    numbers = np.arange(2, 2 + len(table) + len(skipped), dtype=np.int64)
+    rows = numbers[~np.isin(numbers, skipped)][: len(table)]
+    table, rows, unreadable = _decoded(table, rows)
+    frame = table.to_pandas()
+    frame["_row"] = rows
+    return RawTable(frame, sorted(bad + unreadable))
 
 
-def _csv_header(path: Path) -> list[str]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        first = handle.readline()
-    return next(csv.reader([first]), [])
+def _json_default(value: object) -> object:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def _nested_text(value: object) -> str:
+    try:
+        return json.dumps(value, sort_keys=True, default=_json_default)
+    except (RecursionError, ValueError, TypeError):
+        return str(value)[:1000]
+
+
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _encodable(value: object) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError):
+        return False
+    return True
+
+
+def _lines(handle: BinaryIO) -> Iterator[bytes]:
+    """Lines as text mode's universal newlines would split them (a lone CR ends one too)."""
+    for data in handle:
+        if b"\r" in data and not (data.endswith(b"\r\n") and data.count(b"\r") == 1):
+            yield from data.splitlines(keepends=True)
+        else:
+            yield data
 
 
 def _read_jsonl(path: Path) -> RawTable:
     records: list[dict[str, object]] = []
     rows: list[int] = []
     bad: list[tuple[int, str, str]] = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
+    with path.open("rb") as handle:
+        for number, data in enumerate(_lines(handle), start=1):
+            try:
+                line = data.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                shown = data.decode("utf-8", "replace")[:200]
+                detail = f"not UTF-8 text ({exc.reason} at byte {exc.start} of the line): {shown}"
+                bad.append((number, "bad_encoding", f"{detail}. {_REEXPORT}"))
+                continue
+            if line.endswith("\r"):  # as text mode reads it
+                line = line[:-1] + "\n"
+            elif line.endswith("\r\n"):
+                line = line[:-2] + "\n"
             if not line.strip():
                 continue
             try:
@@ -97,15 +350,32 @@ def _read_jsonl(path: Path) -> RawTable:
             except json.JSONDecodeError as exc:
                 bad.append((number, "malformed_row", f"invalid JSON ({exc.msg}): {line[:200]}"))
                 continue
+            except RecursionError:
+                bad.append(
+                    (number, "malformed_row", f"JSON nested too deeply to read: {line[:200]}")
+                )
+                continue
             if not isinstance(value, dict):
                 bad.append((number, "malformed_row", f"not a JSON object: {line[:200]}"))
                 continue
+            if _SURROGATE.search(line) and not _encodable(value):
+                detail = f"a lone UTF-16 surrogate escape is not text: {line[:200]}"
+                bad.append((number, "bad_encoding", f"{detail}. {_REEXPORT}"))
+                continue
             records.append(value)
             rows.append(number)
-    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    # As objects: inferring dtypes would turn ids like 12345678901234567 with a gap into floats.
+    frame = pd.DataFrame(records, dtype=object) if records else pd.DataFrame()
+    nested = {}
+    for name in frame.columns:
+        mask = np.fromiter(
+            (isinstance(v, dict | list) for v in frame[name]), dtype=bool, count=len(frame)
+        )
+        if mask.any():
+            nested[str(name)] = mask
     frame = frame.map(as_text) if len(frame.columns) else frame
     frame["_row"] = rows
-    return RawTable(frame, bad)
+    return RawTable(frame, bad, nested)
 
 
 def as_text(value: object) -> str:
@@ -118,63 +388,73 @@ def as_text(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, dict | list):
-        return json.dumps(value, sort_keys=True)
+    if isinstance(value, dict | list | np.ndarray):
+        return _nested_text(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
     return str(value)
 
 
-def _read_parquet(path: Path) -> RawTable:
-    frame = pq.read_table(path).to_pandas()
+def _read_parquet(path: Path, display: str) -> RawTable:
+    if path.stat().st_size == 0:
+        raise _error(display, "is empty (0 bytes), not a Parquet file.", "Export it again.")
+    parquet = pq.ParquetFile(path)
+    names = parquet.schema_arrow.names
+    repeated = sorted(name for name, n in Counter(names).items() if n > 1)
+    if repeated:
+        raise _error(
+            display,
+            f"has more than one column named {', '.join(repr(n) for n in repeated)}, so which "
+            "one to read is ambiguous.",
+            "Rename or remove the duplicate columns in the export.",
+        )
+    table = parquet.read()
+    rows = np.arange(1, len(table) + 1, dtype=np.int64)
+    table, rows, bad = _decoded(table, rows)
+    nested_names = [
+        n for n, t in zip(names, table.schema.types, strict=True) if pa.types.is_nested(t)
+    ]
+    plain = table.drop_columns(nested_names)
+    frame = plain.to_pandas()
     frame = frame.astype(object).map(as_text) if len(frame.columns) else frame
-    frame["_row"] = range(1, len(frame) + 1)
-    return RawTable(frame)
+    nested: dict[str, np.ndarray] = {}
+    for name in nested_names:
+        values = table.column(name).to_pylist()
+        nested[name] = np.array([v is not None for v in values], dtype=bool)
+        frame[name] = [as_text(v) if v is None else _nested_text(v) for v in values]
+    if nested_names:
+        frame = frame[names]
+    frame["_row"] = rows
+    return RawTable(frame, bad, nested)
 
 
 def read_source(path: Path, fmt: str, display: str) -> RawTable:
     """Read one source file; a file that cannot be read at all is an InputError (exit 3)."""
-    if not path.is_file():
-        raise InputError(
-            [
-                Problem(
-                    display,
-                    message="file not found.",
-                    fix="Fix the path in dataset.yaml or run 'dvc pull'.",
-                )
-            ]
+    if path.is_dir():
+        raise _error(
+            display,
+            "is a directory, not a file.",
+            "Point the source's path at the export file itself.",
         )
+    if not path.is_file():
+        raise _error(display, "file not found.", "Fix the path in dataset.yaml or run 'dvc pull'.")
     try:
+        if fmt in ("csv", "jsonl"):
+            _sniff_text(path, fmt, display)
         if fmt == "csv":
-            return _read_csv(path)
+            return _read_csv(path, display)
         if fmt == "jsonl":
             return _read_jsonl(path)
         if fmt == "parquet":
-            return _read_parquet(path)
+            return _read_parquet(path, display)
     except UnicodeDecodeError as exc:
-        raise InputError(
-            [
-                Problem(
-                    display,
-                    message=f"not UTF-8 text ({exc.reason} at byte {exc.start}).",
-                    fix="Re-export the file as UTF-8.",
-                )
-            ]
+        raise _error(
+            display, f"not UTF-8 text ({exc.reason} at byte {exc.start}).", _REEXPORT
         ) from None
-    except (pa.ArrowInvalid, OSError, ValueError) as exc:
-        raise InputError(
-            [
-                Problem(
-                    display,
-                    message=f"cannot read {fmt}: {' '.join(str(exc).split())[:300]}",
-                    fix="Check the file's format and encoding.",
-                )
-            ]
+    except (pa.ArrowException, OSError, ValueError, RecursionError, MemoryError) as exc:
+        raise _error(
+            display,
+            f"cannot read {fmt}: {' '.join(str(exc).split())[:300]}",
+            "Check the file's format and encoding.",
         ) from None
-    raise InputError(
-        [
-            Problem(
-                display,
-                message=f"format '{fmt}' is not supported yet.",
-                fix="Use csv, jsonl or parquet.",
-            )
-        ]
-    )
+    raise _error(display, f"format '{fmt}' is not supported yet.", "Use csv, jsonl or parquet.")

@@ -17,6 +17,7 @@ from labelgate.config.params import Params
 from labelgate.config.validation import validate
 from labelgate.config.yaml_loader import LoadedYaml, load_yaml
 from labelgate.errors import ConfigError
+from labelgate.io.json_io import write_text
 from labelgate.problems import Problem
 from labelgate.project import layout
 from labelgate.project.loader import Project, load_project
@@ -30,8 +31,10 @@ PARAMS_HEADER = (
 def compose_conf(root: Path, overrides: Sequence[str] = ()) -> Params:
     """Compose `conf/config.yaml` and its groups with `overrides`, then validate the result."""
     conf_file = root / layout.CONF_FILE
-    # Our own safe loader first: duplicate keys and tags are reported with positions.
+    # Our own safe loader first, on every file Hydra will read: size, depth, alias and control
+    # character limits, duplicate keys and tags are reported with positions before Hydra runs.
     source = load_yaml(conf_file, layout.CONF_FILE)
+    _check_group_files(root)
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(
@@ -39,7 +42,19 @@ def compose_conf(root: Path, overrides: Sequence[str] = ()) -> Params:
         ):
             cfg = compose(config_name="config", overrides=list(overrides))
         data: Any = OmegaConf.to_container(cfg, resolve=True)
-    except (HydraException, OmegaConfBaseException) as exc:
+    # Hydra and OmegaConf raise plain errors too on malformed groups (a non-mapping file, a bad
+    # defaults entry, runaway interpolation); each is the user's configuration, never a bug.
+    except (
+        HydraException,
+        OmegaConfBaseException,
+        ValueError,
+        TypeError,
+        KeyError,
+        OSError,
+        AssertionError,
+        RecursionError,
+        yaml.YAMLError,
+    ) as exc:
         message = " ".join(str(exc).split())
         raise ConfigError(
             [
@@ -54,6 +69,22 @@ def compose_conf(root: Path, overrides: Sequence[str] = ()) -> Params:
     finally:
         GlobalHydra.instance().clear()
     return validate(Params, LoadedYaml(data, source.positions))
+
+
+def _check_group_files(root: Path) -> None:
+    """Load every YAML file under conf/ safely; raise one ConfigError listing every problem."""
+    problems = []
+    folder = root / layout.CONF
+    for path in sorted([*folder.rglob("*.yaml"), *folder.rglob("*.yml")]):
+        display = path.relative_to(root).as_posix()
+        if display == layout.CONF_FILE:
+            continue
+        try:
+            load_yaml(path, display)
+        except ConfigError as exc:
+            problems += exc.problems
+    if problems:
+        raise ConfigError(problems)
 
 
 def _named_file(root: Path, folder: str, name: str, suffixes: tuple[str, ...]) -> str:
@@ -111,7 +142,7 @@ def write_params(root: Path, overrides: Sequence[str] = ()) -> tuple[Path, bool]
     path = root / layout.PARAMS_FILE
     old = path.read_text(encoding="utf-8") if path.exists() else None
     if old != text:
-        path.write_text(text, encoding="utf-8")
+        write_text(path, text)
     return path, old != text
 
 

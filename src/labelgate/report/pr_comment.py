@@ -1,4 +1,8 @@
-"""The gate verdicts as text, or as one Markdown pull-request comment a CI job can update."""
+"""The gate verdicts as text, or as one Markdown pull-request comment a CI job can update.
+
+In the comment every user string (dataset names, gate ids, messages that embed ids and labels,
+the baseline's name) is escaped (`report/escape.py`); the text report is for a terminal.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any
 from labelgate.analysis.gates import NO_BASELINE, DatasetVerdict, counts_as
 from labelgate.guidelines.compare import GuidelineDiff
 from labelgate.guidelines.markdown import guideline_section
+from labelgate.report.escape import md_cell, md_code, md_text
 
 MARKER = "<!-- labelgate-report -->"
 ICONS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "❌"}  # by what a status counts as
@@ -32,7 +37,7 @@ def _delta(value: Any) -> str:
 
 
 def _threshold(check: dict[str, Any]) -> str:
-    return ", ".join(f"{k} {v}" for k, v in check["thresholds"].items())
+    return md_cell(", ".join(f"{k} {v}" for k, v in check["thresholds"].items()))
 
 
 def text_report(verdicts: list[DatasetVerdict], baseline: str | None) -> list[str]:
@@ -62,7 +67,7 @@ def _status_lines(verdicts: list[DatasetVerdict]) -> list[str]:
         unchecked = [c for c in v.checks if c["status"] == NO_BASELINE]
         warned = [c for c in v.checks if c["status"] == "warn"]
         lines.append(
-            f"- {ICONS[v.status]} **{v.name}**: {v.status}"
+            f"- {ICONS[v.status]} **{md_text(v.name)}**: {v.status}"
             + (f", {len(failed)} failing" if failed else "")
             + (f", {len(unchecked)} without baseline" if unchecked else "")
             + (f", {len(warned)} warning" if warned else "")
@@ -73,7 +78,7 @@ def _status_lines(verdicts: list[DatasetVerdict]) -> list[str]:
 def _dataset_section(v: DatasetVerdict) -> list[str]:
     lines = [
         "",
-        f"### {v.name}",
+        f"### {md_text(v.name)}",
         "",
         "| check | value | baseline | delta | threshold | status |",
         "|---|---|---|---|---|---|",
@@ -83,16 +88,17 @@ def _dataset_section(v: DatasetVerdict) -> list[str]:
         if c.get("interval"):
             value += f" [{_num(c['interval']['ci_low'])}, {_num(c['interval']['ci_high'])}]"
         lines.append(
-            f"| {c['id']} | {value} | {_num(c.get('baseline'))} | {_delta(c.get('delta'))} | {_threshold(c)} | {_icon(c)} {c['status']} |"
+            f"| {md_cell(c['id'])} | {md_cell(value)} | {md_cell(_num(c.get('baseline')))} | {md_cell(_delta(c.get('delta')))} | {_threshold(c)} | {_icon(c)} {md_cell(c['status'])} |"
         )
     for c in v.checks:
         if c["status"] != "pass":
+            where = f" {c['where'][0].upper()}{c['where'][1:]}." if c.get("where") else ""
             lines.append(
-                f"\n**{c['id']}** ({c['status']}): {c['message']}"
-                + (f" {c['where'][0].upper()}{c['where'][1:]}." if c.get("where") else "")
+                f"\n**{md_text(c['id'])}** ({md_text(c['status'])}): {md_text(c['message'] + where)}"
             )
     lines.append(
-        f"\nFull report: `build/{v.name}/summary.md`; verdict: `build/{v.name}/gate.json`."
+        f"\nFull report: {md_code(f'build/{v.name}/summary.md')}; "
+        f"verdict: {md_code(f'build/{v.name}/gate.json')}."
     )
     return lines
 
@@ -112,7 +118,7 @@ def markdown_report(
     )
     lines = [MARKER, f"## {ICONS[overall]} labelgate: data quality {overall.upper()}", ""]
     if baseline:
-        lines.append(f"Compared with `{baseline_name}` ({baseline[:10]}).")
+        lines.append(f"Compared with {md_code(baseline_name)} ({md_text(baseline[:10])}).")
         lines.append("")
     elif any(c["status"] == NO_BASELINE for v in verdicts for c in v.checks):
         lines.append(
@@ -124,7 +130,7 @@ def markdown_report(
     for v in verdicts:
         lines += _dataset_section(v)
     if guideline_diffs:
-        lines += ["", f"## Guideline changes since `{baseline_name}`"]
+        lines += ["", f"## Guideline changes since {md_code(baseline_name)}"]
         for diff in guideline_diffs:
             lines += guideline_section(diff)
     return "\n".join(lines) + "\n"

@@ -1,9 +1,17 @@
-"""summary.md: one dataset's key metrics, agreement tables and problems, fit for a pull request."""
+"""summary.md: one dataset's key metrics, agreement tables and problems, fit for a pull request.
+
+Every user string (the dataset's name, labels, batches, rule ids, annotator ids, messages) is
+escaped (`report/escape.py`), so the file is safe to paste into a comment or render.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+# The helpers of report/escape.py, from where they live: the report stage's code list in dvc.yaml
+# names this file, not escape.py.
+from labelgate.guidelines.markdown import md_cell, md_code, md_text
 
 
 @dataclass(frozen=True)
@@ -64,14 +72,14 @@ def _metrics_table(
 def _per_label_table(agreement: dict[str, Any]) -> list[str]:
     lines = [
         "",
-        f"Agreement per label (one-vs-rest, {agreement['level']}, weights {agreement['weights']}):",
+        f"Agreement per label (one-vs-rest, {md_text(agreement['level'])}, weights {md_text(agreement['weights'])}):",
         "",
         "| label | share | alpha | kappa |",
         "|---|---|---|---|",
     ]
     for label, entry in agreement["per_label"].items():
         lines.append(
-            f"| {label} | {entry['share']:.1%} | {_fmt(entry['krippendorff_alpha'])} | {_fmt(entry['fleiss_kappa'])} |"
+            f"| {md_cell(label)} | {entry['share']:.1%} | {_fmt(entry['krippendorff_alpha'])} | {_fmt(entry['fleiss_kappa'])} |"
         )
     return lines
 
@@ -86,14 +94,14 @@ def _group_tables(agreement: dict[str, Any], shown: list[str]) -> list[str]:
         names = [n for n in shown if n in available]
         lines += [
             "",
-            f"Agreement by {breakdown.replace('_', ' ')} ({agreement['level']}):",
+            f"Agreement by {breakdown.replace('_', ' ')} ({md_text(agreement['level'])}):",
             "",
-            f"| {breakdown} | items | " + " | ".join(names) + " |",
+            f"| {breakdown} | items | " + " | ".join(md_cell(n) for n in names) + " |",
             "|---|---|" + "---|" * len(names),
         ]
         for key, group in groups.items():
             lines.append(
-                f"| {key} | {group['n_items']} | "
+                f"| {md_cell(key)} | {group['n_items']} | "
                 + " | ".join(_fmt(group["coefficients"][n]["value"]) for n in names)
                 + " |"
             )
@@ -105,14 +113,18 @@ def _ingest_lines(ingest: dict[str, Any]) -> list[str]:
     reasons = ingest["quarantine_reasons"]
     lines = [
         f"Ingest: {a['rows_in']} annotation rows = {a['rows_kept']} kept + {a['rows_quarantined']} quarantined"
-        + (" (" + ", ".join(f"{k} {v}" for k, v in reasons.items()) + ")" if reasons else "")
+        + (
+            " (" + md_text(", ".join(f"{k} {v}" for k, v in reasons.items())) + ")"
+            if reasons
+            else ""
+        )
         + ".",
     ]
     again = ingest.get("reannotation") or {}
     if again.get("items"):
         lines.append(
             f"Re-annotation: {again['items']} items ({again['annotations']} annotations) carry a "
-            f"label a schema migration split; they are listed in `{again['file']}`."
+            f"label a schema migration split; they are listed in {md_code(again['file'])}."
         )
     return lines
 
@@ -120,27 +132,27 @@ def _ingest_lines(ingest: dict[str, Any]) -> list[str]:
 def _outcome_lines(parts: StageSummaries, files: OutputFiles) -> list[str]:
     validation, aggregate, audit = parts.validation, parts.aggregate, parts.audit
     flagged = [
-        f"{rid} {r['violations']} ({r['severity']})"
+        f"{md_text(rid)} {r['violations']} ({md_text(r['severity'])})"
         for rid, r in validation["rules"].items()
         if r["violations"]
     ]
     lines = ["Validation: " + (", ".join(flagged) if flagged else "no violations") + "."]
     lines.append(
-        f"Aggregation ({aggregate['method']}): "
-        + ", ".join(f"{k} {v}" for k, v in aggregate["status"].items())
-        + f"; unresolved items are in `{files.adjudication_queue}`."
+        f"Aggregation ({md_text(aggregate['method'])}): "
+        + md_text(", ".join(f"{k} {v}" for k, v in aggregate["status"].items()))
+        + f"; unresolved items are in {md_code(files.adjudication_queue)}."
     )
     if aggregate["annotators_needing_retraining"]:
         lines.append(
             "Annotators below the gold-accuracy bar: "
-            + ", ".join(f"`{x}`" for x in aggregate["annotators_needing_retraining"])
-            + f" (see `{files.annotators}`)."
+            + ", ".join(md_code(x) for x in aggregate["annotators_needing_retraining"])
+            + f" (see {md_code(files.annotators)})."
         )
     lines.append(
-        f"Audit: {audit['n_sampled']} items sampled (seed {audit['seed']}) in `{files.audit_sample}`."
+        f"Audit: {audit['n_sampled']} items sampled (seed {audit['seed']}) in {md_code(files.audit_sample)}."
     )
     for note in parts.agreement["diagnostics"]:
-        lines.append(f"> Note: {note['message']} {note['meaning'].capitalize()}")
+        lines.append(f"> Note: {md_text(note['message'])} {md_text(note['meaning'].capitalize())}")
     return lines
 
 
@@ -152,7 +164,7 @@ def summary_markdown(
     files: OutputFiles,
 ) -> str:
     """A short Markdown report: key metrics, agreement by group, problems and where to look."""
-    lines = [f"## Dataset `{name}`", ""]
+    lines = [f"## Dataset {md_code(name)}", ""]
     lines += _metrics_table(metrics["metrics"], parts.agreement, shown)
     lines += _per_label_table(parts.agreement)
     lines += _group_tables(parts.agreement, shown)

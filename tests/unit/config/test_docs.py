@@ -101,6 +101,29 @@ def test_every_metric_and_aggregator_is_in_the_reference() -> None:
         assert f"| `{method}` |" in (DOCS / "aggregation.md").read_text(encoding="utf-8"), method
 
 
+def test_every_aggregator_parameter_is_in_the_reference() -> None:
+    from labelgate.config.catalogue import AGGREGATOR_PARAMS
+
+    pipeline = _section(REFERENCE.read_text(encoding="utf-8"), "pipeline")
+    for method, params in AGGREGATOR_PARAMS.items():
+        for name in params:
+            if name != "random_state":
+                assert f"| `{method}` | `{name}` |" in pipeline, (method, name)
+    assert "| every method | `random_state` |" in pipeline
+
+
+def test_the_yaml_limits_in_the_reference_match_the_loader() -> None:
+    from labelgate.config import yaml_loader
+
+    full = REFERENCE.read_text(encoding="utf-8")
+    text = full[full.index("## Rules shared") : full.index("### schema")]
+    assert f"({yaml_loader.MAX_CONFIG_BYTES:,} bytes) per YAML file" in text
+    assert f"({yaml_loader.MAX_TEXT_BYTES:,} bytes) per guideline file" in text
+    assert f"| {yaml_loader.MAX_DEPTH} levels |" in text
+    assert f"| {yaml_loader.MAX_ALIASES:,} per file |" in text
+    assert f"| {yaml_loader.MAX_ALIAS_NODES:,} in all |" in text
+
+
 def _commands(
     parser: argparse.ArgumentParser, prefix: str = "labelgate"
 ) -> list[tuple[str, argparse.ArgumentParser]]:

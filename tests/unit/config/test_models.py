@@ -222,3 +222,178 @@ def test_params_need_at_least_one_dataset() -> None:
 
 def test_semver_key_orders_versions() -> None:
     assert semver_key("1.10.0") > semver_key("1.9.3") > semver_key("1.9") == (1, 9, 0)
+
+
+# Hardening: NaN compares false with everything, so a NaN threshold silently turned a gate off.
+@pytest.mark.parametrize("value", [".nan", ".NaN", ".inf", "-.inf"])
+@pytest.mark.parametrize("key", ["min", "max", "min_lower_bound", "max_upper_bound", "max_drop"])
+def test_gate_thresholds_refuse_nan_and_infinity(key: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=rf"x.yaml:7:\d+: gates\[0\].{key}: .*finite number"):
+        load(QaRules, QA.replace("min_lower_bound: 0.8", f"{key}: {value}"))
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "message"),
+    [
+        ("min_lower_bound: -1.5", r"min_lower_bound -1.5 is outside the range .* \[-1.0, 1.0\]"),
+        ("max_upper_bound: 2", r"max_upper_bound 2.0 is outside the range"),
+        ("max_drop: 2.5", r"max_drop 2.5 is larger than the whole range of krippendorff_alpha"),
+        ("max_drop: -0.1", r"gates\[0\].max_drop: Input should be greater than or equal to 0"),
+        ("min: 0.5\n    min_items: 0", r"gates\[0\].min_items: Input should be greater"),
+    ],
+)
+def test_gate_thresholds_stay_in_the_metric_range(thresholds: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load(QaRules, QA.replace("min_lower_bound: 0.8", thresholds))
+
+
+def test_a_count_gate_may_have_a_large_but_finite_threshold() -> None:
+    rules = load(
+        QaRules,
+        QA.replace("krippendorff_alpha\n    min_lower_bound: 0.8", "n_items\n    min: 1e12"),
+    )
+    assert isinstance(rules, QaRules)
+    with pytest.raises(ConfigError, match=r"gates\[0\].min: Input should be a finite number"):
+        load(
+            QaRules,
+            QA.replace("krippendorff_alpha\n    min_lower_bound: 0.8", "n_items\n    min: .inf"),
+        )
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ("annotator_qualification: {min_gold_accuracy: .nan}", r"min_gold_accuracy: .*finite"),
+        ("annotator_qualification: {min_gold_accuracy: 1.5}", r"less than or equal to 1"),
+        ("annotator_qualification: {min_gold_items: 1.5}", r"min_gold_items: .*integer"),
+        ("audit: {fraction: .nan}", r"audit.fraction: .*finite number"),
+        ("audit: {fraction: 0}", r"audit.fraction: .*greater than 0"),
+        ("audit: {seed: -1}", r"audit.seed: .*greater than or equal to 0"),
+        ("audit: {seed: 4294967296}", r"audit.seed: .*less than or equal to 4294967295"),
+        ("audit: {seed: 1.5}", r"audit.seed: .*integer"),
+        ("audit: {max_items: 100000000000000000000}", r"audit.max_items: .*less than or equal"),
+        ("audit: {min_per_stratum: .inf}", r"audit.min_per_stratum: .*finite"),
+    ],
+)
+def test_qa_rules_settings_are_finite_and_in_range(section: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load(QaRules, QA + section + "\n")
+
+
+@pytest.mark.parametrize(
+    ("check", "message"),
+    [
+        ("{kind: annotator_speed, max_robust_z: .nan}", r"max_robust_z: .*finite number"),
+        ("{kind: annotator_speed, min_median_seconds: .inf}", r"min_median_seconds: .*finite"),
+        ("{kind: annotator_label_distribution, max_share: .nan}", r"max_share: .*finite"),
+        ("{kind: text_length, max: 1e30}", r"checks\[1\].text_length.max: .*"),
+        ("{kind: min_annotations_per_item, min: 0}", r"min: .*greater than or equal to 1"),
+    ],
+)
+def test_check_settings_are_finite_and_in_range(check: str, message: str) -> None:
+    text = QA.replace("  - kind: allowed_labels\n", f"  - kind: allowed_labels\n  - {check}\n")
+    with pytest.raises(ConfigError, match=message):
+        load(QaRules, text)
+
+
+PIPELINE = """
+kind: pipeline
+format_version: 1
+"""
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ("agreement: {bootstrap: {confidence: .nan}}", r"bootstrap.confidence: .*finite"),
+        ("agreement: {bootstrap: {confidence: 0.5}}", r"bootstrap.confidence: .*greater than 0.5"),
+        ("agreement: {bootstrap: {confidence: 1}}", r"bootstrap.confidence: .*less than 1"),
+        ("agreement: {bootstrap: {resamples: -1}}", r"bootstrap.resamples: .*greater than or"),
+        ("agreement: {bootstrap: {resamples: 2.5}}", r"bootstrap.resamples: .*integer"),
+        ("agreement: {bootstrap: {seed: -3}}", r"bootstrap.seed: .*greater than or equal to 0"),
+        ("agreement: {min_pairable_items: 0}", r"min_pairable_items: .*greater than or equal"),
+        ("aggregate: {min_confidence: .nan}", r"aggregate.min_confidence: .*finite"),
+        ("aggregate: {min_confidence: 1.5}", r"aggregate.min_confidence: .*less than or equal"),
+        ("report: {top_n: 0}", r"report.top_n: .*greater than or equal to 1"),
+    ],
+)
+def test_pipeline_settings_are_finite_and_in_range(section: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load(Pipeline, PIPELINE + section + "\n")
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ("{max_iter: 1.5}", r"x.yaml:5:12: aggregate.params.max_iter: 'max_iter' of 'dawid_skene'"),
+        ("{max_iter: 0}", r"aggregate.params.max_iter: .*an integer from 1 to 10000; got 0"),
+        ("{max_iter: 100000}", r"aggregate.params.max_iter: .*got 100000"),
+        ("{tol: x}", r"aggregate.params.tol: .*a finite number >= 0; got 'x'"),
+        ("{tol: .nan}", r"aggregate.params.tol: .*got nan"),
+        ("{smoothing: -.inf}", r"aggregate.params.smoothing: .*got -inf"),
+        ("{clamp_gold: 1}", r"aggregate.params.clamp_gold: .*true or false; got 1"),
+        (
+            "{mx_iter: 3}",
+            r"aggregate.params.mx_iter: 'dawid_skene' has no parameter 'mx_iter'. "
+            r"Did you mean 'max_iter'\?",
+        ),
+    ],
+)
+def test_aggregator_params_are_validated_at_their_own_key(params: str, message: str) -> None:
+    text = PIPELINE + f"aggregate:\n  method: dawid_skene\n  params: {params}\n"
+    with pytest.raises(ConfigError, match=message):
+        load(Pipeline, text)
+
+
+def test_aggregator_params_report_each_problem_on_its_own_line() -> None:
+    text = PIPELINE + "aggregate:\n  method: mace\n  params:\n    alpha: 0\n    beta: .nan\n"
+    with pytest.raises(ConfigError) as caught:
+        load(Pipeline, text)
+    assert [(p.line, p.key_path) for p in caught.value.problems] == [
+        (6, "aggregate.params.alpha"),
+        (7, "aggregate.params.beta"),
+    ]
+
+
+def test_valid_aggregator_params_load() -> None:
+    text = PIPELINE + "aggregate:\n  method: mace\n  params: {max_iter: 50, learn_priors: false}\n"
+    pipeline = load(Pipeline, text)
+    assert isinstance(pipeline, Pipeline)
+    assert pipeline.aggregate.params == {"max_iter": 50, "learn_priors": False}
+
+
+def test_an_unknown_method_is_reported_once_not_with_its_params() -> None:
+    text = PIPELINE + "aggregate:\n  method: dawid\n  params: {max_iter: 1.5}\n"
+    with pytest.raises(ConfigError) as caught:
+        load(Pipeline, text)
+    assert [p.key_path for p in caught.value.problems] == ["aggregate.method"]
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("value: .nan", r"labels\[0\].value: .*finite number"),
+        ("value: .inf", r"labels\[0\].value: .*finite number"),
+    ],
+)
+def test_schema_label_values_are_finite(field: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load(Schema, SCHEMA.replace("  - id: a\n", f"  - id: a\n    {field}\n"))
+
+
+@pytest.mark.parametrize("path", ['"a\\0b.csv"', '"a\\tb.csv"', '"raw/\\x1b[31m.csv"'])
+def test_source_paths_refuse_control_characters(path: str) -> None:
+    text = """
+    kind: dataset
+    format_version: 1
+    schema: s
+    guideline: g
+    qa_rules: q
+    sources:
+      annotations:
+        - path: PATH
+    """.replace("PATH", path)
+    with pytest.raises(
+        ConfigError, match=r"x.yaml:8:\d+: sources.annotations\[0\].path: .*control character U\+00"
+    ):
+        load(Dataset, text)

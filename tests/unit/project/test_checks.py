@@ -319,3 +319,66 @@ def test_the_guidelines_lock_is_required_and_kept_honest(make_project: ProjectFa
         "version 1.0.0 goes backwards: guidelines/guidelines.lock already records 1.1.0" in joined
     )
     assert "0.8.0" not in joined  # declared as released before the guideline was in git
+
+
+def test_aggregator_params_are_checked_with_file_line_and_key(
+    make_project: ProjectFactory,
+) -> None:
+    root = make_project()
+    replace_in(
+        root,
+        "pipelines/default.yaml",
+        "method: majority_vote",
+        "method: dawid_skene\n  params:\n    max_iter: 1.5\n    tol: x\n    mx_iter: 3\n"
+        "    smoothing: -1",
+    )
+    found = problems_of(root)
+    assert found == [
+        "pipelines/default.yaml:12:5: aggregate.params.max_iter: 'max_iter' of 'dawid_skene' "
+        "(EM iterations at most) must be an integer from 1 to 10000; got 1.5. Fix the value, "
+        "or leave 'max_iter' out for its default (100).",
+        "pipelines/default.yaml:13:5: aggregate.params.tol: 'tol' of 'dawid_skene' (stop when "
+        "the loss per item changes by less than this) must be a finite number >= 0; got 'x'. "
+        "Fix the value, or leave 'tol' out for its default (1e-06).",
+        "pipelines/default.yaml:14:5: aggregate.params.mx_iter: 'dawid_skene' has no parameter "
+        "'mx_iter'. Did you mean 'max_iter'?",
+        "pipelines/default.yaml:15:5: aggregate.params.smoothing: 'smoothing' of 'dawid_skene' "
+        "(pseudo-count added to priors and confusion rows) must be a finite number > 0; got -1. "
+        "Fix the value, or leave 'smoothing' out for its default (1e-06).",
+    ]
+
+
+def test_params_of_a_method_without_any_are_unknown(make_project: ProjectFactory) -> None:
+    root = make_project()
+    replace_in(
+        root,
+        "pipelines/default.yaml",
+        "method: majority_vote",
+        "method: majority_vote\n  params: {max_iter: 5}",
+    )
+    found = problems_of(root)
+    assert len(found) == 1
+    assert found[0].startswith("pipelines/default.yaml:11:12: aggregate.params.max_iter: ")
+    assert (
+        "'majority_vote' has no parameter 'max_iter'. Expected one of 'random_state'." in found[0]
+    )
+
+
+def test_a_nan_threshold_no_longer_turns_the_gate_off(make_project: ProjectFactory) -> None:
+    root = make_project()
+    replace_in(root, "qa_rules/review_sentiment.yaml", "min: 0.4", "min_lower_bound: .nan")
+    found = problems_of(root)
+    assert len(found) == 1
+    assert "qa_rules/review_sentiment.yaml:" in found[0]
+    assert "gates[0].min_lower_bound: Input should be a finite number" in found[0]
+
+
+def test_a_control_character_in_a_config_is_an_error_not_a_crash(
+    make_project: ProjectFactory,
+) -> None:
+    root = make_project()
+    replace_in(root, "pipelines/default.yaml", "method: majority_vote", "method: majority\x00vote")
+    found = problems_of(root)
+    assert any(
+        p.startswith("pipelines/default.yaml:10:19: U+0000 (NUL) is not allowed") for p in found
+    ), found

@@ -69,3 +69,25 @@ def test_duplicate_keys_in_conf_are_found_before_hydra(make_project: ProjectFact
     root = make_project({"conf/config.yaml": "defaults: []\nkind: conf\nkind: conf\n"})
     with pytest.raises(ConfigError, match=r"conf/config.yaml:3:1: kind: duplicate key 'kind'"):
         compose_conf(root)
+
+
+def test_group_files_get_the_safe_loaders_limits_before_hydra(make_project: ProjectFactory) -> None:
+    # Hydra reads conf/ groups itself; a NUL or an alias bomb there must be exit 3, not a crash.
+    root = make_project({"conf/engine/local.yaml": "name: lo\x00cal\n"})
+    with pytest.raises(
+        ConfigError, match=r"conf/engine/local.yaml:1:9: U\+0000 \(NUL\) is not allowed"
+    ):
+        compose_conf(root)
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    root = make_project({"conf/engine/local.yaml": bomb}, name="bomb")
+    with pytest.raises(ConfigError, match=r"conf/engine/local.yaml:\d+:\d+: .*alias"):
+        compose_conf(root)
+
+
+def test_a_group_file_that_is_not_a_mapping_is_a_config_error(make_project: ProjectFactory) -> None:
+    root = make_project({"conf/engine/local.yaml": "- name\n- local\n"})
+    with pytest.raises(ConfigError, match=r"engine: Input should be a valid dictionary"):
+        compose_conf(root)

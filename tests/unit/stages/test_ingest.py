@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from labelgate.config import columns as col
 from labelgate.errors import InputError
 from tests.conftest import DATASET_HEAD, ProjectFactory, run_stages
 
@@ -422,3 +425,9 @@ def test_duration_details_say_what_the_value_looks_like(value: str, looks: str) 
 
     (detail,) = _duration_details(pd.Series([value], dtype="str"), {"duration_s": "secs"})
     assert detail.startswith(f"duration_s '{value}' (file column 'secs') {looks}; export plain")
+
+
+def test_every_quarantine_reason_is_documented() -> None:
+    concepts = (Path(__file__).resolve().parents[3] / "docs/concepts.md").read_text("utf-8")
+    ingest = concepts[concepts.index("**Ingest** reads") : concepts.index("**Validate** runs")]
+    assert [r for r in col.QUARANTINE_REASONS if f"`{r}`" not in ingest] == []
