@@ -124,17 +124,30 @@ def _remap(name: str) -> str:
     return f"or map another column to {name} in dataset.yaml (columns: {{{name}: <column>}})"
 
 
+def _like(text: pd.Series, pattern: str, case: bool = True) -> np.ndarray:
+    """Per value, whether it matches `pattern` whole."""
+    return np.asarray(text.str.fullmatch(pattern, case=case).to_numpy(dtype=bool, na_value=False))
+
+
+def _detail(
+    name: str, columns: dict[str, str], text: pd.Series, diagnosis: np.ndarray, fix: str
+) -> pd.Series:
+    """`name 'value' (file column ...) <what it looks like>; <fix>, or map another column`."""
+    return (
+        _valued(name, columns, text)
+        + " "
+        + pd.Series(diagnosis, index=text.index, dtype="str")
+        + f"; {fix}, {_remap(name)}"
+    )
+
+
 _ISO = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def _timestamp_details(values: pd.Series, columns: dict[str, str]) -> pd.Series:
     """Per bad annotated_at value: what it looks like, and the fix (export ISO 8601)."""
     text = values.astype("str")
-
-    def like(pattern: str) -> np.ndarray:
-        return np.asarray(text.str.fullmatch(pattern).to_numpy(dtype=bool, na_value=False))
-
-    seconds, millis = like(r"\d{9,10}(\.\d+)?"), like(r"\d{12,13}")
+    seconds, millis = _like(text, r"\d{9,10}(\.\d+)?"), _like(text, r"\d{12,13}")
     number = pd.Series(
         pd.to_numeric(text.where(seconds | millis), errors="coerce"), dtype="float64"
     )
@@ -143,18 +156,15 @@ def _timestamp_details(values: pd.Series, columns: dict[str, str]) -> pd.Series:
     moment = stamps.dt.strftime(_ISO).fillna("").astype("str")
     unit = pd.Series(np.where(millis, "milliseconds", "seconds"), index=text.index, dtype="str")
     diagnosis = np.select(
-        [seconds | millis, like(r"\d{1,2}[/.]\d{1,2}[/.]\d{2,4}([ T].*)?")],
+        [seconds | millis, _like(text, r"\d{1,2}[/.]\d{1,2}[/.]\d{2,4}([ T].*)?")],
         [
             "looks like Unix epoch " + unit + " (that is " + moment + ")",
             "looks like a local date, whose day and month order is ambiguous",
         ],
         default="is not an ISO 8601 time",
     )
-    return (
-        _valued("annotated_at", columns, text)
-        + " "
-        + pd.Series(diagnosis, index=text.index, dtype="str")
-        + f"; export ISO 8601 times (2026-01-01T00:00:00Z), {_remap('annotated_at')}"
+    return _detail(
+        "annotated_at", columns, text, diagnosis, "export ISO 8601 times (2026-01-01T00:00:00Z)"
     )
 
 
@@ -163,9 +173,7 @@ def _duration_details(values: pd.Series, columns: dict[str, str]) -> pd.Series:
     text = values.astype("str")
 
     def like(pattern: str) -> np.ndarray:
-        return np.asarray(
-            text.str.fullmatch(pattern, case=False).to_numpy(dtype=bool, na_value=False)
-        )
+        return _like(text, pattern, case=False)
 
     number = r"\s*[0-9]+(?:[.][0-9]+)?\s*"
     diagnosis = np.select(
@@ -187,12 +195,7 @@ def _duration_details(values: pd.Series, columns: dict[str, str]) -> pd.Series:
         ],
         default="is not a number >= 0",
     )
-    return (
-        _valued("duration_s", columns, text)
-        + " "
-        + pd.Series(diagnosis, index=text.index, dtype="str")
-        + f"; export plain seconds >= 0 (12 or 12.5), {_remap('duration_s')}"
-    )
+    return _detail("duration_s", columns, text, diagnosis, "export plain seconds >= 0 (12 or 12.5)")
 
 
 def _checked_rows(
