@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
+from labelgate.cli.options import add_project_option
 from labelgate.errors import ConfigError
 from labelgate.project.layout import find_root, relative
 
@@ -32,9 +32,7 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--check", action="store_true", help="exit 3 if params.yaml is stale instead of writing it"
     )
-    parser.add_argument(
-        "-C", "--project", type=Path, default=Path("."), help="the project folder, or one in it"
-    )
+    add_project_option(parser)
     parser.set_defaults(handler=run)
 
 

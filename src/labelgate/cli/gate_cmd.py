@@ -7,6 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from labelgate.cli.options import add_project_option
 from labelgate.project.layout import find_root
 
 
@@ -53,9 +54,7 @@ def register(sub: Any) -> None:
         metavar="FILE",
         help="also write the report to FILE (default: none)",
     )
-    parser.add_argument(
-        "-C", "--project", type=Path, default=Path("."), help="the project folder, or one in it"
-    )
+    add_project_option(parser)
     parser.set_defaults(handler=run)
 
 

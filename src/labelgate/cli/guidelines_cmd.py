@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from labelgate.cli.options import add_project_option
 from labelgate.errors import UsageError
 from labelgate.project.layout import GUIDELINES_LOCK, find_root
 
@@ -32,9 +33,7 @@ def register(sub: Any) -> None:  # long: one argparse declaration per option
         "changed under a recorded version.",
         epilog="examples:\n  labelgate guidelines lock && git add guidelines/guidelines.lock",
     )
-    lock.add_argument(
-        "-C", "--project", type=Path, default=Path("."), help="the project folder, or one in it"
-    )
+    add_project_option(lock)
     lock.set_defaults(handler=run_lock)
     diff = inner.add_parser(
         "diff",
@@ -86,9 +85,7 @@ def register(sub: Any) -> None:  # long: one argparse declaration per option
         metavar="FILE",
         help="also write the report to this file (default: none)",
     )
-    diff.add_argument(
-        "-C", "--project", type=Path, default=Path("."), help="the project folder, or one in it"
-    )
+    add_project_option(diff)
     diff.set_defaults(handler=run_diff)
 
 

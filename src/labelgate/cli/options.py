@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def add_column_options(parser: argparse.ArgumentParser) -> None:
@@ -17,3 +18,10 @@ def add_column_options(parser: argparse.ArgumentParser) -> None:
         help="the column holding annotator ids",
     )
     parser.add_argument("--label-col", default="label", metavar="C", help="the label column")
+
+
+def add_project_option(parser: argparse.ArgumentParser) -> None:
+    """-C/--project: run on the project at or above this folder."""
+    parser.add_argument(
+        "-C", "--project", type=Path, default=Path("."), help="the project folder, or one in it"
+    )

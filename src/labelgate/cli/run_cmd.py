@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from labelgate.app.run import DatasetOutcome
 
+from labelgate.cli.options import add_project_option
 from labelgate.project.layout import find_root
 
 KEY_METRICS = (
@@ -52,9 +52,7 @@ def register(sub: Any) -> None:
         metavar="OVERRIDE",
         help="Hydra overrides for conf/, for this run only, e.g. 'datasets=[tickets]'",
     )
-    parser.add_argument(
-        "-C", "--project", type=Path, default=Path("."), help="the project folder, or one in it"
-    )
+    add_project_option(parser)
     parser.set_defaults(handler=run)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
+from labelgate.cli.options import add_project_option
 from labelgate.stages.registry import STAGE_NAMES
 
 
@@ -26,9 +26,7 @@ def register(sub: Any) -> None:
         "name", choices=STAGE_NAMES, metavar="NAME", help=f"the stage: {', '.join(STAGE_NAMES)}"
     )
     parser.add_argument("--dataset", "-d", required=True, help="the dataset (required)")
-    parser.add_argument(
-        "-C", "--project", type=Path, default=Path("."), help="the project folder, or one in it"
-    )
+    add_project_option(parser)
     parser.set_defaults(handler=run)
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
+from labelgate.cli.options import add_project_option
 from labelgate.project.layout import find_root
 
 
@@ -26,9 +26,7 @@ def register(sub: Any) -> None:
     parser.add_argument("dataset", metavar="DATASET", help="the dataset")
     parser.add_argument("item_id", metavar="ITEM_ID", help="the item whose final label to trace")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="text or json")
-    parser.add_argument(
-        "-C", "--project", type=Path, default=Path("."), help="the project folder, or one in it"
-    )
+    add_project_option(parser)
     parser.set_defaults(handler=run)
 
 
