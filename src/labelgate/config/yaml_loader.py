@@ -2,7 +2,7 @@
 
 Hostile files are refused before they cost time or memory: YAML larger than
 `MAX_CONFIG_BYTES` (other text files: `MAX_TEXT_BYTES`), control characters (before
-parsing), nesting deeper than `MAX_DEPTH`, more than `MAX_ALIASES` alias references, or aliases that expand to more than `MAX_ALIAS_NODES`
+parsing), more than `MAX_VALUES` values, nesting deeper than `MAX_DEPTH`, more than `MAX_ALIASES` alias references, or aliases that expand to more than `MAX_ALIAS_NODES`
 nodes in all (the "billion laughs" alias bomb). Each ends in a ConfigError naming the file,
 line and column.
 """
@@ -10,23 +10,49 @@ line and column.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 from labelgate.errors import ConfigError
 from labelgate.problems import Problem
 
 KeyPath = tuple[str | int, ...]
 
-# Pure-Python YAML parses 60 to 800 kB/s (dense keys to long strings): 256 KiB is at most a
-# few seconds, holds a schema of thousands of labels, and real configs are a few kB.
+# libyaml's parser when PyYAML was built with it (its wheels are); None otherwise.
+_CParser: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None)
+
+# libyaml's events composed in Python: 256 KiB of the densest YAML loads in well under a
+# second; it holds a schema of thousands of labels, and real configs are a few kB.
 MAX_CONFIG_BYTES = 256 * 1024
 # Other text files read as configuration (a guideline's Markdown; only its front matter is YAML).
 MAX_TEXT_BYTES = 1024 * 1024
 MAX_DEPTH = 64
+# Values (keys, scalars, lists, mappings) in one file: a schema of 5,000 labels with
+# descriptions uses about 15,000; composing 50,000 takes about half a second.
+MAX_VALUES = 50_000
+# Files under conf/, which Hydra and OmegaConf read again in pure Python (10 to 20 times
+# slower): run settings take a few hundred bytes and a few dozen values.
+MAX_CONF_BYTES = 32 * 1024
+MAX_CONF_VALUES = 2_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size limits of one kind of YAML file."""
+
+    bytes: int = MAX_CONFIG_BYTES
+    values: int = MAX_VALUES
+
+
+CONFIG_LIMITS = Limits()
+CONF_LIMITS = Limits(MAX_CONF_BYTES, MAX_CONF_VALUES)
 MAX_ALIASES = 1_000
 MAX_ALIAS_NODES = 10_000
 
@@ -134,6 +160,16 @@ def _mark_problem(file: str, exc: yaml.MarkedYAMLError, line_offset: int) -> Pro
             "constructs objects from tags.",
             "Remove the tag and write the value as plain YAML.",
         )
+    if "maximum nesting depth" in text:
+        # libyaml's own guard (1,000 levels) can fire while it scans ahead of our composer.
+        return Problem(
+            file,
+            line,
+            column,
+            "",
+            f"values nest more than {MAX_DEPTH} levels deep.",
+            "Flatten the structure.",
+        )
     if exc.context and exc.context_mark and exc.problem:
         # e.g. an unclosed quote: say where the construct began, not only where it broke.
         text += f" ({exc.context} that starts at line {exc.context_mark.line + 1 + line_offset})"
@@ -174,14 +210,20 @@ def control_character_problems(text: str, file: str, line_offset: int = 0) -> li
     return problems
 
 
-class _LimitedLoader(yaml.SafeLoader):
-    """SafeLoader that stops at depth, alias-count and alias-expansion limits while composing."""
+class _Limits(Composer):
+    """Composition that stops at depth, alias-count and alias-expansion limits."""
 
-    def __init__(self, text: str, file: str, line_offset: int) -> None:
-        super().__init__(text)
+    # Provided by the event source each loader mixes in (PyYAML's parser or libyaml's).
+    check_event: Callable[..., bool]
+    peek_event: Callable[[], Any]
+    get_event: Callable[[], Any]
+
+    def _limits_init(self, file: str, line_offset: int) -> None:
         self._file = file
         self._line_offset = line_offset
         self._depth = 0
+        self._values = 0
+        self._max_values = MAX_VALUES
         self._aliases = 0
         self._expanded = 0
         self._measured: dict[int, tuple[int, int]] = {}
@@ -211,7 +253,7 @@ class _LimitedLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
+            event = self.peek_event()
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
                 raise self._refuse(
@@ -238,10 +280,18 @@ class _LimitedLoader(yaml.SafeLoader):
                     )
             return super().compose_node(parent, index)
         self._depth += 1
+        self._values += 1
         try:
+            if self._values > self._max_values:
+                raise self._refuse(
+                    self.peek_event().start_mark,
+                    f"more than {self._max_values:,} values in one file.",
+                    "Keep data out of configuration files: put it in a data file a "
+                    "dataset's 'sources' names.",
+                )
             if self._depth > MAX_DEPTH:
                 raise self._refuse(
-                    self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+                    self.peek_event().start_mark,
                     f"values nest more than {MAX_DEPTH} levels deep.",
                     "Flatten the structure.",
                 )
@@ -250,14 +300,49 @@ class _LimitedLoader(yaml.SafeLoader):
             self._depth -= 1
 
 
-def parse_yaml(text: str, file: str, line_offset: int = 0) -> LoadedYaml:
+class _PythonLoader(_Limits, yaml.SafeLoader):
+    """The limits on PyYAML's pure-Python scanner and parser (used when libyaml is missing)."""
+
+    def __init__(self, text: str, file: str, line_offset: int) -> None:
+        yaml.SafeLoader.__init__(self, text)
+        self._limits_init(file, line_offset)
+
+
+class _LibyamlLoader(_Limits, SafeConstructor, Resolver):
+    """The limits on libyaml's events: scanning and parsing in C is several times faster, and
+    composing in Python keeps the depth and alias checks (libyaml's own composer has none)."""
+
+    def __init__(self, text: str, file: str, line_offset: int) -> None:
+        self._events = _CParser(text)
+        Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
+        self._limits_init(file, line_offset)
+        # The composer calls these hundreds of thousands of times: bind libyaml's directly.
+        self.check_event = self._events.check_event
+        self.peek_event = self._events.peek_event
+        self.get_event = self._events.get_event
+
+    def dispose(self) -> None:
+        self._events.dispose()
+
+
+_LimitedLoader: type[_PythonLoader] | type[_LibyamlLoader] = (
+    _LibyamlLoader if _CParser is not None else _PythonLoader
+)
+
+
+def parse_yaml(
+    text: str, file: str, line_offset: int = 0, limits: Limits = CONFIG_LIMITS
+) -> LoadedYaml:
     """Parse one YAML document safely; raise ConfigError naming file, line and column."""
-    if len(text) > MAX_CONFIG_BYTES:
-        raise ConfigError([_too_large(file, len(text), "characters")])
+    if len(text) > limits.bytes:
+        raise ConfigError([_too_large(file, len(text), "characters", limits.bytes)])
     controls = control_character_problems(text, file, line_offset)
     if controls:
         raise ConfigError(controls)
     loader = _LimitedLoader(text, file, line_offset)
+    loader._max_values = limits.values
     try:
         node = loader.get_single_node()
         spots: dict[KeyPath, tuple[int, int]] = {}
@@ -317,7 +402,8 @@ def read_text(path: Path, display: str, limit: int | None = MAX_TEXT_BYTES) -> s
         raise ConfigError([Problem(display, message=f"cannot read: {exc.strerror}")]) from None
 
 
-def load_yaml(path: Path, display: str | None = None) -> LoadedYaml:
-    """Read and parse a YAML file; `display` is the name used in messages (project-relative)."""
+def load_yaml(path: Path, display: str | None = None, limits: Limits = CONFIG_LIMITS) -> LoadedYaml:
+    """Read and parse a YAML file within `limits`; `display` is the name used in messages
+    (project-relative)."""
     name = display or str(path)
-    return parse_yaml(read_text(path, name, MAX_CONFIG_BYTES), name)
+    return parse_yaml(read_text(path, name, limits.bytes), name, limits=limits)

@@ -15,7 +15,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from labelgate.config.params import Params
 from labelgate.config.validation import validate
-from labelgate.config.yaml_loader import LoadedYaml, load_yaml
+from labelgate.config.yaml_loader import CONF_LIMITS, LoadedYaml, load_yaml
 from labelgate.errors import ConfigError
 from labelgate.io.json_io import write_text
 from labelgate.problems import Problem
@@ -33,7 +33,7 @@ def compose_conf(root: Path, overrides: Sequence[str] = ()) -> Params:
     conf_file = root / layout.CONF_FILE
     # Our own safe loader first, on every file Hydra will read: size, depth, alias and control
     # character limits, duplicate keys and tags are reported with positions before Hydra runs.
-    source = load_yaml(conf_file, layout.CONF_FILE)
+    source = load_yaml(conf_file, layout.CONF_FILE, CONF_LIMITS)
     _check_group_files(root)
     GlobalHydra.instance().clear()
     try:
@@ -80,7 +80,7 @@ def _check_group_files(root: Path) -> None:
         if display == layout.CONF_FILE:
             continue
         try:
-            load_yaml(path, display)
+            load_yaml(path, display, CONF_LIMITS)
         except ConfigError as exc:
             problems += exc.problems
     if problems:

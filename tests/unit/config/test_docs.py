@@ -119,6 +119,9 @@ def test_the_yaml_limits_in_the_reference_match_the_loader() -> None:
     text = full[full.index("## Rules shared") : full.index("### schema")]
     assert f"({yaml_loader.MAX_CONFIG_BYTES:,} bytes) per YAML file" in text
     assert f"({yaml_loader.MAX_TEXT_BYTES:,} bytes) per guideline file" in text
+    assert f"({yaml_loader.MAX_CONF_BYTES:,} bytes) per file under `conf/`" in text
+    assert f"| {yaml_loader.MAX_VALUES:,} per file " in text
+    assert f"; {yaml_loader.MAX_CONF_VALUES:,} per file under `conf/` |" in text
     assert f"| {yaml_loader.MAX_DEPTH} levels |" in text
     assert f"| {yaml_loader.MAX_ALIASES:,} per file |" in text
     assert f"| {yaml_loader.MAX_ALIAS_NODES:,} in all |" in text

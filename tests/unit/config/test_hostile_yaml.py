@@ -15,6 +15,9 @@ from labelgate.config.yaml_loader import (
     MAX_CONFIG_BYTES,
     MAX_DEPTH,
     MAX_TEXT_BYTES,
+    MAX_VALUES,
+    _LibyamlLoader,
+    _PythonLoader,
     load_yaml,
     parse_yaml,
     read_text,
@@ -119,6 +122,44 @@ def test_yaml_just_under_the_limit_loads(tmp_path: Path) -> None:
     start = time.perf_counter()
     assert len(load_yaml(path).data["a"]) == MAX_CONFIG_BYTES - 10
     assert time.perf_counter() - start < 2.0
+
+
+def test_more_values_than_the_limit_are_refused_with_the_line() -> None:
+    rows = MAX_VALUES // 6 + 10  # a row is 6 values: a list, a, b, a mapping, c, d
+    text = "- [a, b, {c: d}]\n" * rows
+    with pytest.raises(ConfigError, match=rf"f.yaml:\d+:\d+: more than {MAX_VALUES:,} values"):
+        parse_yaml(text, "f.yaml")
+    assert len(parse_yaml("- [a, b, {c: d}]\n" * (rows - 20), "f.yaml").data) == rows - 20
+
+
+def test_the_densest_yaml_under_the_size_limit_loads_or_fails_fast() -> None:
+    # Python-level composition is the cost: about 12 bytes per value at the densest.
+    dense = "".join(f"k{i}: {i}\n" for i in range(MAX_CONFIG_BYTES // 12))[: MAX_CONFIG_BYTES - 2]
+    dense = dense[: dense.rindex("\n") + 1]
+    start = time.perf_counter()
+    assert len(parse_yaml(dense, "f.yaml").data) > 20_000
+    assert time.perf_counter() - start < 2.0  # about 0.4 s here; the pure-Python parser took 2
+
+
+@pytest.mark.skipif(_LibyamlLoader is None, reason="PyYAML without libyaml")
+def test_libyaml_and_the_python_parser_agree_on_data_and_positions() -> None:
+    from labelgate.config import yaml_loader
+
+    text = (
+        "kind: schema\nlabels:\n  - name: 'a'\n    description: >-\n      folded\n      text\n"
+        "  - {name: b, aliases: [x, y]}\nbase: &b {p: 1}\nother:\n  <<: *b\n  q: 2\n"
+    )
+    results = []
+    for loader in (_LibyamlLoader, _PythonLoader):
+        original = yaml_loader._LimitedLoader
+        yaml_loader._LimitedLoader = loader
+        try:
+            loaded = parse_yaml(text, "f.yaml")
+        finally:
+            yaml_loader._LimitedLoader = original
+        results.append((loaded.data, loaded.positions.spots))
+    assert results[0] == results[1]
+    assert results[0][1][("labels", 1, "aliases", 1)] == (7, 28)
 
 
 def test_huge_text_is_refused_by_parse_yaml_too() -> None:

@@ -91,3 +91,17 @@ def test_a_group_file_that_is_not_a_mapping_is_a_config_error(make_project: Proj
     root = make_project({"conf/engine/local.yaml": "- name\n- local\n"})
     with pytest.raises(ConfigError, match=r"engine: Input should be a valid dictionary"):
         compose_conf(root)
+
+
+def test_conf_files_larger_than_run_settings_need_are_refused_before_hydra(
+    make_project: ProjectFactory,
+) -> None:
+    # Hydra and OmegaConf reread conf/ in pure Python: 256 KiB took them 8 s; 32 KiB is refused.
+    from labelgate.config.yaml_loader import MAX_CONF_BYTES
+
+    padding = "".join(f"# {i:08d} padding\n" for i in range(MAX_CONF_BYTES // 18 + 1))
+    root = make_project({"conf/engine/local.yaml": "name: local\n" + padding})
+    with pytest.raises(
+        ConfigError, match=r"conf/engine/local.yaml: the file is too large .* is 32,768 bytes"
+    ):
+        compose_conf(root)
