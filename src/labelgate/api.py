@@ -44,7 +44,8 @@ def agreement(  # long: its docstring documents every argument
 
     Args:
         df: one row per annotation; cells are read as text (2.0 as "2"), and rows with an
-            empty or missing item, annotator or label are skipped and counted.
+            empty or missing item, annotator or label, a list or dict there (`nested_value`) or
+            a value over several lines (`newline_in_value`) are skipped and counted.
         item_col, annotator_col, label_col: the columns holding them.
         level: "nominal", "ordinal", "interval" or "ratio".
         weights: "auto" (identity for nominal, quadratic otherwise), "identity", "ordinal",
@@ -103,7 +104,8 @@ def aggregate(
     """Consensus labels of `df`, one row per annotation: what `labelgate aggregate FILE` writes.
 
     Args:
-        df: one row per annotation (cells read as text; incomplete rows skipped and counted).
+        df: one row per annotation (cells read as text; incomplete rows, nested values and
+            values over several lines skipped and counted).
         method: "majority_vote", "weighted_majority_vote", "dawid_skene", "mace" or
             "ordinal_median" (docs/aggregation.md).
         item_col, annotator_col, label_col: the columns holding them.

@@ -1,16 +1,21 @@
 """Two runs of one project: the second waits for DVC's repository lock, says so, and gives up
-after a bounded time with exit 3 and a message saying what to do (never a "config error")."""
+after a bounded time with exit 3 and a message saying what to do (never a "config error"). The
+run's own lock covers params.yaml: a second run never rewrites it under the first's DVC."""
 
 from __future__ import annotations
 
+import shutil
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from labelgate.app import repro
+from labelgate.app import repro, run
 from labelgate.app.repro import LOCK_FILE, RunLocked, reproduce
+from labelgate.project.compose import params_text
 from tests.conftest import cli, init_repo
 
 
@@ -83,3 +88,96 @@ def test_the_wait_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) ->
     for bad in ("soon", "-1", "nan", ""):
         monkeypatch.setenv("LABELGATE_LOCK_WAIT", bad)
         assert repro.lock_wait_seconds() == repro.LOCK_WAIT_SECONDS
+
+
+# -- the run lock: params.yaml is written, reproduced and restored by one run at a time ------
+
+OVERRIDE = "datasets=[example,other]"  # a params.yaml other than the committed one
+
+
+@pytest.fixture
+def two_datasets(tmp_path: Path) -> Path:
+    root = init_repo(tmp_path / "proj", git=False)
+    shutil.copytree(root / "datasets/example", root / "datasets/other")
+    return root
+
+
+def params(root: Path) -> str:
+    return (root / "params.yaml").read_text(encoding="utf-8")
+
+
+def in_thread(call: Callable[[], object], errors: list[BaseException]) -> threading.Thread:
+    def target() -> None:
+        try:
+            call()
+        except BaseException as exc:  # re-raised by the test, not lost in the thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_second_run_waits_and_never_rewrites_params_under_the_first(
+    two_datasets: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run A reproduces with an override in params.yaml; plain run B starts meanwhile. B used to
+    write params.yaml back to conf/ at once, under A's DVC; now it waits for A's run lock."""
+    root = two_datasets
+    committed = params(root)
+    overridden = params_text(root, [OVERRIDE])
+    started, release = threading.Event(), threading.Event()
+    seen: dict[str, list[str]] = {"a": [], "b": []}
+
+    def fake_reproduce(root: Path, targets: Sequence[str], *args: Any) -> list[str]:
+        if "gate@other" in targets:  # run A
+            seen["a"].append(params(root))
+            started.set()
+            assert release.wait(10)
+            seen["a"].append(params(root))
+        else:
+            seen["b"].append(params(root))
+        return []
+
+    monkeypatch.setattr(run, "reproduce", fake_reproduce)
+    monkeypatch.setattr(run, "_outcomes", lambda root, chosen: [])
+    monkeypatch.setenv("LABELGATE_LOCK_WAIT", "30")
+    errors: list[BaseException] = []
+    a = in_thread(lambda: run.run_pipeline(root, overrides=[OVERRIDE]), errors)
+    assert started.wait(10)
+    shown: list[str] = []
+    b = in_thread(lambda: run.run_pipeline(root, log=shown.append), errors)
+    waiting = f"another labelgate run of {root} is under way; waiting up to 30 s"
+    deadline = time.monotonic() + 10
+    while waiting not in shown and time.monotonic() < deadline and not errors:
+        time.sleep(0.05)
+    assert shown == [waiting]
+    assert params(root) == overridden  # B has not touched it
+    release.set()
+    a.join(10)
+    b.join(10)
+    if errors:
+        raise errors[0]
+    assert seen == {"a": [overridden, overridden], "b": [committed]}
+    assert params(root) == committed
+
+
+def test_a_run_that_cannot_take_the_run_lock_writes_nothing(
+    two_datasets: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = two_datasets
+    before = params(root)
+    called: list[object] = []
+    monkeypatch.setattr(run, "reproduce", lambda *args: called.append(args))
+    monkeypatch.setenv("LABELGATE_LOCK_WAIT", "0")
+    with run.run_lock(root, called.append), pytest.raises(RunLocked) as caught:
+        run.run_pipeline(root, overrides=[OVERRIDE], log=called.append)
+    assert str(caught.value) == (
+        f"another labelgate run of {root} holds its run lock (.dvc/tmp/labelgate-run.lock) and "
+        "did not finish within 0 s. Wait for it to finish and run again (set "
+        "LABELGATE_LOCK_WAIT=SECONDS to wait longer)."
+    )
+    assert params(root) == before
+    assert called == []
+    with run.run_lock(root, called.append, lock_wait=0):  # released with its holder
+        pass

@@ -211,9 +211,11 @@ def aggregate_file(
     min_confidence: float,
     output: Path | None,
     annotators_out: Path | None,
+    file_format: str | None = None,
+    control: str | None = None,
 ) -> AggregateResult:
     """Consensus labels of one export; gold items without annotations are ignored."""
-    frame, skipped = read_export(path, columns, col.ANNOTATION_REQUIRED)
+    frame, skipped = read_export(path, columns, col.ANNOTATION_REQUIRED, file_format, control)
     if frame.empty:
         raise no_rows(str(path), "Check the column options.")
     gold_frame = (

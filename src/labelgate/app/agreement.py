@@ -108,11 +108,12 @@ def agreement_for_file(
     confidence: float,
     min_pair_items: int,
     file_format: str | None = None,
+    control: str | None = None,
 ) -> dict[str, Any]:
     """The agreement JSON of one export; rows with an empty id or label are skipped and counted."""
     check_settings(confidence, resamples, min_pair_items)
     display = str(path)
-    frame, skipped = read_export(path, columns, col.ANNOTATION_REQUIRED, file_format)
+    frame, skipped = read_export(path, columns, col.ANNOTATION_REQUIRED, file_format, control)
     if schema_name:
         level, label_ids, values = schema_labels(path, schema_name, level)
     else:

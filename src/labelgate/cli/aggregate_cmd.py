@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from labelgate.cli.options import add_column_options
+from labelgate.cli.options import add_column_options, add_file_format_options
 from labelgate.config.catalogue import AGGREGATORS
 
 
@@ -28,7 +28,11 @@ def register(sub: Any) -> None:  # long: one argparse declaration per option
         "    --gold gold.csv -o labels.parquet --annotators-out annotators.csv",
     )
     parser.add_argument(
-        "file", type=Path, metavar="FILE", help="CSV, JSONL or Parquet, one row per annotation"
+        "file",
+        type=Path,
+        metavar="FILE",
+        help="CSV, JSONL or Parquet, one row per annotation, or a Label Studio, Prodigy, "
+        "Argilla or doccano export",
     )
     parser.add_argument(
         "--method",
@@ -37,6 +41,7 @@ def register(sub: Any) -> None:  # long: one argparse declaration per option
         help=f"the consensus method: {', '.join(AGGREGATORS)}",
     )
     add_column_options(parser)
+    add_file_format_options(parser)
     parser.add_argument(
         "--gold",
         type=Path,
@@ -107,6 +112,8 @@ def run(args: argparse.Namespace) -> int:
         min_confidence=args.min_confidence,
         output=args.output,
         annotators_out=args.annotators_out,
+        file_format=args.file_format,
+        control=args.field,
     )
     if args.output is None:
         from labelgate.io.writers import csv_text

@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from labelgate.cli.options import add_column_options
+from labelgate.cli.options import add_column_options, add_file_format_options
 from labelgate.config.catalogue import WEIGHTS
 
 
@@ -31,7 +31,11 @@ def register(sub: Any) -> None:  # long: one argparse declaration per option
         "agreement.json",
     )
     parser.add_argument(
-        "file", type=Path, metavar="FILE", help="CSV, JSONL or Parquet, one row per annotation"
+        "file",
+        type=Path,
+        metavar="FILE",
+        help="CSV, JSONL or Parquet, one row per annotation, or a Label Studio, Prodigy, "
+        "Argilla or doccano export",
     )
     add_column_options(parser)
     parser.add_argument(
@@ -80,11 +84,7 @@ def register(sub: Any) -> None:  # long: one argparse declaration per option
         metavar="N",
         help="annotator pairs sharing fewer items are left out of the mean Cohen's kappa",
     )
-    parser.add_argument(
-        "--file-format",
-        choices=("csv", "jsonl", "parquet"),
-        help="the file's format (default: from the suffix)",
-    )
+    add_file_format_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -225,6 +225,7 @@ def run(args: argparse.Namespace) -> int:
         confidence=args.confidence,
         min_pair_items=args.min_pair_items,
         file_format=args.file_format,
+        control=args.field,
     )
     if args.output == "json":
         print(json_text(report, sort_keys=False), end="")

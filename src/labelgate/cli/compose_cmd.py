@@ -38,6 +38,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write params.yaml, or with --check verify it is current."""
+    from labelgate.app.run import run_lock
     from labelgate.project.compose import stale_params, write_params
 
     root = find_root(args.project)
@@ -47,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError([problem])
         print("params.yaml is up to date")
         return 0
-    path, changed = write_params(root, args.overrides)
+    # Never under a `labelgate run` that reproduces with its own overrides in params.yaml.
+    with run_lock(root, lambda message: print(message, file=sys.stderr)):
+        path, changed = write_params(root, args.overrides)
     state = "written" if changed else "unchanged"
     print(f"{relative(root, path)} {state}", file=sys.stdout)
     return 0

@@ -25,3 +25,35 @@ def add_project_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-C", "--project", type=Path, default=Path("."), help="the project folder, or one in it"
     )
+
+
+# The formats a file command reads (config.dataset.SourceFormat; kept literal so `--help` does
+# not import pydantic; a test keeps the two equal).
+FILE_FORMATS = (
+    "csv",
+    "jsonl",
+    "parquet",
+    "labelstudio",
+    "labelstudio-min",
+    "labelstudio-csv",
+    "prodigy",
+    "argilla",
+    "doccano",
+)
+
+
+def add_file_format_options(parser: argparse.ArgumentParser) -> None:
+    """--file-format and --field: read a plain export or an annotation tool's own export."""
+    parser.add_argument(
+        "--file-format",
+        choices=FILE_FORMATS,
+        metavar="F",
+        help="the file's format: " + ", ".join(FILE_FORMATS) + " (default: a tool's export is "
+        "recognised by its first record, other files by their suffix)",
+    )
+    parser.add_argument(
+        "--field",
+        metavar="NAME",
+        help="the control (Label Studio from_name), question (Argilla) or field of a tool "
+        "export to read, when it has several",
+    )

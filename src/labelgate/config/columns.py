@@ -7,7 +7,19 @@ ANNOTATOR_ID = "annotator_id"
 LABEL = "label"
 
 ANNOTATION_REQUIRED = (ITEM_ID, ANNOTATOR_ID, LABEL)
-ANNOTATION_OPTIONAL = ("annotated_at", "duration_s", "batch", "guideline_version")
+# suggested_label, suggestion_score and model_version: the model suggestion an annotation tool
+# showed the annotator (a pre-label), kept to measure how often people simply accept it.
+ANNOTATION_OPTIONAL = (
+    "annotated_at",
+    "duration_s",
+    "batch",
+    "guideline_version",
+    "suggested_label",
+    "suggestion_score",
+    "model_version",
+)
+# The tool's own ids of an imported annotation ("task 17 annotation 42"): appended to `source`.
+SOURCE_ID = "source_id"
 ANNOTATION_COLUMNS = (
     *ANNOTATION_REQUIRED,
     *ANNOTATION_OPTIONAL,
@@ -67,4 +79,12 @@ QUARANTINE_REASONS = (
     "unknown_label",
     "split_label_needs_reannotation",
     "duplicate_item_id",
+    # Annotations a tool export holds but that are not labels (labelgate import's reasons).
+    "cancelled",
+    "skipped",
+    "rejected",
+    "draft",
+    "discarded",
+    "no_label",
+    "multiple_labels",
 )

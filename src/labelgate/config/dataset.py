@@ -10,7 +10,17 @@ from pydantic import AfterValidator, Field, model_validator
 
 from labelgate.config.base import FormatVersion, Name, SemVer, StrictModel
 
-SourceFormat = Literal["csv", "jsonl", "parquet", "labelstudio"]
+SourceFormat = Literal[
+    "csv",
+    "jsonl",
+    "parquet",
+    "labelstudio",
+    "labelstudio-min",
+    "labelstudio-csv",
+    "prodigy",
+    "argilla",
+    "doccano",
+]
 
 
 def _relative(value: str) -> str:
@@ -35,7 +45,16 @@ class SourceFile(StrictModel):
     """A data file, relative to the dataset folder; its format defaults to its suffix."""
 
     path: RelativePath
-    format: SourceFormat | None = None
+    format: SourceFormat | None = Field(
+        None,
+        description="csv, jsonl, parquet, or an annotation tool's export; default: recognised "
+        "from the first record, else the suffix.",
+    )
+    field: str | None = Field(
+        None,
+        description="The control (Label Studio from_name), question (Argilla) or field of a "
+        "tool export to import, when it has several.",
+    )
     columns: dict[str, str] = Field(
         default_factory=dict, description="Canonical column -> column name in the file."
     )
@@ -112,6 +131,12 @@ class Dataset(StrictModel):
     kind: Literal["dataset"]
     format_version: FormatVersion
     description: str = ""
+    license: str | None = Field(
+        None,
+        max_length=64,
+        description="The data's licence as an SPDX id (cc-by-4.0, apache-2.0, ...), written "
+        "into the dataset card by `labelgate export hf`.",
+    )
     schema_: Name = Field(alias="schema")
     guideline: Name
     qa_rules: Name

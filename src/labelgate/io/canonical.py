@@ -85,7 +85,11 @@ def rename_columns(
 
 
 def read_export(
-    path: Path, columns: dict[str, str], required: tuple[str, ...], file_format: str | None = None
+    path: Path,
+    columns: dict[str, str],
+    required: tuple[str, ...],
+    file_format: str | None = None,
+    control: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """A standalone export mapped onto `required` canonical columns, and the rows skipped.
 
@@ -94,7 +98,7 @@ def read_export(
     ('missing_<column>') are left out and counted by reason, never dropped silently.
     """
     display = str(path)
-    raw = read_source(path, infer_format(path, file_format, display), display)
+    raw = read_source(path, infer_format(path, file_format, display), display, control)
     mapping = {k: v for k, v in columns.items() if k in required}
     frame = rename_columns(raw, mapping, required, (), display)
     skipped: dict[str, int] = {}

@@ -6,7 +6,7 @@ kept + rows quarantined, per source; quarantined rows carry a reason code and th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -283,7 +283,19 @@ def _canonical_annotations(
     out["batch"] = _or_default(frame, "batch", source.batch or "")
     version = _or_default(frame, "guideline_version", source.guideline_version or "")
     out["guideline_version"] = mapped_versions(version, out["batch"], out["annotated_at"], mappings)
-    out["source"] = (display + ":" + frame["_row"].astype("str")).astype("str")
+    out["suggested_label"] = _or_default(frame, "suggested_label", "")
+    out["suggestion_score"] = (
+        pd.to_numeric(frame["suggestion_score"].replace("", np.nan), errors="coerce")
+        if "suggestion_score" in frame
+        else np.nan
+    )
+    out["suggestion_score"] = out["suggestion_score"].astype("float64")
+    out["model_version"] = _or_default(frame, "model_version", "")
+    where = (display + ":" + frame["_row"].astype("str")).astype("str")
+    if col.SOURCE_ID in frame:  # a tool export's own ids
+        ids = frame[col.SOURCE_ID].astype("str")
+        where = where.where(ids == "", where + " (" + ids + ")")
+    out["source"] = where.astype("str")
     out["migrated_from"] = frame["migrated_from"].astype("str")
     return out.reset_index(drop=True)
 
@@ -302,7 +314,11 @@ def _annotations(
         return empty, None, quarantine, 0
     quarantine.add_bad_rows(raw.table)
     frame = rename_columns(
-        raw.table, raw.config.columns, col.ANNOTATION_REQUIRED, col.ANNOTATION_OPTIONAL, raw.display
+        raw.table,
+        raw.config.columns,
+        col.ANNOTATION_REQUIRED,
+        (*col.ANNOTATION_OPTIONAL, col.SOURCE_ID),
+        raw.display,
     )
     frame = screen_values(frame, raw.table, raw.config.columns, col.ANNOTATION_REQUIRED, quarantine)
     frame = _require(frame, quarantine, col.ANNOTATION_REQUIRED)
@@ -443,8 +459,36 @@ def _items(raw: RawSources, schema: Schema, done: Ingested) -> pd.DataFrame:
     return items
 
 
+def carried(raw: RawSources, name: str) -> RawSource | None:
+    """The `name` table ('items' or 'gold') the dataset's tool exports carry, as one source:
+    used when the manifest declares no such file. Rows repeated across exports (each
+    annotator's file carries the same items) count once."""
+    parts = [
+        (source, source.table.tables[name])
+        for source in raw.annotations
+        if source.table is not None and len(source.table.tables.get(name, ()))
+    ]
+    if not parts:
+        return None
+    frame = pd.concat([t for _, t in parts], ignore_index=True)
+    frame = frame.drop_duplicates([c for c in frame.columns if c != "_row"], keep="first")
+    first = parts[0][0]
+    config = SourceFile(path=first.config.path, format=first.config.format)
+    display = ", ".join(dict.fromkeys(s.display for s, _ in parts)) + f" ({name})"
+    return RawSource(config, RawTable(frame.reset_index(drop=True)), display)
+
+
 def ingest(raw: RawSources, schema: Schema, mappings: list[VersionMapping]) -> Ingested:
-    """Every canonical table of a dataset, in source order, with what was quarantined and why."""
+    """Every canonical table of a dataset, in source order, with what was quarantined and why.
+
+    Items and gold that tool exports carry (Label Studio's task data and ground truth, ...)
+    stand in for an items or gold file the manifest does not declare."""
+    if raw.items is None or raw.gold is None:
+        raw = replace(
+            raw,
+            items=raw.items if raw.items is not None else carried(raw, "items"),
+            gold=raw.gold if raw.gold is not None else carried(raw, "gold"),
+        )
     empty = pd.DataFrame()
     done = Ingested(empty, empty, empty, empty, empty, empty, empty)
     done.items = _items(raw, schema, done)

@@ -25,6 +25,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from labelgate.errors import InputError
+from labelgate.io.json_records import DuplicateKeyError, NotAnObjectError, parse_object
 from labelgate.problems import Problem
 
 SUFFIX_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
@@ -42,6 +43,8 @@ class RawTable:
     frame: pd.DataFrame
     bad_rows: list[tuple[int, str, str]] = field(default_factory=list)  # (row, reason, text)
     nested: dict[str, np.ndarray] = field(default_factory=dict)  # column -> rows, positional
+    # Tables a tool export carries besides annotations ('items', 'gold'), canonical columns.
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def rows_in(self) -> int:
@@ -54,15 +57,23 @@ def _error(display: str, message: str, fix: str, line: int = 0) -> InputError:
 
 
 def infer_format(path: Path, declared: str | None, display: str) -> str:
-    """The declared format, or the one the suffix implies."""
+    """The declared format; else an annotation tool's export recognised by its first record
+    (Label Studio, Prodigy, Argilla, doccano); else the one the suffix implies."""
     if declared:
         return declared
+    from labelgate.io.tool_exports import detect_tool_format
+
+    tool = detect_tool_format(path) if path.exists() else None
+    if tool is not None:
+        return tool
     fmt = SUFFIX_FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise _error(
             display,
-            f"cannot tell the format of '{path.name}' from its suffix.",
-            "Add 'format: csv|jsonl|parquet' to the source in dataset.yaml.",
+            f"cannot tell the format of '{path.name}' from its suffix or its first record.",
+            "Declare it: 'format:' on the source in dataset.yaml, or --file-format "
+            "(csv, jsonl, parquet, labelstudio, labelstudio-min, labelstudio-csv, prodigy, "
+            "argilla, doccano).",
         )
     return fmt
 
@@ -346,7 +357,11 @@ def _read_jsonl(path: Path) -> RawTable:
             if not line.strip():
                 continue
             try:
-                value = json.loads(line)
+                value = parse_object(line)
+            except DuplicateKeyError as exc:  # json.loads would keep the last value silently
+                shown = line[:200].rstrip("\n")
+                bad.append((number, "malformed_row", f"{exc}: {shown}. {exc.fix}"))
+                continue
             except json.JSONDecodeError as exc:
                 bad.append((number, "malformed_row", f"invalid JSON ({exc.msg}): {line[:200]}"))
                 continue
@@ -355,7 +370,7 @@ def _read_jsonl(path: Path) -> RawTable:
                     (number, "malformed_row", f"JSON nested too deeply to read: {line[:200]}")
                 )
                 continue
-            if not isinstance(value, dict):
+            except NotAnObjectError:
                 bad.append((number, "malformed_row", f"not a JSON object: {line[:200]}"))
                 continue
             if _SURROGATE.search(line) and not _encodable(value):
@@ -428,8 +443,17 @@ def _read_parquet(path: Path, display: str) -> RawTable:
     return RawTable(frame, bad, nested)
 
 
-def read_source(path: Path, fmt: str, display: str) -> RawTable:
-    """Read one source file; a file that cannot be read at all is an InputError (exit 3)."""
+def read_source(path: Path, fmt: str, display: str, control: str | None = None) -> RawTable:
+    """Read one source file (`control`: the field of a tool export to import); a file that
+    cannot be read at all is an InputError (exit 3)."""
+    if fmt not in ("csv", "jsonl", "parquet"):
+        from labelgate.io.tool_exports import read_tool_export
+
+        if not path.exists():
+            raise _error(
+                display, "file not found.", "Fix the path in dataset.yaml or run 'dvc pull'."
+            )
+        return read_tool_export(path, fmt, display, control)
     if path.is_dir():
         raise _error(
             display,
@@ -457,4 +481,4 @@ def read_source(path: Path, fmt: str, display: str) -> RawTable:
             f"cannot read {fmt}: {' '.join(str(exc).split())[:300]}",
             "Check the file's format and encoding.",
         ) from None
-    raise _error(display, f"format '{fmt}' is not supported yet.", "Use csv, jsonl or parquet.")
+    raise _error(display, f"format '{fmt}' is not supported.", "Use csv, jsonl or parquet.")

@@ -23,9 +23,8 @@ def _read(ctx: DatasetContext, source: SourceFile | None) -> RawSource | None:
     display = relative(ctx.root, path)
     if source.optional and not path.exists():
         return RawSource(source, None, display)
-    return RawSource(
-        source, read_source(path, infer_format(path, source.format, display), display), display
-    )
+    file_format = infer_format(path, source.format, display)
+    return RawSource(source, read_source(path, file_format, display, source.field), display)
 
 
 def read_sources(ctx: DatasetContext) -> RawSources:

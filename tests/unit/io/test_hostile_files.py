@@ -417,3 +417,20 @@ def test_a_malformed_row_that_is_not_utf8_is_bad_encoding(tmp_path: Path) -> Non
         ),
         (5, "malformed_row", "expected 3 fields, found 2: r1,w3"),
     ]
+
+
+def test_a_key_given_twice_in_a_jsonl_record_is_a_malformed_row(tmp_path: Path) -> None:
+    from labelgate.io.readers import read_source
+
+    path = tmp_path / "dup.jsonl"
+    path.write_text(
+        '{"item_id": "r1", "annotator_id": "w1", "label": "positive"}\n'
+        '{"item_id": "r1", "annotator_id": "w2", "label": "positive", "label": "negative"}\n'
+        '{"item_id": "r2", "annotator_id": "w1", "label": "positive", "meta": {"k": 1, "k": 2}}\n',
+        encoding="utf-8",
+    )
+    frame, skipped = read_export(path, {}, col.ANNOTATION_REQUIRED)
+    assert (len(frame), skipped) == (1, {"malformed_row": 2})
+    bad = read_source(path, "jsonl", str(path)).bad_rows
+    assert bad[0][2].startswith("duplicate key 'label' in the JSON object: ")
+    assert bad[1][2].startswith("duplicate key 'k' in the JSON object at meta: ")

@@ -98,6 +98,9 @@ def test_canonical_annotations_carry_batch_version_and_source(make_project: Proj
         "duration_s",
         "batch",
         "guideline_version",
+        "suggested_label",
+        "suggestion_score",
+        "model_version",
         "source",
         "migrated_from",
     ]

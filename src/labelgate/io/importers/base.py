@@ -1,0 +1,115 @@
+"""What every importer returns: one tool export as canonical tables, and what it left out and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+# The annotation columns an importer fills (all text; '' where the export has no value).
+# `label` holds one value; `labels` a JSON list of every value the annotator chose (for
+# multi-choice controls); `source_id` the tool's own ids ("task 17 annotation 42").
+ANNOTATION_COLUMNS = (
+    "item_id",
+    "annotator_id",
+    "label",
+    "labels",
+    "annotated_at",
+    "duration_s",
+    "suggested_label",
+    "suggestion_score",
+    "model_version",
+    "source_id",
+)
+SPAN_COLUMNS = ("item_id", "annotator_id", "start", "end", "label", "text", "source_id")
+GOLD_COLUMNS = ("item_id", "label", "source_id")
+PREDICTION_COLUMNS = ("item_id", "label", "score", "model", "model_version", "source_id")
+
+# Reasons an annotation is left out (besides the readers' malformed_row and bad_encoding).
+SKIP_REASONS = {
+    "cancelled": "the annotator cancelled or skipped the task in the tool",
+    "skipped": "the annotator skipped the task (Prodigy 'ignore')",
+    "rejected": "the annotator rejected the task as a whole (Prodigy 'reject' on a choice task)",
+    "draft": "a draft response, not submitted",
+    "discarded": "the annotator discarded the record (Argilla)",
+    "no_label": "the annotation has no value for the imported control or question",
+    "multiple_labels": "several values in a single-label control; use a multi-label schema",
+}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """One annotation (or record) the importer did not keep."""
+
+    row: int  # 1-based record number in the file: the task in a JSON list, the line of JSONL
+    reason: str  # a SKIP_REASONS key, or 'malformed_row' / 'bad_encoding'
+    detail: str  # what it was and why, with the tool's ids, at most a few hundred characters
+
+
+@dataclass
+class Imported:
+    """A tool export on canonical tables.
+
+    Every table has a `_row` column (int64): the 1-based record the row came from (a task in a
+    JSON list, a line of JSONL, a CSV record), so messages and `source` can point at it.
+    Annotations found = len(annotations) + len(skipped): nothing an annotator entered is
+    dropped without a reason.
+    """
+
+    file_format: str
+    annotations: pd.DataFrame  # ANNOTATION_COLUMNS + _row
+    items: pd.DataFrame  # item_id + the item's fields (text, ...) as text + _row; one row per item
+    gold: pd.DataFrame  # GOLD_COLUMNS + _row
+    spans: pd.DataFrame  # SPAN_COLUMNS + _row; start and end are int64 character offsets
+    predictions: pd.DataFrame  # PREDICTION_COLUMNS + _row; score float64 (NaN if none)
+    skipped: list[Skipped] = field(default_factory=list)
+    records: int = 0  # records read (tasks, lines, rows)
+    control: str = ""  # the control / question / field imported, when the export has several
+    notes: list[str] = field(
+        default_factory=list
+    )  # what the user should know (e.g. other controls)
+
+    def report(self) -> dict[str, Any]:
+        """Counts for an import report: records, annotations kept, skipped by reason, items,
+        annotators, spans, gold and predictions."""
+        reasons: dict[str, int] = {}
+        for entry in self.skipped:
+            reasons[entry.reason] = reasons.get(entry.reason, 0) + 1
+        named: list[str] = list(self.annotations["annotator_id"]) if len(self.annotations) else []
+        annotators = [a for a in named if a]  # an export without annotator ids names none
+        return {
+            "file_format": self.file_format,
+            "control": self.control,
+            "records": self.records,
+            "annotations_found": len(self.annotations) + len(self.skipped),
+            "annotations_kept": len(self.annotations),
+            "skipped": len(self.skipped),
+            "skipped_by_reason": dict(sorted(reasons.items())),
+            "items": len(self.items),
+            "annotators": len(set(annotators)),
+            "spans": len(self.spans),
+            "gold": len(self.gold),
+            "predictions": len(self.predictions),
+            "notes": list(self.notes),
+        }
+
+
+def table(
+    rows: list[dict[str, Any]], columns: tuple[str, ...], ints: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """A canonical table from row dicts: every column present, text columns as str ('' for
+    missing), `ints` and `_row` as int64, `score` as float64."""
+    data: dict[str, Any] = {}
+    for name in (*columns, "_row"):
+        values = [r.get(name) for r in rows]
+        if name == "_row" or name in ints:
+            data[name] = np.asarray(values, dtype=np.int64)
+        elif name == "score":
+            data[name] = np.asarray(
+                [np.nan if v is None or v == "" else float(v) for v in values], dtype=np.float64
+            )
+        else:
+            data[name] = pd.Series(["" if v is None else str(v) for v in values], dtype="str")
+    return pd.DataFrame(data)
