@@ -348,3 +348,29 @@ def test_export_hf_refuses_a_licence_that_is_not_an_id(built: Path, tmp_path: Pa
     assert result.returncode == 3
     assert "licen" in result.stderr
     assert not (tmp_path / "hf").exists() or not any((tmp_path / "hf").rglob("*.parquet"))
+
+
+def test_the_file_commands_count_several_choices_and_refuse_a_span_export(tmp_path: Path) -> None:
+    tasks, chosen = studio_export(n_tasks=6)
+    tasks[0]["annotations"][0]["result"][0]["value"]["choices"] = ["positive", "neutral"]
+    path = write_export(tmp_path / "export.json", tasks)
+    result = cli("agreement", str(path), "--format", "json", "--bootstrap", "0")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["skipped_reasons"] == {"cancelled": 1, "multiple_labels": 1}
+    assert report["n_annotations"] == len(chosen) - 1
+    for task in tasks:
+        for annotation in task["annotations"]:
+            annotation["result"] = [
+                {
+                    "from_name": "entities",
+                    "to_name": "text",
+                    "type": "labels",
+                    "value": {"start": 0, "end": 6, "text": "review", "labels": ["PER"]},
+                }
+            ]
+    spans = write_export(tmp_path / "spans.json", tasks)
+    refused = cli("agreement", str(spans))
+    assert refused.returncode == 3
+    assert "is a span export" in refused.stderr
+    assert "task: spans" in refused.stderr

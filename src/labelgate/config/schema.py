@@ -9,7 +9,21 @@ from pydantic import Field, model_validator
 from labelgate.config.base import MAX_COUNT, FormatVersion, Name, SemVer, StrictModel
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
-FieldType = Literal["string", "integer", "float", "boolean", "timestamp", "category"]
+Task = Literal["single_label", "multi_label", "spans"]
+# image, audio, video, document: a path inside the project or a URI, content-hashed by ingest.
+MEDIA_TYPES = ("image", "audio", "video", "document")
+FieldType = Literal[
+    "string",
+    "integer",
+    "float",
+    "boolean",
+    "timestamp",
+    "category",
+    "image",
+    "audio",
+    "video",
+    "document",
+]
 
 
 class Label(StrictModel):
@@ -89,11 +103,30 @@ class Schema(StrictModel):
     format_version: FormatVersion
     version: SemVer
     description: str = ""
+    task: Task = Field(
+        "single_label",
+        description="single_label: one label per item and annotator; multi_label: a set of "
+        "labels (the `labels` list); spans: labelled character ranges of a text field.",
+    )
     level: Level = "nominal"
+    overlapping_spans: bool = Field(
+        False, description="spans task: may one annotator's spans overlap each other."
+    )
     labels: list[Label] = Field(min_length=2)
     item_fields: list[FieldSpec] = Field(default_factory=list)
     annotation_fields: list[FieldSpec] = Field(default_factory=list)
     migrations: list[Migration] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _task_fits(self) -> Schema:
+        if self.task != "single_label" and self.level != "nominal":
+            raise ValueError(
+                f"task '{self.task}' is scored as nominal labels; remove 'level: {self.level}' "
+                "(or use task: single_label for an ordered scale)"
+            )
+        if self.overlapping_spans and self.task != "spans":
+            raise ValueError("'overlapping_spans' applies to task: spans")
+        return self
 
     @property
     def label_ids(self) -> list[str]:

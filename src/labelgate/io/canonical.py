@@ -100,12 +100,21 @@ def read_export(
     display = str(path)
     raw = read_source(path, infer_format(path, file_format, display), display, control)
     mapping = {k: v for k, v in columns.items() if k in required}
-    frame = rename_columns(raw, mapping, required, (), display)
+    tool = "labels" in raw.frame.columns  # a tool export: several values stay a list
+    frame = rename_columns(raw, mapping, required, ("labels",) if tool else (), display)
     skipped: dict[str, int] = {}
     for _, bad_reason, _ in raw.bad_rows:
         skipped[bad_reason] = skipped.get(bad_reason, 0) + 1
     quarantine = Quarantine("annotations", display)
     frame = screen_values(frame, raw, mapping, required, quarantine)
+    if tool and col.LABEL in required:
+        from labelgate.io.label_sets import quarantine_several
+        from labelgate.io.tool_exports import span_export_error
+
+        error = span_export_error(raw, display)
+        if error is not None:
+            raise error
+        frame = quarantine_several(frame, quarantine).drop(columns=["labels"])
     for reason, count in quarantine.frame()["reason"].value_counts(sort=False).items():
         skipped[str(reason)] = int(count)
     for name in required:

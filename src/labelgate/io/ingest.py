@@ -14,7 +14,7 @@ import pandas as pd
 
 from labelgate.config import columns as col
 from labelgate.config.dataset import AnnotationSource, SourceFile, VersionMapping
-from labelgate.config.schema import Schema, SplitMigration
+from labelgate.config.schema import MEDIA_TYPES, Schema, SplitMigration
 from labelgate.errors import InternalError
 from labelgate.io.canonical import (
     Quarantine,
@@ -24,7 +24,16 @@ from labelgate.io.canonical import (
     rename_columns,
     screen_values,
 )
+from labelgate.io.label_sets import (
+    LABELS,
+    parse_label_sets,
+    parse_span_answers,
+    quarantine_several,
+    spans_table,
+    tool_spans,
+)
 from labelgate.io.readers import RawTable
+from labelgate.io.tool_exports import span_export_error
 from labelgate.io.writers import restore_cell
 
 
@@ -59,6 +68,7 @@ class Ingested:
     audit_results: pd.DataFrame
     quarantine: pd.DataFrame
     reannotation: pd.DataFrame
+    spans: pd.DataFrame = field(default_factory=lambda: spans_table([]))  # task: spans
     sources: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[Quarantine] = field(default_factory=list)  # per source, in source order
     notes: list[str] = field(default_factory=list)  # whole columns that could not be read
@@ -300,34 +310,74 @@ def _canonical_annotations(
     return out.reset_index(drop=True)
 
 
+def _labelled(
+    frame: pd.DataFrame, raw: RawSource, schema: Schema, quarantine: Quarantine
+) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame]:
+    """(rows with canonical labels, rows a split divided, spans) by the schema's task."""
+    assert raw.table is not None
+    if schema.task == "single_label":
+        split = split_rows(frame, schema)
+        return apply_labels(frame, schema, quarantine), split, spans_table([])
+    if schema.task == "multi_label":
+        has_list = frame[LABELS] != "" if LABELS in frame else False
+        missing = ((frame[col.LABEL] == "") & ~has_list).to_numpy(dtype=bool)
+        frame = quarantine.take(frame, missing, "missing_label", "label is empty")
+        return parse_label_sets(frame, schema, quarantine), None, spans_table([])
+    carried = raw.table.tables.get("spans")
+    if carried is not None:  # a tool export: its spans table, for the answers kept
+        spans, bad = tool_spans([carried], frame, schema)
+        keys = zip(frame[col.ITEM_ID], frame[col.ANNOTATOR_ID], strict=True)
+        frame = quarantine.take(
+            frame,
+            np.array([key in bad for key in keys], dtype=bool),
+            "unknown_label",
+            "a span label is not in the schema (" + ", ".join(schema.label_ids) + ")",
+        )
+        return frame.assign(**{col.LABEL: "", "migrated_from": ""}), None, spans
+    frame = _require(frame, quarantine, (col.LABEL,))
+    frame, spans = parse_span_answers(frame, schema, quarantine)
+    return frame.assign(migrated_from=""), None, spans
+
+
 def _annotations(
     raw: RawSource,
     schema: Schema,
     mappings: list[VersionMapping],
     known_items: set[str] | None,
     notes: list[str],
-) -> tuple[pd.DataFrame, pd.DataFrame | None, Quarantine, int]:
-    """(annotations, rows whose label a split divided, quarantine, rows in) of one export."""
+) -> tuple[pd.DataFrame, pd.DataFrame | None, Quarantine, int, pd.DataFrame]:
+    """(annotations, rows whose label a split divided, quarantine, rows in, spans) of one
+    export."""
     quarantine = Quarantine("annotations", raw.display)
     if raw.table is None:  # an optional export that is not there yet
         empty = pd.DataFrame({c: pd.Series(dtype="str") for c in col.ANNOTATION_COLUMNS})
-        return empty, None, quarantine, 0
+        return empty, None, quarantine, 0, spans_table([])
     quarantine.add_bad_rows(raw.table)
     frame = rename_columns(
         raw.table,
         raw.config.columns,
         col.ANNOTATION_REQUIRED,
-        (*col.ANNOTATION_OPTIONAL, col.SOURCE_ID),
+        (*col.ANNOTATION_OPTIONAL, col.SOURCE_ID, LABELS),
         raw.display,
     )
-    frame = screen_values(frame, raw.table, raw.config.columns, col.ANNOTATION_REQUIRED, quarantine)
-    frame = _require(frame, quarantine, col.ANNOTATION_REQUIRED)
+    # A multi-label or span answer is a list by design: only ids must be one plain value.
+    single = (
+        col.ANNOTATION_REQUIRED if schema.task == "single_label" else col.ANNOTATION_REQUIRED[:2]
+    )
+    frame = screen_values(frame, raw.table, raw.config.columns, single, quarantine)
+    if schema.task == "single_label":
+        error = span_export_error(raw.table, raw.display)
+        if error is not None:
+            raise error
+        frame = quarantine_several(frame, quarantine)
+    frame = _require(frame, quarantine, single)
     frame = _checked_rows(frame, quarantine, known_items, raw.config.columns, notes)
-    split = split_rows(frame, schema)
-    frame = apply_labels(frame, schema, quarantine)
+    frame, split, spans = _labelled(frame, raw, schema, quarantine)
     assert isinstance(raw.config, AnnotationSource)  # RawSources.annotations holds only these
     out = _canonical_annotations(frame, raw.config, raw.display, mappings)
-    return out, split, quarantine, raw.table.rows_in
+    if schema.task == "multi_label":
+        out[LABELS] = pd.Series(list(frame[LABELS]), dtype=object)
+    return out, split, quarantine, raw.table.rows_in, spans
 
 
 def mapped_versions(
@@ -452,11 +502,28 @@ def _count(table: str, display: str, rows_in: int, kept: int, lost: pd.DataFrame
 def _items(raw: RawSources, schema: Schema, done: Ingested) -> pd.DataFrame:
     fields = tuple(f.name for f in schema.item_fields)
     items = _simple(raw.items, _TableSpec("items", (col.ITEM_ID,), fields, False), schema, done)
-    string_fields = [f.name for f in schema.item_fields if f.type in ("string", "category")]
+    hashed = ("string", "category", *MEDIA_TYPES)  # a media field's path or URI is its content
+    string_fields = [f.name for f in schema.item_fields if f.type in hashed]
     items["content_hash"] = (
         content_hash(items[string_fields]) if len(items) else pd.Series(dtype="str")
     )
     return items
+
+
+def _with_text(spans: pd.DataFrame, items: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+    """Each span's `text`: the item's text at its offsets (the schema's first string field),
+    where the items table has it; the text the export stored otherwise."""
+    fields = [f.name for f in schema.item_fields if f.type == "string" and f.name in items]
+    if not len(spans) or not fields:
+        return spans.reset_index(drop=True)
+    texts = dict(zip(items[col.ITEM_ID], items[fields[0]], strict=True))
+    cut = [
+        texts[item][start:end] if item in texts else stored
+        for item, start, end, stored in zip(
+            spans[col.ITEM_ID], spans["start"], spans["end"], spans["text"], strict=True
+        )
+    ]
+    return spans.assign(text=pd.Series(cut, index=spans.index, dtype="str")).reset_index(drop=True)
 
 
 def carried(raw: RawSources, name: str) -> RawSource | None:
@@ -493,11 +560,12 @@ def ingest(raw: RawSources, schema: Schema, mappings: list[VersionMapping]) -> I
     done = Ingested(empty, empty, empty, empty, empty, empty, empty)
     done.items = _items(raw, schema, done)
     known = set(done.items[col.ITEM_ID]) if raw.items is not None and len(done.items) else None
-    parts, splits = [], []
+    parts, splits, span_parts = [], [], []
     for source in raw.annotations:
-        frame, split, quarantine, rows_in = _annotations(
+        frame, split, quarantine, rows_in, spans = _annotations(
             source, schema, mappings, known, done.notes
         )
+        span_parts.append(spans)
         done.rejected.append(quarantine)
         done.sources.append(
             _count("annotations", source.display, rows_in, len(frame), quarantine.frame())
@@ -506,6 +574,7 @@ def ingest(raw: RawSources, schema: Schema, mappings: list[VersionMapping]) -> I
         if split is not None:
             splits.append(split)
     done.annotations = pd.concat(parts, ignore_index=True)
+    done.spans = _with_text(pd.concat(span_parts, ignore_index=True), done.items, schema)
     done.reannotation = reannotation_list(splits)
     done.gold = _simple(raw.gold, _TableSpec("gold", col.GOLD_COLUMNS, (), True), schema, done)
     adjudications = _TableSpec(

@@ -97,41 +97,35 @@ def detect_tool_format(path: Path) -> str | None:
     return None
 
 
-def _list_detail(labels: str, item: str, annotator: str) -> str:
-    return (
-        f"item '{item}', annotator '{annotator}' chose several values {labels}: this is "
-        "multi-label data, which a single-label schema cannot score."
-    )
-
-
 def as_raw_table(imported: Imported, display: str) -> RawTable:
-    """The imported annotations as a RawTable with canonical column names, its skipped
-    annotations (and choices of several values) as bad rows; items and gold ride along."""
+    """The imported annotations as a RawTable with canonical column names (and `labels`, the
+    JSON list of every value chosen), skipped annotations as bad rows; items, gold and spans
+    ride along in `tables`. Whether several values are one answer (multi-label) or a problem
+    (single-label) is the reader's call (`io/label_sets.py`)."""
     frame = imported.annotations
-    if len(frame) and len(imported.spans) and bool((frame["label"] == "").all()):
-        raise InputError(
-            [
-                Problem(
-                    display,
-                    message=f"is a span export ({len(imported.spans):,} spans, no per-item "
-                    "labels): span tasks are not scored by agreement or aggregation yet.",
-                    fix="Run 'labelgate import' to write its spans table, or import a "
-                    "classification control with --field (format 'field:' in dataset.yaml).",
-                )
-            ]
-        )
-    several = (
-        (frame["label"] == "")
-        & frame["labels"].str.startswith('["')
-        & frame["labels"].str.contains('","', regex=False)
+    bad = sorted((s.row, s.reason, s.detail) for s in imported.skipped)
+    kept = frame[[*_PASSED, "labels", "_row"]].reset_index(drop=True)
+    tables = {"items": imported.items, "gold": imported.gold, "spans": imported.spans}
+    return RawTable(kept, bad, tables=tables)
+
+
+def span_export_error(raw: RawTable, display: str) -> InputError | None:
+    """An InputError when `raw` is a span export (spans, no per-item labels) read as labels."""
+    spans = raw.tables.get("spans")
+    frame = raw.frame
+    if spans is None or not len(spans) or not len(frame) or not bool((frame["label"] == "").all()):
+        return None
+    return InputError(
+        [
+            Problem(
+                display,
+                message=f"is a span export ({len(spans):,} spans, no per-item labels), read "
+                "as single labels.",
+                fix="Declare 'task: spans' in the schema (--task spans on the file commands), "
+                "or import a classification control with --field ('field:' in dataset.yaml).",
+            )
+        ]
     )
-    bad = [(s.row, s.reason, s.detail) for s in imported.skipped]
-    for row, labels, item, annotator in frame.loc[
-        several, ["_row", "labels", "item_id", "annotator_id"]
-    ].itertuples(index=False):
-        bad.append((int(row), "multiple_labels", _list_detail(labels, item, annotator)))
-    kept = frame.loc[~several, [*_PASSED, "_row"]].reset_index(drop=True)
-    return RawTable(kept, sorted(bad), tables={"items": imported.items, "gold": imported.gold})
 
 
 def read_tool_export(

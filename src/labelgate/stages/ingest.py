@@ -87,6 +87,7 @@ def run(ctx: DatasetContext) -> base.StageResult:
         write_parquet(out / build_files.ADJUDICATIONS, done.adjudications),
         write_parquet(out / build_files.AUDIT_RESULTS, done.audit_results),
         write_parquet(out / build_files.QUARANTINE, done.quarantine),
+        write_parquet(out / build_files.SPANS, done.spans),
         write_csv(out / build_files.REANNOTATION, done.reannotation),
         write_json(out / build_files.INGEST_JSON, summary),
     ]

@@ -1,0 +1,282 @@
+"""Multi-label and span answers onto canonical form: label lists and span rows, checked and mapped.
+
+A multi-label answer is a set of labels: a JSON array in a CSV or JSONL cell (`["joy",
+"anger"]`, `[]` for "none of them"), a Parquet list, or one plain label. A span answer is a
+list of labelled character ranges: `[[0, 5, "PER"], ...]` or `[{"start": 0, "end": 5,
+"label": "PER"}, ...]`, `[]` for "found nothing"; tool exports bring their spans as a table.
+Labels go through the schema's mapping (ids, rename and merge migrations); an answer with a
+label outside the schema is quarantined whole, as is one that is not a list.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from labelgate.config import columns as col
+from labelgate.config.schema import Schema
+from labelgate.io.canonical import Quarantine, clipped, label_mapping
+
+SPAN_COLUMNS = (col.ITEM_ID, col.ANNOTATOR_ID, "start", "end", col.LABEL, "text")
+LABELS = "labels"
+
+
+def several_labels(frame: pd.DataFrame) -> np.ndarray:
+    """Rows of a tool export whose annotator chose several values (`label` empty, `labels` a
+    list of two or more): multi-label data in a single-label dataset."""
+    if LABELS not in frame:
+        return np.zeros(len(frame), dtype=bool)
+    labels = frame[LABELS].astype("str")
+    chosen = labels.str.startswith('["') & labels.str.contains('","', regex=False)
+    return ((frame[col.LABEL] == "") & chosen).to_numpy(dtype=bool)
+
+
+def quarantine_several(frame: pd.DataFrame, quarantine: Quarantine) -> pd.DataFrame:
+    """Keep several-valued answers aside as `multiple_labels` in a single-label dataset."""
+    mask = several_labels(frame)
+    if not mask.any():
+        return frame
+    detail = (
+        "item '"
+        + clipped(frame[col.ITEM_ID])
+        + "', annotator '"
+        + clipped(frame[col.ANNOTATOR_ID])
+        + "' chose several values "
+        + clipped(frame[LABELS])
+        + ": this is multi-label data; declare 'task: multi_label' in the schema (or "
+        "--task multi_label) to score label sets"
+    )
+    return quarantine.take(frame, mask, "multiple_labels", detail)
+
+
+def _as_list(text: str) -> list[Any] | None:
+    """The JSON array in `text`, or None when it is not one."""
+    if not text.startswith("["):
+        return None
+    try:
+        value = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    return value if isinstance(value, list) else None
+
+
+def _answer(label: str, labels: str) -> list[Any] | None:
+    """One row's answer as a list: from a tool's `labels` column, a JSON array, or one label."""
+    if labels:
+        return _as_list(labels)
+    parsed = _as_list(label)
+    if parsed is not None or label.startswith("["):
+        return parsed
+    return [label]
+
+
+def _mapping(schema: Schema | None) -> tuple[dict[str, str], dict[str, str], set[str]]:
+    """The schema's label mapping; without a schema (a file command) every label is itself."""
+    if schema is not None:
+        return label_mapping(schema)
+    return _Identity(), {}, set()
+
+
+class _Identity(dict[str, str]):
+    """A mapping under which every label is known and maps to itself."""
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str)
+
+    def __missing__(self, key: str) -> str:
+        return key
+
+
+def parse_label_sets(
+    frame: pd.DataFrame, schema: Schema | None, quarantine: Quarantine
+) -> pd.DataFrame:
+    """Each row's label set, mapped to schema ids in schema order: `labels` (a list) and
+    `label` (its compact JSON, e.g. `["anger","joy"]`). Quarantines answers that are not a
+    list of plain labels (`malformed_row`), hold a label outside the schema (`unknown_label`)
+    or one a split migration divided (`split_label_needs_reannotation`)."""
+    mapping, notes, split = _mapping(schema)
+    tool_lists = frame[LABELS] if LABELS in frame else pd.Series("", index=frame.index)
+    answers = [
+        _answer(label, str(labels))
+        for label, labels in zip(frame[col.LABEL], tool_lists, strict=True)
+    ]
+    malformed = np.array(
+        [
+            a is None or any(not isinstance(v, str | int | float) or isinstance(v, bool) for v in a)
+            for a in answers
+        ],
+        dtype=bool,
+    )
+    frame = frame.assign(_answer=pd.Series(answers, index=frame.index, dtype=object))
+    frame = quarantine.take(
+        frame,
+        malformed,
+        "malformed_row",
+        "label '" + clipped(frame[col.LABEL]) + "' is not a list of labels: write a JSON array "
+        'such as ["joy", "anger"] ([] for none)',
+    )
+    values = [[str(v).strip() for v in answer] for answer in frame["_answer"]]
+    is_split = np.array([any(v in split for v in answer) for answer in values], dtype=bool)
+    frame = frame.assign(_answer=pd.Series(values, index=frame.index, dtype=object))
+    frame = quarantine.take(
+        frame,
+        is_split,
+        "split_label_needs_reannotation",
+        "a label in the set was split into several by a schema migration; re-annotate the item",
+    )
+    values = list(frame["_answer"])
+    unknown = [[v for v in answer if v not in mapping] for answer in values]
+    frame = quarantine.take(
+        frame,
+        np.array([bool(u) for u in unknown], dtype=bool),
+        "unknown_label",
+        pd.Series(
+            [
+                f"labels {json.dumps(u, ensure_ascii=False)[:200]} are not in the schema "
+                f"({', '.join(schema.label_ids if schema else [])})"
+                for u in unknown
+            ],
+            index=frame.index,
+            dtype="str",
+        ),
+    )
+    # Schema order; without a schema, sorted.
+    order = {label: position for position, label in enumerate(schema.label_ids if schema else [])}
+    sets = [
+        sorted({mapping[v] for v in answer}, key=lambda x: (order.get(x, len(order)), x))
+        for answer in frame["_answer"]
+    ]
+    migrated = [
+        "; ".join(sorted({notes[v] for v in answer if v in notes})) for answer in frame["_answer"]
+    ]
+    out = frame.drop(columns=["_answer"]).copy()
+    out[LABELS] = pd.Series(sets, index=out.index, dtype=object)
+    out[col.LABEL] = pd.Series(
+        [json.dumps(s, ensure_ascii=False, separators=(",", ":")) for s in sets],
+        index=out.index,
+        dtype="str",
+    )
+    out["migrated_from"] = pd.Series(migrated, index=out.index, dtype="str")
+    return out
+
+
+def _span_of(value: Any) -> tuple[int, int, str] | None:
+    """(start, end, label) of one span written as a triple or an object, or None."""
+    if isinstance(value, dict):
+        start, end, label = value.get("start"), value.get("end"), value.get("label")
+    elif isinstance(value, list) and len(value) == 3:
+        start, end, label = value
+    else:
+        return None
+    if not isinstance(start, int) or not isinstance(end, int) or bool in (type(start), type(end)):
+        return None
+    if not isinstance(label, str | int) or isinstance(label, bool):
+        return None
+    return start, end, str(label)
+
+
+def parse_span_answers(
+    frame: pd.DataFrame, schema: Schema | None, quarantine: Quarantine
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(annotations, spans) from span answers written in the label column: each row becomes
+    one annotation (label '') and its spans. Quarantines answers that are not a list of spans
+    (`malformed_row`) or name a label outside the schema (`unknown_label`)."""
+    mapping, _, _ = _mapping(schema)
+    parsed: list[list[tuple[int, int, str]] | None] = []
+    for text in frame[col.LABEL]:
+        answer = _as_list(str(text))
+        spans = None if answer is None else [_span_of(v) for v in answer]
+        parsed.append(None if spans is None or None in spans else spans)  # type: ignore[arg-type]
+    frame = frame.assign(_spans=pd.Series(parsed, index=frame.index, dtype=object))
+    frame = quarantine.take(
+        frame,
+        np.array([p is None for p in parsed], dtype=bool),
+        "malformed_row",
+        "label '" + clipped(frame[col.LABEL]) + "' is not a list of spans: write a JSON array "
+        'of [start, end, "LABEL"] triples or {"start", "end", "label"} objects ([] for none)',
+    )
+    unknown = np.array(
+        [any(s[2] not in mapping for s in spans) for spans in frame["_spans"]], dtype=bool
+    )
+    frame = quarantine.take(
+        frame,
+        unknown,
+        "unknown_label",
+        "a span label in '"
+        + clipped(frame[col.LABEL])
+        + "' is not in the schema ("
+        + ", ".join(schema.label_ids if schema else [])
+        + ")",
+    )
+    rows = [
+        (item, annotator, start, end, mapping[label])
+        for item, annotator, spans in zip(
+            frame[col.ITEM_ID], frame[col.ANNOTATOR_ID], frame["_spans"], strict=True
+        )
+        for start, end, label in spans
+    ]
+    spans_frame = spans_table(rows)
+    out = frame.drop(columns=["_spans"]).assign(**{col.LABEL: ""})
+    return out, spans_frame
+
+
+def spans_table(
+    rows: list[tuple[str, str, int, int, str]], texts: list[str] | None = None
+) -> pd.DataFrame:
+    """The canonical spans table from (item, annotator, start, end, label) rows."""
+    return pd.DataFrame(
+        {
+            col.ITEM_ID: pd.Series([r[0] for r in rows], dtype="str"),
+            col.ANNOTATOR_ID: pd.Series([r[1] for r in rows], dtype="str"),
+            "start": np.asarray([r[2] for r in rows], dtype=np.int64),
+            "end": np.asarray([r[3] for r in rows], dtype=np.int64),
+            col.LABEL: pd.Series([r[4] for r in rows], dtype="str"),
+            "text": pd.Series(texts if texts is not None else [""] * len(rows), dtype="str"),
+        }
+    )
+
+
+def tool_spans(
+    tables: list[pd.DataFrame], kept: pd.DataFrame, schema: Schema | None
+) -> tuple[pd.DataFrame, set[tuple[str, str]]]:
+    """The spans tool exports carry, for the annotations that were kept, with labels mapped;
+    and the (item, annotator) answers holding a span label outside the schema."""
+    if not tables:
+        return spans_table([]), set()
+    mapping, _, _ = _mapping(schema)
+    spans = pd.concat(tables, ignore_index=True)
+    keys = set(zip(kept[col.ITEM_ID], kept[col.ANNOTATOR_ID], strict=True))
+    mine = [
+        (str(i), str(a)) in keys
+        for i, a in zip(spans[col.ITEM_ID], spans[col.ANNOTATOR_ID], strict=True)
+    ]
+    spans = spans[np.asarray(mine, dtype=bool)]
+    bad = {
+        (str(i), str(a))
+        for i, a, label in zip(
+            spans[col.ITEM_ID], spans[col.ANNOTATOR_ID], spans[col.LABEL], strict=True
+        )
+        if label not in mapping
+    }
+    spans = spans[
+        [
+            (str(i), str(a)) not in bad
+            for i, a in zip(spans[col.ITEM_ID], spans[col.ANNOTATOR_ID], strict=True)
+        ]
+    ]
+    rows = [
+        (str(i), str(a), int(s), int(e), mapping[str(label)])
+        for i, a, s, e, label in zip(
+            spans[col.ITEM_ID],
+            spans[col.ANNOTATOR_ID],
+            spans["start"],
+            spans["end"],
+            spans[col.LABEL],
+            strict=True,
+        )
+    ]
+    texts = [str(t) for t in spans["text"]] if "text" in spans else None
+    return spans_table(rows, texts), bad

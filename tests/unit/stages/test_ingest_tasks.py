@@ -1,0 +1,214 @@
+"""ingest by the schema's task: label sets for multi_label, a spans table for spans."""
+
+from __future__ import annotations
+
+import json
+
+from pathlib import Path
+
+import pandas as pd
+
+from tests.conftest import ProjectFactory, run_stages
+
+MULTI_SCHEMA = """kind: schema
+format_version: 1
+version: "1.0.0"
+task: multi_label
+labels:
+  - id: joy
+  - id: anger
+  - id: fear
+  - id: sadness
+migrations:
+  - {op: rename, since: "1.0.0", from: happy, to: joy}
+item_fields:
+  - {name: text, type: string}
+"""
+
+SPAN_SCHEMA = """kind: schema
+format_version: 1
+version: "1.0.0"
+task: spans
+labels:
+  - id: PER
+  - id: ORG
+item_fields:
+  - {name: text, type: string}
+"""
+
+
+def manifest(schema: str, path: str, items: bool = True) -> str:
+    return (
+        f"kind: dataset\nformat_version: 1\nschema: {schema}\nguideline: {schema}\n"
+        f"qa_rules: {schema}\nsources:\n  annotations:\n"
+        f"    - path: {path}\n" + ("  items:\n    path: raw/items.jsonl\n" if items else "")
+    )
+
+
+def task_files(schema: str, text: str) -> dict[str, str | None]:
+    """A schema with its guideline and qa rules (no gates: the task's metrics come later)."""
+    labels = [line.split("id: ")[1] for line in text.splitlines() if "- id: " in line]
+    guideline = (
+        f'---\nkind: guideline\nformat_version: 1\nschema: {schema}\nversion: "1.0.0"\n---\n\n'
+        + "".join(f"## Label: {label}\n\nIt is {label}.\n\n" for label in labels)
+    )
+    return {
+        f"schemas/{schema}.yaml": text,
+        f"guidelines/{schema}.md": guideline,
+        f"qa_rules/{schema}.yaml": "kind: qa_rules\nformat_version: 1\n",
+    }
+
+
+ITEMS = "".join(
+    json.dumps({"item_id": f"i{n}", "text": f"Ann Lee met ACME on day {n}"}) + "\n"
+    for n in range(1, 4)
+)
+
+
+def multi_project(make_project: ProjectFactory, rows: str, name: str = "proj") -> Path:
+    return make_project(
+        {
+            **task_files("emotions", MULTI_SCHEMA),
+            "datasets/example/dataset.yaml": manifest("emotions", "raw/a.jsonl"),
+            "datasets/example/raw/a.jsonl": rows,
+            "datasets/example/raw/items.jsonl": ITEMS,
+        },
+        name=name,
+    )
+
+
+def test_label_sets_are_mapped_ordered_and_checked(make_project: ProjectFactory) -> None:
+    rows = "".join(
+        json.dumps(r) + "\n"
+        for r in [
+            {"item_id": "i1", "annotator_id": "a", "label": ["anger", "happy"]},
+            {"item_id": "i1", "annotator_id": "b", "label": []},
+            {"item_id": "i2", "annotator_id": "a", "label": "fear"},
+            {"item_id": "i2", "annotator_id": "b", "label": ["joy", "boredom"]},
+            {"item_id": "i3", "annotator_id": "a", "label": [["joy"]]},
+            {"item_id": "i3", "annotator_id": "b", "label": ""},
+        ]
+    )
+    root = multi_project(make_project, rows)
+    run_stages(root, "example", ("ingest",))
+    build = root / "build/example"
+    ann = pd.read_parquet(build / "annotations.parquet")
+    assert list(ann["label"]) == ['["joy","anger"]', "[]", '["fear"]']
+    assert [list(v) for v in ann["labels"]] == [["joy", "anger"], [], ["fear"]]
+    assert ann.loc[0, "migrated_from"] == "rename happy->joy (1.0.0)"
+    quarantine = pd.read_parquet(build / "quarantine.parquet")
+    assert sorted(quarantine["reason"]) == ["malformed_row", "missing_label", "unknown_label"]
+    unknown = quarantine[quarantine["reason"] == "unknown_label"].iloc[0]
+    assert "boredom" in unknown["detail"]
+
+
+def span_project(make_project: ProjectFactory, path: str, content: str) -> Path:
+    return make_project(
+        {
+            **task_files("entities", SPAN_SCHEMA),
+            "datasets/example/dataset.yaml": manifest("entities", path),
+            f"datasets/example/{path}": content,
+            "datasets/example/raw/items.jsonl": ITEMS,
+        }
+    )
+
+
+def test_span_answers_become_one_annotation_each_and_a_spans_table(
+    make_project: ProjectFactory,
+) -> None:
+    rows = "".join(
+        json.dumps(r) + "\n"
+        for r in [
+            {"item_id": "i1", "annotator_id": "a", "label": [[0, 7, "PER"], [12, 16, "ORG"]]},
+            {
+                "item_id": "i1",
+                "annotator_id": "b",
+                "label": [{"start": 0, "end": 7, "label": "PER"}],
+            },
+            {"item_id": "i2", "annotator_id": "a", "label": []},
+            {"item_id": "i2", "annotator_id": "b", "label": [[0, 3, "LOC"]]},
+            {"item_id": "i3", "annotator_id": "a", "label": [[0, "x", "PER"]]},
+        ]
+    )
+    root = span_project(make_project, "raw/a.jsonl", rows)
+    run_stages(root, "example", ("ingest",))
+    build = root / "build/example"
+    ann = pd.read_parquet(build / "annotations.parquet")
+    assert list(zip(ann["item_id"], ann["annotator_id"], ann["label"], strict=True)) == [
+        ("i1", "a", ""),
+        ("i1", "b", ""),
+        ("i2", "a", ""),  # looked and found nothing: an annotation without spans
+    ]
+    spans = pd.read_parquet(build / "spans.parquet")
+    assert spans.to_dict("records") == [
+        {
+            "item_id": "i1",
+            "annotator_id": "a",
+            "start": 0,
+            "end": 7,
+            "label": "PER",
+            "text": "Ann Lee",
+        },
+        {
+            "item_id": "i1",
+            "annotator_id": "a",
+            "start": 12,
+            "end": 16,
+            "label": "ORG",
+            "text": "ACME",
+        },
+        {
+            "item_id": "i1",
+            "annotator_id": "b",
+            "start": 0,
+            "end": 7,
+            "label": "PER",
+            "text": "Ann Lee",
+        },
+    ]
+    quarantine = pd.read_parquet(build / "quarantine.parquet")
+    assert sorted(quarantine["reason"]) == ["malformed_row", "unknown_label"]
+
+
+def test_a_label_studio_span_export_feeds_a_spans_dataset(make_project: ProjectFactory) -> None:
+    def task(number: int, spans: list[tuple[int, int, str]]) -> dict[str, object]:
+        return {
+            "id": number,
+            "data": {"item_id": f"i{number}", "text": f"Ann Lee met ACME on day {number}"},
+            "annotations": [
+                {
+                    "id": 10 * number + k,
+                    "completed_by": k,
+                    "result": [
+                        {
+                            "from_name": "ner",
+                            "to_name": "text",
+                            "type": "labels",
+                            "value": {"start": s, "end": e, "text": "?", "labels": [label]},
+                        }
+                        for s, e, label in spans
+                    ]
+                    if k == 1
+                    else [],
+                }
+                for k in (1, 2)
+            ],
+        }
+
+    export = json.dumps([task(1, [(0, 7, "PER")]), task(2, [(12, 16, "ORG"), (0, 3, "LOC")])])
+    root = span_project(make_project, "raw/export.json", export)
+    summary = run_stages(root, "example", ("ingest",))["ingest"]
+    build = root / "build/example"
+    ann = pd.read_parquet(build / "annotations.parquet")
+    assert list(zip(ann["item_id"], ann["annotator_id"], strict=True)) == [
+        ("i1", "1"),
+        ("i1", "2"),
+        ("i2", "2"),
+    ]
+    spans = pd.read_parquet(build / "spans.parquet")
+    assert list(zip(spans["item_id"], spans["label"], spans["text"], strict=True)) == [
+        ("i1", "PER", "Ann Lee")
+    ]
+    quarantine = pd.read_parquet(build / "quarantine.parquet")
+    assert list(quarantine["reason"]) == ["unknown_label"]  # i2 by 1 marked a LOC
+    assert summary["annotations"] == {"rows_in": 4, "rows_kept": 3, "rows_quarantined": 1}  # type: ignore[index]
