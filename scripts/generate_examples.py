@@ -1,4 +1,4 @@
-"""Generate the example datasets (datasets/tickets, datasets/toxicity) byte for byte from a seed.
+"""Generate the example datasets (tickets, toxicity, emotions, entities) byte for byte from a seed.
 
 Usage: python scripts/generate_examples.py [--root DIR] [--seed N]
 
@@ -351,11 +351,171 @@ def toxicity(rng: np.random.Generator, n_items: int = 1500) -> dict[str, str]:
     }
 
 
+EMOTIONS = ["joy", "sadness", "anger", "fear", "surprise", "love"]
+EMOTION_PHRASES = {
+    "joy": ["I finally got the job", "what a great day at the beach", "we won the final"],
+    "sadness": ["I miss my grandmother", "the shop I loved closed down", "nobody came"],
+    "anger": ["they cancelled my flight again", "he lied to my face", "the fine was unfair"],
+    "fear": ["the storm is getting closer", "I heard steps in the dark", "the test is tomorrow"],
+    "surprise": ["I did not expect that at all", "out of nowhere a letter came", "wait, what"],
+    "love": ["my kids made me breakfast", "I adore this little town", "she said yes"],
+}
+
+
+def emotions(rng: np.random.Generator, n_items: int = 800) -> dict[str, str]:
+    """Emotions in short messages, multi-label (a set of 0 to 2 of 6 emotions), 3 to 5
+    annotators per message from a pool of 12, exported as JSONL with a list per answer.
+
+    Flaws on purpose: annotators differ in recall and in false alarms per emotion; annotator
+    e05 ticks only one emotion even when two are there; about 2% of answers are malformed (a
+    label string outside the schema, an empty cell); `surprise` and `fear` are confused.
+    """
+    ids = [f"M{i:04d}" for i in range(n_items)]
+    truth: list[list[int]] = []
+    for _ in range(n_items):
+        size = int(rng.choice([0, 1, 2], p=[0.1, 0.6, 0.3]))
+        truth.append(sorted(int(v) for v in rng.choice(len(EMOTIONS), size=size, replace=False)))
+    texts = []
+    for labels in truth:
+        parts = [EMOTION_PHRASES[EMOTIONS[k]][int(rng.integers(3))] for k in labels] or [
+            "the bus was on time"
+        ]
+        texts.append(", and ".join(parts) + ".")
+    items = _jsonl_text([{"msg_id": i, "text": t} for i, t in zip(ids, texts, strict=True)])
+    annotators = [f"e{i:02d}" for i in range(1, 13)]
+    recall = rng.uniform(0.7, 0.95, len(annotators))
+    false_alarm = rng.uniform(0.01, 0.06, len(annotators))
+    single = annotators.index("e05")
+    records: list[dict[str, object]] = []
+    for i in range(n_items):
+        for a in rng.choice(len(annotators), size=int(rng.integers(3, 6)), replace=False):
+            chosen = [k for k in truth[i] if rng.random() < recall[a]]
+            chosen += [
+                k
+                for k in range(len(EMOTIONS))
+                if k not in truth[i] and rng.random() < false_alarm[a]
+            ]
+            fear, surprise = EMOTIONS.index("fear"), EMOTIONS.index("surprise")
+            if fear in chosen and rng.random() < 0.25:
+                chosen = [surprise if k == fear else k for k in chosen]
+            if a == single and len(chosen) > 1:
+                chosen = chosen[:1]
+            answer: object = [EMOTIONS[k] for k in sorted(set(chosen))]
+            roll = rng.random()
+            if roll < 0.01:
+                answer = ["joyful"]
+            elif roll < 0.02:
+                answer = ""
+            records.append({"msg_id": ids[i], "annotator": annotators[a], "emotions": answer})
+    gold_ids = sorted(rng.choice(n_items, size=120, replace=False))
+    gold = _jsonl_text(
+        [{"msg_id": ids[i], "emotions": [EMOTIONS[k] for k in truth[i]]} for i in gold_ids]
+    )
+    return {
+        "raw/items.jsonl": items,
+        "raw/answers.jsonl": _jsonl_text(records),
+        "raw/gold.jsonl": gold,
+    }
+
+
+PEOPLE = ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra", "Barbara Liskov"]
+ORGS = ["Acme Corp", "Globex", "Initech", "Umbrella Labs", "Stark Industries"]
+PLACES = ["Paris", "Lagos", "Osaka", "Lima", "Oslo"]
+ENTITY_TEMPLATES = [
+    "{PER} joined {ORG} in {LOC} last spring.",
+    "{ORG} opened an office in {LOC}.",
+    "In {LOC}, {PER} met the board of {ORG}.",
+    "{PER} left {ORG}.",
+    "The weather in {LOC} was mild.",
+]
+
+
+def entities(rng: np.random.Generator, n_items: int = 400) -> dict[str, str]:
+    """Named entities (PER, ORG, LOC spans) in sentences, 3 annotators per sentence from a pool
+    of 8, exported from Label Studio (its full JSON export: tasks with every annotation).
+
+    Flaws on purpose: annotators miss spans, cut a name short (boundary errors), and mix up
+    ORG and LOC; annotator n04 often skips tasks (cancelled annotations); one annotation
+    marks a label outside the schema (MISC).
+    """
+    annotators = [{"id": 100 + k, "email": f"n{k:02d}@example.com"} for k in range(1, 9)]
+    miss = rng.uniform(0.03, 0.15, len(annotators))
+    short = rng.uniform(0.0, 0.08, len(annotators))
+    swap = rng.uniform(0.0, 0.08, len(annotators))
+    skipper = 3  # n04
+    tasks: list[dict[str, object]] = []
+    annotation_id = 1
+    for i in range(n_items):
+        template = ENTITY_TEMPLATES[int(rng.integers(len(ENTITY_TEMPLATES)))]
+        fills = {
+            "PER": PEOPLE[int(rng.integers(len(PEOPLE)))],
+            "ORG": ORGS[int(rng.integers(len(ORGS)))],
+            "LOC": PLACES[int(rng.integers(len(PLACES)))],
+        }
+        text, spans = "", []
+        rest = template
+        while "{" in rest:
+            before, after = rest.split("{", 1)
+            tag, rest = after.split("}", 1)
+            text += before
+            spans.append((len(text), len(text) + len(fills[tag]), tag))
+            text += fills[tag]
+        text += rest
+        results = []
+        for a in rng.choice(len(annotators), size=3, replace=False):
+            who = annotators[int(a)]
+            cancelled = int(a) == skipper and rng.random() < 0.3
+            marks = []
+            for start, end, tag in spans:
+                if rng.random() < miss[a]:
+                    continue
+                stop = end
+                if rng.random() < short[a] and " " in text[start:end]:
+                    stop = start + text[start:end].index(" ")
+                label = tag
+                if tag in ("ORG", "LOC") and rng.random() < swap[a]:
+                    label = "LOC" if tag == "ORG" else "ORG"
+                if i == 7 and int(a) == 0:
+                    label = "MISC"
+                marks.append(
+                    {
+                        "from_name": "label",
+                        "to_name": "text",
+                        "type": "labels",
+                        "value": {
+                            "start": start,
+                            "end": stop,
+                            "text": text[start:stop],
+                            "labels": [label],
+                        },
+                    }
+                )
+            when = datetime(2026, 10, 1, 9, 0, tzinfo=UTC) + timedelta(minutes=i * 3 + int(a))
+            results.append(
+                {
+                    "id": annotation_id,
+                    "completed_by": who,
+                    "created_at": when.isoformat().replace("+00:00", "Z"),
+                    "lead_time": round(float(rng.lognormal(np.log(12), 0.3)), 2),
+                    "was_cancelled": cancelled,
+                    "ground_truth": False,
+                    "result": [] if cancelled else marks,
+                }
+            )
+            annotation_id += 1
+        tasks.append({"id": i + 1, "data": {"text": text}, "annotations": results})
+    return {"raw/project-7-at-2026-10-15.json": json.dumps(tasks, ensure_ascii=False) + "\n"}
+
+
 def generate(seed: int = SEED) -> dict[str, str]:
     """Every generated file, path (relative to the project root) -> text."""
     rng = np.random.default_rng(seed)
     files = {f"datasets/tickets/{k}": v for k, v in tickets(rng).items()}
     files.update({f"datasets/toxicity/{k}": v for k, v in toxicity(rng).items()})
+    # Their own streams, so adding a dataset never changes the bytes of another.
+    for number, (name, make) in enumerate((("emotions", emotions), ("entities", entities)), 1):
+        stream = np.random.default_rng([seed, number])
+        files.update({f"datasets/{name}/{k}": v for k, v in make(stream).items()})
     return files
 
 

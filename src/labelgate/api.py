@@ -38,6 +38,7 @@ def agreement(  # long: its docstring documents every argument
     labels: Sequence[Any] | Mapping[Any, float] | None = None,
     min_pair_items: int = 10,
     source: str = "DataFrame",
+    interval: str = "bca",
 ) -> dict[str, Any]:
     """The agreement report of `df`, one row per annotation: what
     `labelgate agreement FILE --format json` prints for the same rows.
@@ -60,6 +61,8 @@ def agreement(  # long: its docstring documents every argument
         min_pair_items: annotator pairs sharing fewer items are left out of the mean Cohen's
             kappa.
         source: the name the report and messages give the data.
+        interval: "bca" (bias-corrected and accelerated bootstrap), "percentile" or
+            "analytic" (Gwet's standard errors; the item jackknife for alpha).
 
     Returns:
         A JSON-ready dict: source, counts, level, weights, bootstrap settings,
@@ -86,6 +89,7 @@ def agreement(  # long: its docstring documents every argument
         labels=labels,
         min_pair_items=min_pair_items,
         source=source,
+        interval=interval,
     )
 
 
@@ -100,6 +104,8 @@ def aggregate(
     params: Mapping[str, Any] | None = None,
     min_confidence: float = 0.0,
     seed: int = 0,
+    calibration: str = "auto",
+    target_error_rate: float | None = None,
 ) -> AggregateResult:
     """Consensus labels of `df`, one row per annotation: what `labelgate aggregate FILE` writes.
 
@@ -113,11 +119,16 @@ def aggregate(
             same item and label columns as `df`. Gold items without annotations are ignored;
             a gold label no annotator used joins the label set. `result.messages` says so.
         params: the method's parameters, e.g. {"max_iter": 200}.
-        min_confidence: below this posterior an item is "unresolved".
+        min_confidence: below this (calibrated) confidence an item is "unresolved".
         seed: the method's random_state (unless `params` sets one).
+        calibration: "auto", "gold", "agreement" or "none": how `confidence` is calibrated
+            (docs/aggregation.md, "Calibrated confidence").
+        target_error_rate: route the least-confident labels to "unresolved" until the
+            expected error among the others is at most this (in (0, 0.5)); None: no routing.
 
     Returns:
-        An `AggregateResult`: `labels` (item_id, label, confidence, status, n_annotations),
+        An `AggregateResult`: `labels` (item_id, label, confidence, raw_confidence, status,
+        n_annotations),
         `annotators` (annotator_id, n_annotations, agreement_with_consensus, and with gold
         n_gold, gold_accuracy) and `messages` (what the command prints on stderr).
 
@@ -138,6 +149,8 @@ def aggregate(
         params=params,
         min_confidence=min_confidence,
         seed=seed,
+        calibration=calibration,
+        target_error_rate=target_error_rate,
     )
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from labelgate.errors import InputError
 from tests.conftest import ProjectFactory, Result, cli, run_stages
 
 
@@ -50,7 +53,14 @@ def test_writes_labels_and_annotators(export: Path, tmp_path: Path, method: str)
     )
     assert done.returncode == 0, done.stderr
     labels = pd.read_parquet(out)
-    assert list(labels.columns) == ["item_id", "label", "confidence", "status", "n_annotations"]
+    assert list(labels.columns) == [
+        "item_id",
+        "label",
+        "confidence",
+        "raw_confidence",
+        "status",
+        "n_annotations",
+    ]
     assert labels.set_index("item_id").loc["t0", "label"] == "no"
     table = pd.read_csv(people).set_index("annotator_id")
     assert table.loc["w3", "gold_accuracy"] == pytest.approx(1 / 3)
@@ -58,10 +68,10 @@ def test_writes_labels_and_annotators(export: Path, tmp_path: Path, method: str)
 
 
 def test_csv_to_stdout_and_unresolved_below_confidence(export: Path) -> None:
-    done = aggregate(str(export), *COLS, "--min-confidence", "0.9")
+    done = aggregate(str(export), *COLS, "--min-confidence", "0.9", "--calibration", "none")
     rows = [line.split(",") for line in done.stdout.splitlines()[1:]]
-    assert {r[3] for r in rows if r[0] == "t0"} == {"unresolved"}  # 2 of 3 votes: 0.67 < 0.9
-    assert {r[3] for r in rows if r[0] == "t1"} == {"agreed"}
+    assert {r[4] for r in rows if r[0] == "t0"} == {"unresolved"}  # 2 of 3 votes: 0.67 < 0.9
+    assert {r[4] for r in rows if r[0] == "t1"} == {"agreed"}
 
 
 @pytest.mark.parametrize(
@@ -153,3 +163,128 @@ def test_non_convergence_is_said(export: Path) -> None:
     )
     assert done.returncode == 0
     assert "WARNING: dawid_skene did not converge in 1 iterations" in done.stderr
+
+
+# 200 items, 4 annotators of accuracy 0.9, 0.8, 0.7, 0.6 (one-coin, 3 labels), seeded.
+def crowd_export(tmp_path: Path) -> tuple[Path, Path]:
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    truth = rng.integers(0, 3, 200)
+    rows, gold = ["task,worker,answer"], ["task,answer"]
+    for i, t in enumerate(truth):
+        for w, accuracy in enumerate((0.9, 0.8, 0.7, 0.6)):
+            label = t if rng.random() < accuracy else (t + rng.integers(1, 3)) % 3
+            rows.append(f"t{i:03d},w{w},l{label}")
+        if i % 5 == 0:
+            gold.append(f"t{i:03d},l{t}")
+    answers, gold_file = tmp_path / "crowd.csv", tmp_path / "crowd_gold.csv"
+    answers.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    gold_file.write_text("\n".join(gold) + "\n", encoding="utf-8")
+    return answers, gold_file
+
+
+def test_calibration_and_target_error_rate_options(tmp_path: Path) -> None:
+    answers, gold = crowd_export(tmp_path)
+    out = tmp_path / "labels.csv"
+    done = aggregate(
+        str(answers), *COLS, "--gold", str(gold), "--target-error-rate", "0.1", "-o", str(out)
+    )
+    assert done.returncode == 0, done.stderr
+    labels = pd.read_csv(out)
+    assert "confidence calibration: gold_isotonic_crossfit (ECE on 40 gold items" in done.stderr
+    unresolved = int((labels["status"] == "unresolved").sum())
+    found = re.search(r"routing to a target error of 0.1: (\d+) items", done.stderr)
+    assert found is not None
+    # Routed items join those unresolved already (ties).
+    assert 0 < int(found.group(1)) < unresolved < len(labels)
+    accepted = labels[labels["status"] != "unresolved"]
+    assert (1 - accepted["confidence"]).mean() <= 0.1
+    assert labels["confidence"].tolist() != labels["raw_confidence"].tolist()
+    # Same inputs, same bytes.
+    again = tmp_path / "again.csv"
+    aggregate(
+        str(answers), *COLS, "--gold", str(gold), "--target-error-rate", "0.1", "-o", str(again)
+    )
+    assert again.read_bytes() == out.read_bytes()
+    plain = aggregate(str(answers), *COLS, "--calibration", "none")
+    table = pd.read_csv(io.StringIO(plain.stdout))
+    assert table["confidence"].tolist() == table["raw_confidence"].tolist()
+    assert "confidence calibration: none" in plain.stderr
+    agreement = aggregate(str(answers), *COLS)  # auto without gold: agreement
+    assert "confidence calibration: agreement_one_coin" in agreement.stderr
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--target-error-rate", "0.5"), "target_error_rate must be a number above 0 and below"),
+        (("--target-error-rate", "nan"), "target_error_rate must be a number above 0 and below"),
+        (("--calibration", "gold"), "calibration 'gold' needs at least 10 gold items"),
+        (("--calibration", "isotonic"), "invalid choice: 'isotonic'"),
+    ],
+)
+def test_calibration_refusals(export: Path, extra: tuple[str, ...], message: str) -> None:
+    done = aggregate(str(export), *COLS, *extra)
+    assert done.returncode == 2
+    assert message in done.stderr
+
+
+PIPELINE = """
+kind: pipeline
+format_version: 1
+aggregate:
+  method: majority_vote
+  calibration: {calibration}
+  target_error_rate: {target}
+"""
+
+
+def test_pipeline_calibration_and_routing(make_project: ProjectFactory) -> None:
+    import json
+
+    root = make_project({"pipelines/default.yaml": PIPELINE.format(calibration="none", target=0.1)})
+    summary = run_stages(root, "example", ("ingest", "aggregate"))["aggregate"]
+    assert isinstance(summary, dict)
+    final = pd.read_parquet(root / "build/example/final_labels.parquet")
+    assert list(final.columns[:4]) == ["item_id", "label", "confidence", "raw_confidence"]
+    assert final["confidence"].tolist() == final["raw_confidence"].tolist()
+    written = json.loads((root / "build/example/aggregate.json").read_text(encoding="utf-8"))
+    assert written["calibration"]["method"] == "none"
+    assert written["calibration"]["n_gold"] == 6
+    assert written["calibration"]["ece_before"] == written["calibration"]["ece_after"]
+    routing = written["routing"]
+    assert routing["target"] == 0.1
+    assert routing["n_routed"] == summary["status"]["unresolved"] > 0
+    accepted = final[final["status"] != "unresolved"]
+    assert (1 - accepted["confidence"]).mean() == pytest.approx(routing["expected_error"], abs=1e-6)
+    assert routing["expected_error"] <= 0.1
+    assert "selection" not in written  # majority vote exposes no selection_
+    queue = pd.read_csv(root / "build/example/adjudication_queue.csv")
+    assert len(queue) == routing["n_routed"]
+
+    (root / "pipelines/default.yaml").write_text(
+        PIPELINE.format(calibration="gold", target="null"), encoding="utf-8"
+    )
+    with pytest.raises(InputError, match=r"aggregate\.calibration: calibration 'gold' needs"):
+        run_stages(root, "example", ("aggregate",))
+
+
+@pytest.mark.parametrize(
+    ("calibration", "target", "message"),
+    [
+        ("auto", "0.5", "aggregate.target_error_rate"),
+        ("auto", ".nan", "aggregate.target_error_rate"),
+        ("auto", "0", "aggregate.target_error_rate"),
+        ("golden", "null", "aggregate.calibration"),
+    ],
+)
+def test_check_validates_the_new_keys(
+    make_project: ProjectFactory, calibration: str, target: str, message: str
+) -> None:
+    root = make_project(
+        {"pipelines/default.yaml": PIPELINE.format(calibration=calibration, target=target)}
+    )
+    done = cli("check", str(root))
+    assert done.returncode == 3
+    assert message in done.stderr

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from labelgate.aggregation import dawid_skene, mace, majority_vote, ordinal  # noqa: F401  (register)
+from labelgate.aggregation import (  # noqa: F401  (register)
+    auto,
+    dawid_skene,
+    glad,
+    mace,
+    majority_vote,
+    ordinal,
+    wawa,
+)
 from labelgate.aggregation.base import Aggregator
 from labelgate.aggregation.registry import AGGREGATORS
 from labelgate.config.pipeline import aggregator_param_problems

@@ -3,10 +3,21 @@
 With `clamp_gold`, gold items keep their known label during EM (their accuracy against gold
 then says nothing; use it when gold is for calibration, not for measuring).
 
-E-step: posterior over the true label of each item from the class priors and every
-annotator's confusion row. M-step: priors and confusion matrices from the posteriors
-(with additive smoothing). Starts from the majority-vote shares, or from given prior
-confusion matrices.
+E-step (log space): posterior over the true label of each item from the class priors and
+every annotator's confusion row. M-step: MAP estimates of priors and confusion matrices.
+Starts from the (gold-clamped) majority-vote shares, or from given confusion matrices; stops
+when the penalised log-likelihood per item changes by less than `tol`, or after `max_iter`.
+
+Why a prior: plain maximum likelihood gives an annotator with 1-3 labels a confusion matrix
+of zeros and ones; EM then trusts them absolutely and collapses (below majority vote on
+crowds of sparse workers). Each confusion row gets a Dirichlet prior of `alpha_prior`
+pseudo-annotations centred on the pooled confusion matrix of the whole crowd at the
+majority-vote start (empirical Bayes): a sparse annotator looks like the average annotator
+until their own labels say otherwise; prolific annotators barely notice it.
+
+`OneCoinDawidSkene`: the same EM with one accuracy per annotator and errors spread evenly
+over the other labels (crowd-kit's OneCoinDawidSkene), with a Beta prior of `alpha_prior`
+pseudo-annotations at the crowd's pooled accuracy.
 """
 
 from __future__ import annotations
@@ -56,10 +67,12 @@ def posteriors_and_loglik(
 
 @register("dawid_skene")
 class DawidSkene(Aggregator):
-    """Parameters: max_iter, tol (on the log-likelihood change per item), smoothing,
-    initial_errors (A, K, K) prior confusion matrices or None, random_state (unused: EM is
-    deterministic from the majority-vote start). Learned: `errors_` (A, K, K), `priors_`,
-    `loss_history_` (negative log-likelihood per item), `converged_`, `n_iter_`."""
+    """Parameters: max_iter, tol (on the change of the loss per item), smoothing, clamp_gold,
+    initial_errors (A, K, K) prior confusion matrices or None, alpha_prior (Dirichlet
+    pseudo-annotations per confusion row, centred on the crowd's pooled confusion matrix;
+    0 is plain maximum likelihood), random_state (unused: EM is deterministic from the
+    majority-vote start). Learned: `errors_` (A, K, K), `priors_`, `loss_history_` (negative
+    penalised log-likelihood per item: never increases), `converged_`, `n_iter_`."""
 
     name = "dawid_skene"
 
@@ -71,6 +84,7 @@ class DawidSkene(Aggregator):
         smoothing: float = 1e-6,
         clamp_gold: bool = False,
         initial_errors: FloatArray | None = None,
+        alpha_prior: float = 2.0,
         random_state: int = 0,
     ) -> None:
         super().__init__(labels, random_state)
@@ -79,6 +93,7 @@ class DawidSkene(Aggregator):
         self.smoothing = smoothing
         self.clamp_gold = clamp_gold
         self.initial_errors = initial_errors
+        self.alpha_prior = alpha_prior
 
     def _clamp(self, codes: Codes, posteriors: FloatArray) -> FloatArray:
         known = codes.gold >= 0
@@ -90,27 +105,34 @@ class DawidSkene(Aggregator):
 
     def _m_step(self, codes: Codes, posteriors: FloatArray) -> tuple[FloatArray, FloatArray]:
         _, a, k = codes.shape
-        # Smoothing goes only to labels the annotator uses: a true class they never met
-        # spreads over their own labels, not over labels they never give (which would
-        # make each of their answers evidence against that class). crowd-kit does the same.
-        counts = (
-            confusion_counts(self._s, self._st, posteriors, a, k)
-            + self.smoothing * self._used[:, None, :]
-        )
+        counts = confusion_counts(self._s, self._st, posteriors, a, k) + self._pseudo
         errors = counts / counts.sum(axis=2, keepdims=True)
         priors = (posteriors.sum(axis=0) + self.smoothing) / (
             len(posteriors) + self.smoothing * posteriors.shape[1]
         )
         return priors, errors
 
+    def _log_prior(self, priors: FloatArray, log_errors: FloatArray) -> float:
+        """Log density (up to a constant) of the Dirichlet priors: makes EM's loss monotone."""
+        return float((self._pseudo * log_errors).sum() + self.smoothing * np.log(priors).sum())
+
     def _fit(self, codes: Codes) -> FloatArray:
         n = codes.shape[0]
         self._s = incidence(codes)
         self._st = self._s.T.tocsr()
         a, k = codes.shape[1], codes.shape[2]
-        self._used = (
-            np.bincount(codes.annotators * k + codes.labels, minlength=a * k) > 0
-        ).reshape(a, k)
+        used = (np.bincount(codes.annotators * k + codes.labels, minlength=a * k) > 0).reshape(a, k)
+        # `smoothing` goes only to labels the annotator uses: a true class they never met
+        # spreads over their own labels, not over labels they never give (which would make
+        # each of their answers evidence against that class). crowd-kit does the same.
+        self._pseudo = self.smoothing * np.broadcast_to(used[:, None, :], (a, k, k))
+        start = self._clamp(codes, vote_shares(codes))
+        if self.alpha_prior > 0:
+            # The centre is fixed once, from the majority-vote start: a fixed prior keeps EM a
+            # MAP ascent (monotone loss); re-centring each step would chase its own output.
+            pooled = confusion_counts(self._s, self._st, start, a, k).sum(axis=0) + 1e-3
+            pooled /= pooled.sum(axis=1, keepdims=True)
+            self._pseudo = self._pseudo + self.alpha_prior * pooled[None, :, :]
         if self.initial_errors is not None:
             errors = np.asarray(self.initial_errors, dtype=np.float64) + self.smoothing
             expected = (codes.shape[1], codes.shape[2], codes.shape[2])
@@ -130,7 +152,7 @@ class DawidSkene(Aggregator):
             errors /= errors.sum(axis=2, keepdims=True)
             priors = np.full(codes.shape[2], 1.0 / codes.shape[2])
         else:
-            priors, errors = self._m_step(codes, self._clamp(codes, vote_shares(codes)))
+            priors, errors = self._m_step(codes, start)
         history: list[float] = []
         self.converged_ = False
         posteriors = vote_shares(codes)
@@ -139,7 +161,7 @@ class DawidSkene(Aggregator):
             log_errors = np.log(np.where(errors > 0, errors, 1.0))
             posteriors, loglik = posteriors_and_loglik(self._s, np.log(priors), log_errors)
             posteriors = self._clamp(codes, posteriors)
-            history.append(-loglik / max(n, 1))
+            history.append(-(loglik + self._log_prior(priors, log_errors)) / max(n, 1))
             self.n_iter_ = iteration
             if len(history) > 1 and abs(history[-2] - history[-1]) < self.tol:
                 self.converged_ = True
@@ -147,5 +169,98 @@ class DawidSkene(Aggregator):
             priors, errors = self._m_step(codes, posteriors)
         self.loss_history_ = history
         self.errors_ = errors
+        self.priors_ = priors
+        return posteriors
+
+
+def coin_posteriors(
+    codes: Codes, accuracy: FloatArray, log_priors: FloatArray
+) -> tuple[FloatArray, float]:
+    """Posteriors (N, K) and log-likelihood when annotation j is right with `accuracy[j]` and
+    otherwise picks one of the K - 1 other labels evenly (one-coin models, GLAD)."""
+    n, _, k = codes.shape
+    acc = np.clip(accuracy, 1e-9, 1.0 - 1e-9)
+    base = np.log((1.0 - acc) / max(k - 1, 1))
+    bonus = np.log(acc) - base
+    joint = np.bincount(codes.items, weights=base, minlength=n).astype(np.float64)[:, None]
+    joint = joint + np.bincount(
+        codes.items * k + codes.labels, weights=bonus, minlength=n * k
+    ).reshape(n, k)
+    joint += log_priors
+    return normalize_log_joint(joint)
+
+
+def clamp_gold(codes: Codes, posteriors: FloatArray, clamp: bool) -> FloatArray:
+    """Gold items keep their known label (posterior one-hot) when `clamp`."""
+    known = codes.gold >= 0
+    if clamp and known.any():
+        posteriors = posteriors.copy()
+        posteriors[known] = 0.0
+        posteriors[known, codes.gold[known]] = 1.0
+    return posteriors
+
+
+@register("one_coin_dawid_skene")
+class OneCoinDawidSkene(Aggregator):
+    """One accuracy per annotator, errors spread evenly over the other labels.
+
+    Parameters: max_iter, tol, alpha_prior (Beta pseudo-annotations at the crowd's pooled
+    accuracy; 0 is maximum likelihood, as crowd-kit), clamp_gold, random_state (unused).
+    Learned: `skills_` (A,) accuracies, `priors_`, `loss_history_`, `converged_`, `n_iter_`.
+    """
+
+    name = "one_coin_dawid_skene"
+
+    def __init__(
+        self,
+        labels: list[str] | None = None,
+        max_iter: int = 100,
+        tol: float = 1e-6,
+        alpha_prior: float = 2.0,
+        clamp_gold: bool = False,
+        random_state: int = 0,
+    ) -> None:
+        super().__init__(labels, random_state)
+        self.max_iter = max_iter
+        self.tol = tol
+        self.alpha_prior = alpha_prior
+        self.clamp_gold = clamp_gold
+
+    def _m_step(self, codes: Codes, posteriors: FloatArray) -> tuple[FloatArray, FloatArray]:
+        a = codes.shape[1]
+        right = posteriors[codes.items, codes.labels]
+        hits = np.bincount(codes.annotators, weights=right, minlength=a)
+        seen = np.bincount(codes.annotators, minlength=a).astype(np.float64)
+        skills = (hits + self.alpha_prior * self._centre) / np.maximum(
+            seen + self.alpha_prior, 1e-12
+        )
+        counts = posteriors.sum(axis=0) + 1e-6
+        return np.clip(skills, 1e-6, 1 - 1e-6), counts / counts.sum()
+
+    def _fit(self, codes: Codes) -> FloatArray:
+        n = codes.shape[0]
+        start = clamp_gold(codes, vote_shares(codes), self.clamp_gold)
+        # The Beta prior's centre: the crowd's pooled agreement with the start (fixed, so EM
+        # stays a MAP ascent).
+        self._centre = float(start[codes.items, codes.labels].mean()) if len(codes.items) else 0.5
+        skills, priors = self._m_step(codes, start)
+        history: list[float] = []
+        self.converged_ = False
+        posteriors = start
+        for iteration in range(1, self.max_iter + 1):
+            posteriors, loglik = coin_posteriors(codes, skills[codes.annotators], np.log(priors))
+            posteriors = clamp_gold(codes, posteriors, self.clamp_gold)
+            penalty = (
+                self.alpha_prior
+                * (self._centre * np.log(skills) + (1 - self._centre) * np.log(1 - skills)).sum()
+            )
+            history.append(-(loglik + penalty) / max(n, 1))
+            self.n_iter_ = iteration
+            if len(history) > 1 and abs(history[-2] - history[-1]) < self.tol:
+                self.converged_ = True
+                break
+            skills, priors = self._m_step(codes, posteriors)
+        self.loss_history_ = history
+        self.skills_ = skills
         self.priors_ = priors
         return posteriors

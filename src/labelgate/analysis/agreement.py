@@ -115,6 +115,21 @@ def _value(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
+def _coefficient(
+    value: float, low: float | None, high: float | None, method: str | None
+) -> dict[str, Any]:
+    """value, bounds (None when not computed or undefined) and the method that made them."""
+    lo = None if low is None else _value(low)
+    hi = None if high is None else _value(high)
+    # bca can fall back to percentile for one coefficient; the method says which one ran.
+    return {
+        "value": _value(value),
+        "ci_low": lo,
+        "ci_high": hi,
+        "ci_method": method if lo is not None and hi is not None else None,
+    }
+
+
 def _pairs(report: Report, names: list[str]) -> list[dict[str, Any]]:
     sizes = report.pairs.tables.sum(axis=(1, 2))
     return [
@@ -190,6 +205,7 @@ def agreement_json(
         "resamples": options.resamples,
         "seed": options.seed,
         "confidence": options.confidence,
+        "interval": options.interval,
     }
     return {
         "n_items": report.n_items,
@@ -201,7 +217,7 @@ def agreement_json(
         "min_pair_items": options.min_pair_items,
         "bootstrap": bootstrap if options.resamples else None,
         "coefficients": {
-            name: {"value": _value(v), "ci_low": lo, "ci_high": hi}
+            name: _coefficient(v, lo, hi, report.interval_methods.get(name))
             for name, (v, lo, hi) in report.coefficients.items()
         },
         "pairs": _pairs(report, names),
@@ -231,7 +247,7 @@ def group_coefficients(
             "n_pairable_items": int((counts.sum(axis=1) >= 2).sum()),
             "n_annotations": len(part),
             "coefficients": {
-                name: {"value": _value(coefficients[name]), "ci_low": None, "ci_high": None}
+                name: _coefficient(coefficients[name], None, None, None)
                 for name in PATTERN_COEFFICIENTS
             },
         }

@@ -13,6 +13,14 @@ from labelgate.aggregation.base import Aggregator
 from labelgate.aggregation.catalog import make
 from labelgate.aggregation.status import final_status
 from labelgate.analysis.annotator_quality import annotator_table, gold_accuracy, qualification
+from labelgate.analysis.calibration import (
+    VOTE_SHARE_METHODS,
+    Calibration,
+    Requested,
+    calibrate,
+)
+from labelgate.analysis.routing import Routing, realised_error, route
+from labelgate.analysis.task_consensus import MultiLabelModel, SpanModel
 from labelgate.config import columns as col
 from labelgate.config.guideline import Ruling
 from labelgate.config.pipeline import AggregateStep
@@ -32,6 +40,7 @@ class ConsensusInputs:
     quarantine: pd.DataFrame
     adjudications: pd.DataFrame
     audit_results: pd.DataFrame
+    spans: pd.DataFrame | None = None  # task: spans (annotations' labels are spans as JSON)
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,7 @@ class ConsensusSettings:
     pipeline_hash: str  # lineage of the aggregate section
     adjudications_file: str  # where decisions come from, for messages
     pipeline_file: str  # where the method is configured, for messages
+    task: str = "single_label"  # the schema's task (analysis/task_consensus.py for the others)
 
 
 @dataclass(frozen=True)
@@ -242,7 +252,14 @@ def _fit(inputs: ConsensusInputs, quality: pd.DataFrame, settings: ConsensusSett
     if lost_all:
         used = pd.concat([used, annotations[annotations[col.ITEM_ID].isin(sorted(lost_all))]])
     step = settings.step
-    model = make(step.method, settings.label_ids, dict(step.params), settings.pipeline_file)
+    model: Any
+    if settings.task == "multi_label":
+        model = MultiLabelModel(step.method, settings.label_ids, dict(step.params))
+    elif settings.task == "spans":
+        spans = inputs.spans if inputs.spans is not None else pd.DataFrame()
+        model = SpanModel(step.method, settings.label_ids, dict(step.params), spans, inputs.items)
+    else:
+        model = make(step.method, settings.label_ids, dict(step.params), settings.pipeline_file)
     model.fit(used, gold.set_index(col.ITEM_ID)[col.LABEL] if len(gold) else None)
     return _Fit(model, used, excluded, lost_all)
 
@@ -252,11 +269,73 @@ def aggregator_params(model: Aggregator) -> dict[str, Any]:
     return {k: v for k, v in model.get_params().items() if k != "initial_errors"}
 
 
-def _final_table(fit: _Fit, audit: pd.DataFrame, settings: ConsensusSettings) -> pd.DataFrame:
-    """One row per item: label, confidence, status and every lineage column."""
+def model_votes(model: Aggregator) -> tuple[np.ndarray, ...]:
+    """The fitted model's votes as codes, and its chosen label per item (for calibration)."""
+    codes = model.codes_
+    chosen = pd.Index(codes.label_ids).get_indexer(pd.Index(model.labels_.astype("str")))
+    return codes.items, codes.annotators, codes.labels, chosen
+
+
+def calibrate_model(
+    model: Aggregator,
+    raw: np.ndarray,
+    gold: pd.Series,
+    requested: Requested,
+    method: str = "majority_vote",
+) -> Calibration:
+    """Calibrated confidence of the model's labels; `gold` is the label by item id. Raises
+    ValueError when the calibration cannot run (gold asked for, too few gold items)."""
+    labels = model.labels_
+    known = gold.reindex(labels.index)
+    is_gold = known.notna().to_numpy()
+    correct = (labels.astype("str").to_numpy() == known.astype("str").to_numpy()) & is_gold
+    items, annotators, codes, chosen = model_votes(model)
+    n_annotators, n_labels = len(model.codes_.annotator_ids), len(model.codes_.label_ids)
+    # The folds follow the method's seed, so a run is reproducible from the pipeline alone.
+    seed = int(getattr(model, "random_state", 0) or 0)
+    votes = (items, annotators, codes, chosen, n_annotators, n_labels)
+    vote_share = method in VOTE_SHARE_METHODS
+    return calibrate(requested, raw, is_gold, correct, votes, seed=seed, vote_share=vote_share)
+
+
+def _gold_labels(gold: pd.DataFrame) -> pd.Series:
+    """Gold label by item id (an item's first gold row, as the summary counts it)."""
+    if gold.empty:
+        return pd.Series(dtype="str")
+    first = gold.drop_duplicates(col.ITEM_ID, keep="first")
+    labels: pd.Series = first.set_index(col.ITEM_ID)[col.LABEL]
+    return labels
+
+
+def _final_table(
+    fit: _Fit, inputs: ConsensusInputs, settings: ConsensusSettings
+) -> tuple[pd.DataFrame, Calibration]:
+    """One row per item: label, calibrated and raw confidence, status and every lineage column."""
     model, used, step = fit.model, fit.used, settings.step
+    audit = inputs.audit_results
     forced = model.labels_.index.isin(sorted(fit.lost_all)) if fit.lost_all else None
-    confidence, n, status = final_status(model, step.min_confidence, forced)
+    raw, n, status = final_status(model, 0.0, forced)
+    try:
+        # A multi-label or span answer is no vote share of K labels: no agreement calibration.
+        method = step.method if settings.task == "single_label" else settings.task
+        calibration = calibrate_model(
+            model, raw, _gold_labels(inputs.gold), step.calibration, method
+        )
+    except ValueError as exc:
+        raise InputError(
+            [
+                Problem(
+                    settings.pipeline_file,
+                    key_path="aggregate.calibration",
+                    message=f"{exc}.",
+                    fix="Add gold items, or use calibration: agreement or auto.",
+                )
+            ]
+        ) from exc
+    confidence = calibration.confidence
+    # min_confidence applies to the calibrated confidence: the raw posterior is what
+    # overstates how often labels are right.
+    status[confidence < step.min_confidence] = "unresolved"
 
     def per_item(values: pd.Series) -> pd.Series:
         # Items without a value (no version, no migration, not audited) get "".
@@ -269,6 +348,7 @@ def _final_table(fit: _Fit, audit: pd.DataFrame, settings: ConsensusSettings) ->
             col.ITEM_ID: model.labels_.index.astype("str"),
             col.LABEL: model.labels_.to_numpy().astype("str"),
             "confidence": confidence,
+            "raw_confidence": raw,
             "method": step.method,
             "n_annotations": n,
             "status": status,
@@ -282,7 +362,35 @@ def _final_table(fit: _Fit, audit: pd.DataFrame, settings: ConsensusSettings) ->
             "posterior": posterior_text(model.probas_),
             "audit_verdict": per_item(verdicts["verdict"]).to_numpy(),
         }
+    ), calibration
+
+
+def apply_routing(final: pd.DataFrame, target: float | None) -> tuple[pd.DataFrame, Routing]:
+    """Route the least-confident aggregator labels to adjudication (status unresolved) until
+    the expected error among accepted labels, adjudicated ones included, is at most `target`."""
+    status = final["status"].to_numpy()
+    candidate = np.isin(status, ["agreed", "aggregated"])
+    routing = route(
+        final["confidence"].to_numpy(dtype=float), candidate, status != "unresolved", target
     )
+    if routing.n_routed:
+        final = final.copy()
+        final.loc[routing.routed, "status"] = "unresolved"
+    return final, routing
+
+
+def plain(value: Any) -> Any:
+    """`value` with NumPy scalars and arrays as JSON types (for `selection_`, whose form the
+    aggregator decides)."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return plain(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _summary(
@@ -333,15 +441,32 @@ def aggregate(inputs: ConsensusInputs, settings: ConsensusSettings) -> Consensus
         settings.qualification, gold_accuracy(annotations, inputs.gold), annotator_ids
     )
     fit = _fit(inputs, quality, settings)
-    final = _final_table(fit, inputs.audit_results, settings)
+    final, calibration = _final_table(fit, inputs, settings)
     final = apply_adjudications(final, inputs.adjudications, settings)
+    final, routing = apply_routing(final, settings.step.target_error_rate)
     annotators = annotator_table(quality, annotations, final, inputs.audit_results)
+    summary = _summary(fit, final, annotators, inputs.gold, settings)
+    summary["calibration"] = calibration.summary
+    if calibration.method == "gold_isotonic_crossfit" and settings.step.params.get("clamp_gold"):
+        # Clamped gold items carry their gold label with confidence 1: calibrating on them
+        # teaches that confident labels are always right, which other items do not bear out.
+        summary["calibration"]["warning"] = (
+            "clamp_gold is on: gold items keep their known label, so calibration on gold "
+            "overstates the confidence of the other items; set clamp_gold: false."
+        )
+    summary["routing"] = {
+        **routing.summary(),
+        "realised_error": realised_error(final, inputs.audit_results),
+    }
+    selection = getattr(fit.model, "selection_", None)
+    if selection is not None:
+        summary["selection"] = plain(selection)
     return Consensus(
         final_labels=final,
         annotators=annotators,
         queue=adjudication_queue(
             final, fit.used, inputs.items, fit.model.probas_, settings.rulings
         ),
-        summary=_summary(fit, final, annotators, inputs.gold, settings),
+        summary=summary,
         confusions=confusions(fit.model, settings.label_ids),
     )

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from labelgate.analysis.span_validation import validate_spans
 from labelgate.config import columns as col
 from labelgate.config import qa_rules as rules
 from labelgate.config.base import is_semver, semver_key
@@ -27,6 +28,7 @@ class Tables:
     schema: Schema
     guideline_version: str = ""
     released_versions: tuple[str, ...] = ()  # from guidelines.lock; empty: not checked
+    spans: pd.DataFrame | None = None  # task: spans
 
 
 def violations(
@@ -330,7 +332,30 @@ def guideline_version(check: rules.GuidelineVersion, t: Tables) -> pd.DataFrame:
     )
 
 
+def spans_check(check: rules.Spans, t: Tables) -> pd.DataFrame:
+    """Span bounds, labels, overlaps (unless the schema allows them) and stored text; the
+    message starts with the failed rule (span_bounds, span_label, span_overlap, span_text)."""
+    if t.spans is None or not len(t.spans):
+        return no_violations(check)
+    text = next((f.name for f in t.schema.item_fields if f.type == "string"), None)
+    items = (
+        t.items[[col.ITEM_ID, text]].rename(columns={text: "text"})
+        if text is not None and text in t.items
+        else None
+    )
+    found = validate_spans(t.spans, items, t.schema.label_ids, t.schema.overlapping_spans)
+    if not len(found):
+        return no_violations(check)
+    severity = np.where(found["rule_id"] == "span_text", check.text_severity, check.severity)
+    return found.assign(
+        message="[" + found["rule_id"] + "] " + found["message"],
+        rule_id=check.id or check.kind,
+        severity=severity,
+    )[list(col.VIOLATION_COLUMNS)].astype("str")
+
+
 CHECKS: dict[type, Callable[[Any, Tables], pd.DataFrame]] = {
+    rules.Spans: spans_check,
     rules.GuidelineVersion: guideline_version,
     rules.AllowedLabels: allowed_labels,
     rules.RequiredFields: required_fields,

@@ -7,16 +7,20 @@ the rows come from; both end in `aggregate_annotations`.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
 from labelgate.aggregation.base import Aggregator
 from labelgate.aggregation.catalog import make
 from labelgate.aggregation.status import final_status
+from labelgate.analysis.calibration import Calibration, Requested
+from labelgate.analysis.consensus import apply_routing, calibrate_model
+from labelgate.analysis.routing import Routing
 from labelgate.app.frames import frame_export
 from labelgate.config import columns as col
 from labelgate.errors import InputError, UsageError
@@ -24,7 +28,8 @@ from labelgate.io.canonical import read_export
 from labelgate.io.writers import write_csv, write_parquet
 from labelgate.problems import Problem
 
-OUTPUT_COLUMNS = [col.ITEM_ID, col.LABEL, "confidence", "status", "n_annotations"]
+OUTPUT_COLUMNS = [col.ITEM_ID, col.LABEL, "confidence", "raw_confidence", "status", "n_annotations"]
+CALIBRATIONS = ("auto", "gold", "agreement", "none")
 COLUMN_ARGUMENTS = {
     col.ITEM_ID: "item_col",
     col.ANNOTATOR_ID: "annotator_col",
@@ -162,6 +167,53 @@ def _messages(
     return messages
 
 
+def calibration_messages(calibration: Calibration, routing: Routing) -> list[str]:
+    """The calibration used (with ECE on gold) and, given a target, what routing did."""
+    summary = calibration.summary
+    line = f"confidence calibration: {calibration.method}"
+    if summary["ece_before"] is not None:
+        line += (
+            f" (ECE on {summary['n_gold']} gold items {summary['ece_before']:.3f}"
+            f" -> {summary['ece_after']:.3f})"
+        )
+    lines = [line]
+    if routing.target is not None:
+        expected = (
+            f", expected error among accepted labels {routing.expected_error:.4f}"
+            if routing.expected_error is not None
+            else ""
+        )
+        lines.append(
+            f"routing to a target error of {routing.target:g}: {routing.n_routed} items "
+            f"({routing.share_routed:.1%}) unresolved{expected}"
+        )
+        if not routing.reachable:
+            lines.append(
+                "WARNING: the target error rate is out of reach: every aggregated label is "
+                "unresolved. Raise --target-error-rate or add annotations."
+            )
+    return lines
+
+
+def check_calibration(calibration: object, target_error_rate: object) -> float | None:
+    """Refuse an unknown calibration or a target error rate that is not a finite number in
+    (0, 0.5); return the target as a float."""
+    if calibration not in CALIBRATIONS:
+        raise UsageError(
+            f"calibration must be one of {', '.join(CALIBRATIONS)}, got {calibration!r}."
+        )
+    if target_error_rate is None:
+        return None
+    if isinstance(target_error_rate, bool) or not isinstance(target_error_rate, int | float):
+        raise UsageError(f"target_error_rate must be a number, got {target_error_rate!r}.")
+    target = float(target_error_rate)
+    if not (math.isfinite(target) and 0 < target < 0.5):
+        raise UsageError(
+            f"target_error_rate must be a number above 0 and below 0.5, got {target_error_rate!r}."
+        )
+    return target
+
+
 def no_rows(where: str, fix: str) -> InputError:
     """The error for an annotation table without a usable row."""
     return InputError([Problem(where, message="no usable annotation rows.", fix=fix)])
@@ -176,28 +228,111 @@ def aggregate_annotations(
     seed: int,
     min_confidence: float,
     where: str,
+    calibration: str = "auto",
+    target_error_rate: float | None = None,
+    task: TaskInput | None = None,
 ) -> AggregateResult:
-    """Consensus labels of canonical annotations, with confidence and status; the annotator
-    table; and lines saying how it went. `where` names the method's settings in messages."""
+    """Consensus labels of canonical annotations, with calibrated and raw confidence and
+    status (routed to `target_error_rate` when given); the annotator table; and lines saying
+    how it went. `where` names the method's settings in messages. With `task`, the labels are
+    label sets or an item's spans as JSON text (analysis/task_consensus.py)."""
+    target = check_calibration(calibration, target_error_rate)
     gold, notes = prepare_gold(gold_frame, frame) if gold_frame is not None else (None, [])
-    labels, extra = annotation_labels(frame, gold)
     options = dict(params)
     options.setdefault("random_state", seed)
-    model = make(method, labels, options, where)
+    model: Any
+    if task is None:
+        labels, extra = annotation_labels(frame, gold)
+        model = make(method, labels, options, where)
+    else:
+        extra = []
+        model = task.model(method, options, where)
     model.fit(frame, gold)
-    confidence, n, status = final_status(model, min_confidence)
+    raw, n, status = final_status(model, 0.0)
+    known = gold if gold is not None else pd.Series(dtype="str")
+    try:
+        kind = method if task is None else task.name  # no agreement calibration of sets
+        calibrated = calibrate_model(model, raw, known, cast(Requested, calibration), kind)
+    except ValueError as exc:
+        raise UsageError(f"{exc}: give more --gold items, or use --calibration agreement.") from exc
+    # As in the pipeline: min_confidence applies to the calibrated confidence.
+    status[calibrated.confidence < min_confidence] = "unresolved"
     table = pd.DataFrame(
         {
             col.ITEM_ID: model.labels_.index.astype(str),
             col.LABEL: model.labels_.to_numpy(),
-            "confidence": confidence,
+            "confidence": calibrated.confidence,
+            "raw_confidence": raw,
             "status": status,
             "n_annotations": n,
         }
     )
+    table, routing = apply_routing(table, target)
     annotators = annotator_table(frame, table, gold)
     messages = _messages(method, table, model, skipped, gold, notes + extra)
+    # Right after the status counts, which routing changed; gold accuracy stays the last line.
+    messages[1:1] = calibration_messages(calibrated, routing)
     return AggregateResult(table, annotators, messages)
+
+
+@dataclass(frozen=True)
+class TaskInput:
+    """A multi-label or span export read for aggregation: its model and label set."""
+
+    name: str  # multi_label or spans
+    label_ids: list[str]
+    spans: pd.DataFrame | None = None
+    texts: dict[str, str] | None = None
+
+    def model(self, method: str, options: dict[str, Any], where: str) -> Any:
+        """The task's model; a method it does not offer is a UsageError naming those it does."""
+        from labelgate.analysis.task_consensus import (
+            MULTI_LABEL_METHODS,
+            SPAN_METHODS,
+            MultiLabelModel,
+            SpanModel,
+        )
+
+        offered = MULTI_LABEL_METHODS if self.name == "multi_label" else SPAN_METHODS
+        if method not in offered:
+            raise UsageError(
+                f"{where}: a {self.name} export aggregates with {' or '.join(offered)}, "
+                f"not '{method}'."
+            )
+        try:
+            if self.name == "multi_label":
+                return MultiLabelModel(method, self.label_ids, options)
+            items = (
+                pd.DataFrame({col.ITEM_ID: list(self.texts), "text": list(self.texts.values())})
+                if self.texts
+                else None
+            )
+            spans = self.spans if self.spans is not None else pd.DataFrame()
+            return SpanModel(method, self.label_ids, options, spans, items)
+        except ValueError as exc:
+            raise UsageError(f"{where}: {exc}.") from None
+
+
+def _task_input(
+    path: Path,
+    columns: dict[str, str],
+    task: str,
+    file_format: str | None,
+    control: str | None,
+) -> tuple[pd.DataFrame, dict[str, int], TaskInput]:
+    """A multi-label or span export: one row per item and annotator, its answer as JSON text."""
+    from labelgate.analysis.task_consensus import answers_as_text
+    from labelgate.io.label_sets import read_answers
+
+    answers = read_answers(path, columns, task, file_format, control)
+    frame = answers.frame
+    if task == "multi_label":
+        label_ids = sorted({label for chosen in frame["labels"] for label in chosen})
+        frame = frame.drop(columns=["labels"])
+        return frame, answers.skipped, TaskInput(task, label_ids)
+    frame = answers_as_text(frame, answers.spans)
+    label_ids = sorted(set(answers.spans[col.LABEL]))
+    return frame, answers.skipped, TaskInput(task, label_ids, answers.spans, answers.texts)
 
 
 def aggregate_file(
@@ -213,9 +348,22 @@ def aggregate_file(
     annotators_out: Path | None,
     file_format: str | None = None,
     control: str | None = None,
+    calibration: str = "auto",
+    target_error_rate: float | None = None,
+    task: str = "single_label",
 ) -> AggregateResult:
     """Consensus labels of one export; gold items without annotations are ignored."""
-    frame, skipped = read_export(path, columns, col.ANNOTATION_REQUIRED, file_format, control)
+    check_calibration(calibration, target_error_rate)  # before reading anything
+    task_input = None
+    if task != "single_label":
+        if gold_path is not None:
+            raise UsageError(
+                f"--gold is for single-label files; a {task} export is aggregated without it "
+                "(in a project, a multi-label dataset's gold file is used)."
+            )
+        frame, skipped, task_input = _task_input(path, columns, task, file_format, control)
+    else:
+        frame, skipped = read_export(path, columns, col.ANNOTATION_REQUIRED, file_format, control)
     if frame.empty:
         raise no_rows(str(path), "Check the column options.")
     gold_frame = (
@@ -232,6 +380,9 @@ def aggregate_file(
         seed,
         min_confidence,
         "--method/--param",
+        calibration,
+        target_error_rate,
+        task_input,
     )
     if output is not None:
         _write(output, result.labels)
@@ -271,8 +422,11 @@ def aggregate_for_frame(
     params: Mapping[str, Any] | None,
     min_confidence: float,
     seed: int,
+    calibration: str = "auto",
+    target_error_rate: float | None = None,
 ) -> AggregateResult:
     """Consensus labels of a DataFrame with one row per annotation (the Python API)."""
+    check_calibration(calibration, target_error_rate)
     if params is not None and not isinstance(params, Mapping):
         raise UsageError(f"params must be a dict of parameter values, got {type(params).__name__}.")
     if isinstance(seed, bool) or not isinstance(seed, int):
@@ -295,4 +449,6 @@ def aggregate_for_frame(
         seed,
         float(min_confidence),
         "method/params",
+        calibration,
+        target_error_rate,
     )

@@ -28,7 +28,7 @@ from labelgate.errors import ConfigError, InputError, UsageError
 from labelgate.io.canonical import read_export
 from labelgate.io.json_io import json_text
 from labelgate.io.readers import as_text
-from labelgate.metrics.agreement.report import Options
+from labelgate.metrics.agreement.report import INTERVALS, Options
 from labelgate.metrics.counts import FloatArray
 from labelgate.problems import Problem, did_you_mean
 from labelgate.project.layout import find_root
@@ -86,6 +86,7 @@ def _options(
     seed: int,
     confidence: float,
     min_pair_items: int,
+    interval: str,
 ) -> Options:
     return Options(
         level=level,
@@ -94,6 +95,7 @@ def _options(
         seed=seed,
         confidence=confidence,
         min_pair_items=min_pair_items,
+        interval=interval,
     )
 
 
@@ -109,18 +111,66 @@ def agreement_for_file(
     min_pair_items: int,
     file_format: str | None = None,
     control: str | None = None,
+    interval: str = "bca",
+    task: str = "single_label",
 ) -> dict[str, Any]:
     """The agreement JSON of one export; rows with an empty id or label are skipped and counted."""
     check_settings(confidence, resamples, min_pair_items)
     display = str(path)
+    if task != "single_label":
+        return _task_agreement(
+            path, columns, task, schema_name, resamples, seed, confidence, file_format, control
+        )
     frame, skipped = read_export(path, columns, col.ANNOTATION_REQUIRED, file_format, control)
     if schema_name:
         level, label_ids, values = schema_labels(path, schema_name, level)
     else:
         level = level or "nominal"
         label_ids, values = label_values(frame[col.LABEL], level, display)
-    options = _options(level, weights, resamples, seed, confidence, min_pair_items)
+    options = _options(level, weights, resamples, seed, confidence, min_pair_items, interval)
     return agreement_report(frame, skipped, display, label_ids, values, options)
+
+
+def _task_agreement(
+    path: Path,
+    columns: dict[str, str],
+    task: str,
+    schema_name: str | None,
+    resamples: int,
+    seed: int,
+    confidence: float,
+    file_format: str | None,
+    control: str | None,
+) -> dict[str, Any]:
+    """Multi-label or span agreement of one export (labels from --schema, else those seen)."""
+    from labelgate.analysis.task_agreement import multilabel_agreement, span_agreement
+    from labelgate.io.label_sets import read_answers
+
+    answers = read_answers(path, columns, task, file_format, control)
+    frame = answers.frame
+    if frame.empty:
+        raise InputError(
+            [Problem(str(path), message="no usable annotations.", fix="Check the column options.")]
+        )
+    if schema_name:
+        label_ids = schema_labels(path, schema_name, None, task)[1]
+    elif task == "multi_label":
+        label_ids = sorted({label for chosen in frame["labels"] for label in chosen})
+    else:
+        label_ids = sorted(set(answers.spans[col.LABEL]))
+    if task == "multi_label":
+        report = multilabel_agreement(frame, label_ids, resamples, seed, confidence)
+    else:
+        report = span_agreement(
+            frame, answers.spans, answers.texts, label_ids, resamples, seed, confidence
+        )
+    skipped = answers.skipped
+    return {
+        "source": str(path),
+        "n_rows_skipped": sum(skipped.values()),
+        "skipped_reasons": skipped,
+        **report,
+    }
 
 
 def _choice(value: object, name: str, choices: Sequence[str]) -> str:
@@ -207,9 +257,11 @@ def agreement_for_frame(
     labels: Sequence[object] | Mapping[object, float] | None,
     min_pair_items: int,
     source: str,
+    interval: str = "bca",
 ) -> dict[str, Any]:
     """The agreement JSON of a DataFrame with one row per annotation (the Python API)."""
     level = _choice(level, "level", LEVELS)
+    interval = _choice(interval, "interval", INTERVALS)
     weights = _choice(weights, "weights", ("auto", *WEIGHTS))
     for name, number in (
         ("bootstrap", bootstrap),
@@ -229,13 +281,19 @@ def agreement_for_frame(
         label_ids, values = given_labels(labels, level, source)
         _refuse_unlisted(frame, label_ids, source)
     options = _options(
-        level, weights, int(bootstrap), int(seed), float(confidence), int(min_pair_items)
+        level,
+        weights,
+        int(bootstrap),
+        int(seed),
+        float(confidence),
+        int(min_pair_items),
+        interval,
     )
     return agreement_report(frame, skipped, source, label_ids, values, options)
 
 
 def schema_labels(
-    path: Path, schema_name: str, level: str | None
+    path: Path, schema_name: str, level: str | None, task: str = "single_label"
 ) -> tuple[str, list[str], FloatArray]:
     """Level, label ids and values from a schema of the project holding `path`."""
     # Only with --schema: loading a project costs its pydantic models' import.
@@ -255,6 +313,12 @@ def schema_labels(
             ]
         )
     schema = doc.model
+    if schema.task != task:
+        raise UsageError(
+            f"schema '{schema_name}' is task {schema.task}; pass --task {schema.task}"
+            + ("" if task == "single_label" else f" (or a {task} schema)")
+            + "."
+        )
     if level and level != schema.level:
         raise UsageError(
             f"--level {level} contradicts schema '{schema_name}', whose level is {schema.level}."

@@ -189,7 +189,15 @@ def trace_item(root: Path, dataset: str, item_id: str) -> dict[str, Any]:
         "item_id": item_id,
         "final": {
             k: label.get(k)
-            for k in ("label", "confidence", "status", "method", "n_annotations", "posterior")
+            for k in (
+                "label",
+                "confidence",
+                "raw_confidence",
+                "status",
+                "method",
+                "n_annotations",
+                "posterior",
+            )
         },
         "lineage": _lineage(ctx, label, rows, records),
         "annotations": raw,

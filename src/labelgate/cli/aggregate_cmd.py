@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from labelgate.cli.options import add_column_options, add_file_format_options
+from labelgate.cli.options import add_column_options, add_file_format_options, add_task_option
 from labelgate.config.catalogue import AGGREGATORS
 
 
@@ -17,7 +17,8 @@ def register(sub: Any) -> None:  # long: one argparse declaration per option
         "aggregate",
         help="consensus labels of an annotation export",
         description="Consensus labels of any CSV, JSONL or Parquet file with one row per "
-        "annotation: one row per item (item_id, label, confidence, status, n_annotations) "
+        "annotation: one row per item (item_id, label, confidence (calibrated), raw_confidence "
+        "(the method's posterior), status, n_annotations) "
         "and a per-annotator table. Labels are the distinct values of the label column, "
         "plus any gold label. Gold items without annotations are ignored (and counted). "
         "Progress, status counts and gold accuracy go to stderr. Python: "
@@ -25,7 +26,8 @@ def register(sub: Any) -> None:  # long: one argparse declaration per option
         epilog="examples:\n"
         "  labelgate aggregate answers.csv > labels.csv\n"
         "  labelgate aggregate answers.csv --method dawid_skene --param max_iter=200 \\\n"
-        "    --gold gold.csv -o labels.parquet --annotators-out annotators.csv",
+        "    --gold gold.csv -o labels.parquet --annotators-out annotators.csv\n"
+        "  labelgate aggregate answers.csv --gold gold.csv --target-error-rate 0.02 -o labels.csv",
     )
     parser.add_argument(
         "file",
@@ -42,6 +44,7 @@ def register(sub: Any) -> None:  # long: one argparse declaration per option
     )
     add_column_options(parser)
     add_file_format_options(parser)
+    add_task_option(parser)
     parser.add_argument(
         "--gold",
         type=Path,
@@ -72,7 +75,22 @@ def register(sub: Any) -> None:  # long: one argparse declaration per option
         type=float,
         default=0.0,
         metavar="P",
-        help="below this posterior an item is unresolved",
+        help="below this (calibrated) confidence an item is unresolved",
+    )
+    parser.add_argument(
+        "--calibration",
+        choices=("auto", "gold", "agreement", "none"),
+        default="auto",
+        help="how confidence is calibrated: gold (isotonic, cross-fitted on --gold), agreement "
+        "(one-coin model of annotator agreement), none (the method's posterior); auto: gold "
+        "with 30 or more gold items, else agreement (default: auto)",
+    )
+    parser.add_argument(
+        "--target-error-rate",
+        type=float,
+        metavar="E",
+        help="mark the least-confident labels unresolved until the expected error among the "
+        "others is at most E, a number above 0 and below 0.5 (default: none)",
     )
     parser.add_argument(
         "-o",
@@ -114,6 +132,9 @@ def run(args: argparse.Namespace) -> int:
         annotators_out=args.annotators_out,
         file_format=args.file_format,
         control=args.field,
+        task=args.task,
+        calibration=args.calibration,
+        target_error_rate=args.target_error_rate,
     )
     if args.output is None:
         from labelgate.io.writers import csv_text

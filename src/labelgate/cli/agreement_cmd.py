@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from labelgate.cli.options import add_column_options, add_file_format_options
+from labelgate.cli.options import add_column_options, add_file_format_options, add_task_option
 from labelgate.config.catalogue import WEIGHTS
 
 
@@ -78,6 +78,13 @@ def register(sub: Any) -> None:  # long: one argparse declaration per option
         help="interval confidence, between 0.5 and 1",
     )
     parser.add_argument(
+        "--interval",
+        choices=("percentile", "bca", "analytic"),
+        default="bca",
+        help="how intervals are made: bca (bias-corrected and accelerated bootstrap), "
+        "percentile bootstrap, or analytic (Gwet's standard errors; jackknife for alpha)",
+    )
+    parser.add_argument(
         "--min-pair-items",
         type=int,
         default=10,
@@ -85,7 +92,15 @@ def register(sub: Any) -> None:  # long: one argparse declaration per option
         help="annotator pairs sharing fewer items are left out of the mean Cohen's kappa",
     )
     add_file_format_options(parser)
+    add_task_option(parser)
     parser.set_defaults(handler=run)
+
+
+METHOD_NAMES = {
+    "bca": "bca (bias-corrected and accelerated bootstrap over items)",
+    "percentile": "percentile bootstrap over items",
+    "analytic": "analytic (Gwet's standard errors; item jackknife for alpha), +/- t(n-1) se",
+}
 
 
 def _num(value: float | None) -> str:
@@ -121,22 +136,30 @@ def _heading(report: dict[str, Any]) -> list[str]:
 
 def _coefficients(report: dict[str, Any]) -> list[str]:
     boot = report["bootstrap"]
-    head = (
-        f"{int(boot['confidence'] * 100)}% interval ({boot['resamples']} resamples, seed {boot['seed']})"
-        if boot
-        else "interval"
-    )
+    method = boot.get("interval", "percentile") if boot else ""
+    if not boot:
+        head = "interval"
+    elif method == "analytic":
+        head = f"{int(boot['confidence'] * 100)}% interval (analytic)"
+    else:
+        head = f"{int(boot['confidence'] * 100)}% interval ({boot['resamples']} resamples, seed {boot['seed']})"
+
+    def bounds(entry: dict[str, Any]) -> str:
+        if entry["ci_low"] is None:
+            return "-"
+        text = f"[{_num(entry['ci_low'])}, {_num(entry['ci_high'])}]"
+        made = entry.get("ci_method") or method
+        # Name the method only where it is not the one asked for (a BCa fallback).
+        return text if made.startswith(method) else f"{text} {made}"
+
     rows = [
-        [
-            name,
-            _num(entry["value"]),
-            f"[{_num(entry['ci_low'])}, {_num(entry['ci_high'])}]"
-            if entry["ci_low"] is not None
-            else "-",
-        ]
+        [name, _num(entry["value"]), bounds(entry)]
         for name, entry in report["coefficients"].items()
     ]
-    return _table(rows, ["coefficient", "value", head])
+    lines = _table(rows, ["coefficient", "value", head])
+    if boot:
+        lines.append(f"intervals: {METHOD_NAMES.get(method, method)}")
+    return lines
 
 
 def _labels(report: dict[str, Any]) -> list[str]:
@@ -189,8 +212,49 @@ def _pairs(report: dict[str, Any], top: int) -> list[str]:
     return lines
 
 
+def _task_table(report: dict[str, Any], top: int) -> list[str]:
+    """A multi-label or span report for a terminal: coefficients, labels, weakest pairs."""
+    lines = [
+        f"{report['source']}: {report['task'].replace('_', '-')}, {report['n_items']} items "
+        f"({report['n_pairable_items']} with 2+ annotations), {report['n_annotators']} "
+        f"annotators, {report['n_annotations']} annotations"
+        + (f", {report['n_spans']} spans" if "n_spans" in report else ""),
+    ]
+    if report["n_rows_skipped"]:
+        lines.append(
+            f"skipped rows: {report['n_rows_skipped']} ("
+            + ", ".join(f"{k} {v}" for k, v in report["skipped_reasons"].items())
+            + ")"
+        )
+    lines += ["", *_coefficients(report), ""]
+    if report["task"] == "multi_label":
+        rows = [[e["label"], _num(e["prevalence"]), _num(e["alpha"])] for e in report["per_label"]]
+        lines += _table(rows, ["label (present/absent)", "share", "alpha"])
+    else:
+        rows = [
+            [e["label"], str(e["spans"]), _num(e["span_f1_strict"]), _num(e["span_f1_overlap"])]
+            for e in report["per_label"]
+        ]
+        lines += _table(rows, ["label", "spans", "F1 strict", "F1 overlap"])
+        pairs = sorted(
+            (p for p in report["pairs"] if p["span_f1_strict"] is not None),
+            key=lambda p: p["span_f1_strict"],
+        )
+        lines += ["", f"{len(report['pairs'])} annotator pairs; lowest strict span F1:"]
+        lines += [
+            f"  {p['annotator_a']} x {p['annotator_b']}: {p['span_f1_strict']:.3f} on "
+            f"{p['shared_items']} items"
+            for p in pairs[:top]
+        ]
+    if report["diagnostics"]:
+        lines += ["", "notes:", *(f"  - {d['message']}" for d in report["diagnostics"])]
+    return lines
+
+
 def render_table(report: dict[str, Any], top: int = 10) -> list[str]:
     """The report for a terminal: coefficients, labels, weakest annotators and pairs, notes."""
+    if "task" in report:
+        return _task_table(report, top)
     lines = _heading(report)
     for block in (
         _coefficients(report),
@@ -226,6 +290,8 @@ def run(args: argparse.Namespace) -> int:
         min_pair_items=args.min_pair_items,
         file_format=args.file_format,
         control=args.field,
+        task=args.task,
+        interval=args.interval,
     )
     if args.output == "json":
         print(json_text(report, sort_keys=False), end="")

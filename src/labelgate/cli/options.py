@@ -57,3 +57,15 @@ def add_file_format_options(parser: argparse.ArgumentParser) -> None:
         help="the control (Label Studio from_name), question (Argilla) or field of a tool "
         "export to read, when it has several",
     )
+
+
+def add_task_option(parser: argparse.ArgumentParser) -> None:
+    """--task: one label per answer, a set of labels, or spans."""
+    parser.add_argument(
+        "--task",
+        choices=("single_label", "multi_label", "spans"),
+        default="single_label",
+        help="single_label: one label per answer; multi_label: a set (a JSON array, a Parquet "
+        "list, or a tool's multi-choice answer); spans: labelled character ranges "
+        '([[start, end, "LABEL"], ...], or a tool\'s span export)',
+    )

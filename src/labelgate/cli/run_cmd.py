@@ -17,6 +17,9 @@ KEY_METRICS = (
     "n_annotations",
     "krippendorff_alpha",
     "fleiss_kappa",
+    "masi_alpha",  # multi-label datasets
+    "span_f1_strict",  # span datasets
+    "token_alpha",
     "gold_accuracy",
     "unresolved_rate",
     "quarantine_rate",

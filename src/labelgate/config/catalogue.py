@@ -27,8 +27,29 @@ COEFFICIENTS: dict[str, MetricSpec] = {
     "mean_pairwise_cohen_kappa": MetricSpec("mean Cohen's kappa over annotator pairs", -1.0, 1.0),
 }
 
+# What multi-label and span datasets report instead (config/tasks.py, TASK_COEFFICIENTS).
+TASK_METRICS: dict[str, MetricSpec] = {
+    "masi_alpha": MetricSpec("Krippendorff's alpha of label sets, MASI distance", -1.0, 1.0, True),
+    "jaccard_alpha": MetricSpec(
+        "Krippendorff's alpha of label sets, Jaccard distance", -1.0, 1.0, True
+    ),
+    "exact_match_rate": MetricSpec(
+        "share of annotation pairs with identical label sets", 0.0, 1.0, True
+    ),
+    "span_f1_strict": MetricSpec(
+        "pooled pairwise span F1, exact start, end and label", 0.0, 1.0, True
+    ),
+    "span_f1_overlap": MetricSpec(
+        "pooled pairwise span F1, overlapping same-label spans", 0.0, 1.0, True
+    ),
+    "token_alpha": MetricSpec(
+        "Krippendorff's nominal alpha of token labels, O included", -1.0, 1.0, True
+    ),
+}
+
 METRICS: dict[str, MetricSpec] = {
     **COEFFICIENTS,
+    **TASK_METRICS,
     "gold_accuracy": MetricSpec("accuracy of final labels on gold items", 0.0, 1.0, True),
     "annotator_gold_accuracy_min": MetricSpec("lowest per-annotator gold accuracy"),
     "audit_pass_rate": MetricSpec("share of audited labels judged correct", 0.0, 1.0, True),
@@ -48,6 +69,11 @@ AGGREGATORS: dict[str, str] = {
     "weighted_majority_vote": "votes weighted by each annotator's log-odds of being right (gold or consensus)",
     "dawid_skene": "EM with a confusion matrix per annotator (Dawid and Skene 1979)",
     "mace": "annotators either know the answer or spam (Hovy et al. 2013)",
+    "one_coin_dawid_skene": "Dawid-Skene with one accuracy per annotator, errors spread evenly",
+    "glad": "annotator ability times item difficulty (Whitehill et al. 2009)",
+    "wawa": "votes weighted by each annotator's agreement with the majority vote (or gold)",
+    "zbs": "zero-based skill: votes weighted by skills learned against the weighted vote",
+    "auto": "picks one of the above per dataset by a cross-fitted, recorded rule",
     "ordinal_median": "median label on an ordered scale",
 }
 
@@ -94,6 +120,67 @@ AGGREGATOR_PARAMS: dict[str, dict[str, ParamSpec]] = {
         "clamp_gold": ParamSpec("boolean", False, "gold items keep their known label during EM"),
         "initial_errors": ParamSpec(
             "confusion_matrices", None, "starting confusion matrices, or null for majority vote"
+        ),
+        "alpha_prior": ParamSpec(
+            "number",
+            2.0,
+            "Dirichlet pseudo-annotations per confusion row, centred on the crowd's pooled "
+            "confusion matrix (0: plain maximum likelihood)",
+            0,
+        ),
+        "random_state": _SEED,
+    },
+    "one_coin_dawid_skene": {
+        "max_iter": ParamSpec("integer", 100, "EM iterations at most", 1, MAX_ITERATIONS),
+        "tol": _TOL,
+        "alpha_prior": ParamSpec(
+            "number",
+            2.0,
+            "Beta pseudo-annotations per annotator at the crowd's pooled accuracy "
+            "(0: plain maximum likelihood)",
+            0,
+        ),
+        "clamp_gold": ParamSpec("boolean", False, "gold items keep their known label during EM"),
+        "random_state": _SEED,
+    },
+    "glad": {
+        "max_iter": ParamSpec("integer", 100, "EM iterations at most", 1, MAX_ITERATIONS),
+        "tol": _TOL,
+        "m_step_iter": ParamSpec("integer", 3, "Newton step pairs per M-step", 1, 100),
+        "learn_priors": ParamSpec("boolean", False, "estimate class priors (else uniform)"),
+        "clamp_gold": ParamSpec("boolean", False, "gold items keep their known label during EM"),
+        "random_state": _SEED,
+    },
+    "wawa": {"random_state": _SEED},
+    "zbs": {
+        "max_iter": ParamSpec("integer", 100, "skill updates at most", 1, MAX_ITERATIONS),
+        "lr_init": ParamSpec("number", 1.0, "initial learning rate of the skills", 0, 1, True),
+        "lr_steps_to_reduce": ParamSpec(
+            "integer", 20, "updates between learning-rate reductions", 1, MAX_ITERATIONS
+        ),
+        "lr_reduce_factor": ParamSpec(
+            "number", 0.5, "factor applied to the learning rate at each reduction", 0, 1, True
+        ),
+        "random_state": _SEED,
+    },
+    "auto": {
+        "folds": ParamSpec("integer", 3, "cross-fitting folds of the selection", 2, 10),
+        "margin": ParamSpec(
+            "number",
+            0.01,
+            "held-out log-likelihood per annotation another candidate must gain over "
+            "dawid_skene to replace it",
+            0,
+        ),
+        "min_gold": ParamSpec(
+            "integer",
+            30,
+            "gold items needed to select on gold instead of annotations",
+            1,
+            1_000_000,
+        ),
+        "clamp_gold": ParamSpec(
+            "boolean", False, "the final fit keeps gold items at their known label"
         ),
         "random_state": _SEED,
     },

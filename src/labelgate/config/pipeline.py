@@ -142,6 +142,10 @@ class AgreementStep(StrictModel):
         default_factory=lambda: ["krippendorff_alpha", "fleiss_kappa"], min_length=1
     )
     bootstrap: Bootstrap = Field(default_factory=Bootstrap)
+    interval: Literal["percentile", "bca", "analytic"] = Field(
+        "bca",
+        description="Interval method: bca or percentile bootstrap, or analytic (Gwet's SE; jackknife for alpha).",
+    )
     breakdowns: list[Literal["batch", "guideline_version"]] = Field(
         default=["batch", "guideline_version"],
         description="Groups to compute agreement in; per label and per annotator are always on.",
@@ -179,7 +183,20 @@ class AggregateStep(StrictModel):
     method: str = "majority_vote"
     params: dict[str, Any] = Field(default_factory=dict)
     min_confidence: float = Field(
-        0.0, ge=0, le=1, description="Below this posterior, the item is unresolved."
+        0.0, ge=0, le=1, description="Below this (calibrated) confidence, the item is unresolved."
+    )
+    calibration: Literal["auto", "gold", "agreement", "none"] = Field(
+        "auto",
+        description="How confidence is calibrated: auto = gold with 30+ gold items, else "
+        "agreement; gold = isotonic on gold, cross-fitted; agreement = one-coin model of "
+        "annotator agreement; none = the aggregator's posterior.",
+    )
+    target_error_rate: float | None = Field(
+        None,
+        gt=0,
+        lt=0.5,
+        description="Route the least-confident labels to adjudication until the expected "
+        "error among accepted labels is at most this; null: no routing.",
     )
 
     @field_validator("method")

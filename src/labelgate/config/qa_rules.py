@@ -94,8 +94,20 @@ class GuidelineVersion(_Check):
     kind: Literal["guideline_version"]
 
 
+class Spans(_Check):
+    """Span answers are sound: inside their item's text with start < end, labelled from the
+    schema, not overlapping one another (unless the schema allows it), and their stored text
+    equals the item's text at their offsets (`text_severity`)."""
+
+    kind: Literal["spans"]
+    text_severity: Severity = Field(
+        "warn", description="Severity of a span whose stored text differs from its offsets."
+    )
+
+
 Check = Annotated[
     AllowedLabels
+    | Spans
     | GuidelineVersion
     | RequiredFields
     | TextLength

@@ -454,13 +454,18 @@ def _simple(
     quarantine = Quarantine(spec.name, raw.display)
     quarantine.add_bad_rows(raw.table)
     frame = rename_columns(raw.table, raw.config.columns, spec.required, spec.optional, raw.display)
-    frame = screen_values(frame, raw.table, raw.config.columns, columns, quarantine)
+    # A multi-label gold or adjudicated answer is a list by design.
+    screened = tuple(c for c in columns if c != col.LABEL or schema.task == "single_label")
+    frame = screen_values(frame, raw.table, raw.config.columns, screened, quarantine)
     if spec.name in SHEETS_FROM_PEOPLE:
         frame = _restored(frame)
     frame = _require(frame, quarantine, spec.required)
     if spec.labelled and col.LABEL in frame:
         has_label = frame[col.LABEL] != ""
-        part = apply_labels(frame.loc[has_label], schema, quarantine)
+        if schema.task == "multi_label":  # a gold or adjudicated label set, as JSON text
+            part = parse_label_sets(frame.loc[has_label], schema, quarantine).drop(columns=[LABELS])
+        else:
+            part = apply_labels(frame.loc[has_label], schema, quarantine)
         frame = pd.concat([part, frame.loc[~has_label].assign(migrated_from="")]).sort_values(
             "_row"
         )
@@ -511,14 +516,15 @@ def _items(raw: RawSources, schema: Schema, done: Ingested) -> pd.DataFrame:
 
 
 def _with_text(spans: pd.DataFrame, items: pd.DataFrame, schema: Schema) -> pd.DataFrame:
-    """Each span's `text`: the item's text at its offsets (the schema's first string field),
-    where the items table has it; the text the export stored otherwise."""
+    """Each span's `text`: the text the export stored, else the item's text at its offsets
+    (the schema's first string field)."""
     fields = [f.name for f in schema.item_fields if f.type == "string" and f.name in items]
     if not len(spans) or not fields:
         return spans.reset_index(drop=True)
     texts = dict(zip(items[col.ITEM_ID], items[fields[0]], strict=True))
+    # A tool's stored text is kept (the `spans` check compares it with the offsets).
     cut = [
-        texts[item][start:end] if item in texts else stored
+        stored or (texts[item][start:end] if item in texts else "")
         for item, start, end, stored in zip(
             spans[col.ITEM_ID], spans["start"], spans["end"], spans["text"], strict=True
         )

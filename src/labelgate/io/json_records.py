@@ -1,8 +1,11 @@
-"""One JSONL record parsed strictly: a key given twice, at any depth, is an error, not the last."""
+"""JSON records read strictly: a key given twice, at any depth, is an error, not the last; JSONL
+lines one by one, each bad line a reason rather than a crash."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 DUPLICATE_FIX = "Export each key once per JSON object."
@@ -127,3 +130,45 @@ def _located(line: str) -> DuplicateKeyError:
     reachable = [(path, key, values) for path, key, values in located if path is not None]
     path, key, values = min(reachable, key=lambda one: one[0] != "")
     return DuplicateKeyError(key, path, values)
+
+
+Record = tuple[int, dict[str, Any] | None, str, str]
+_SHOWN = 200  # characters of a bad line quoted in its detail
+
+
+def json_lines(path: Path) -> Iterator[Record]:
+    """(line number, record or None, skip reason, detail) per non-blank line: a line that is
+    not UTF-8, not JSON or not a JSON object comes back as None with its reason."""
+    with path.open("rb") as handle:
+        for number, data in enumerate(handle, start=1):
+            try:
+                line = data.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                shown = data.decode("utf-8", "replace")[:_SHOWN]
+                yield (
+                    number,
+                    None,
+                    "bad_encoding",
+                    (
+                        f"not UTF-8 text ({exc.reason} at byte {exc.start} of the line): {shown}. "
+                        "Re-export the file as UTF-8."
+                    ),
+                )
+                continue
+            if not line.strip():
+                continue
+            try:
+                value = parse_object(line)
+            except DuplicateKeyError as exc:
+                yield number, None, "malformed_row", f"{exc}: {exc.fix} {line[:_SHOWN]}"
+                continue
+            except NotAnObjectError:
+                yield number, None, "malformed_row", f"not a JSON object: {line[:_SHOWN]}"
+                continue
+            except json.JSONDecodeError as exc:
+                yield number, None, "malformed_row", f"invalid JSON ({exc.msg}): {line[:_SHOWN]}"
+                continue
+            except RecursionError:
+                yield number, None, "malformed_row", f"JSON nested too deeply: {line[:_SHOWN]}"
+                continue
+            yield number, value, "", ""

@@ -11,6 +11,8 @@ label outside the schema is quarantined whole, as is one that is not a list.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,7 +20,14 @@ import pandas as pd
 
 from labelgate.config import columns as col
 from labelgate.config.schema import Schema
-from labelgate.io.canonical import Quarantine, clipped, label_mapping
+from labelgate.io.canonical import (
+    Quarantine,
+    clipped,
+    label_mapping,
+    rename_columns,
+    screen_values,
+)
+from labelgate.io.readers import infer_format, read_source
 
 SPAN_COLUMNS = (col.ITEM_ID, col.ANNOTATOR_ID, "start", "end", col.LABEL, "text")
 LABELS = "labels"
@@ -280,3 +289,58 @@ def tool_spans(
     ]
     texts = [str(t) for t in spans["text"]] if "text" in spans else None
     return spans_table(rows, texts), bad
+
+
+@dataclass(frozen=True)
+class Answers:
+    """A multi-label or span export as the file commands read it."""
+
+    frame: pd.DataFrame  # item_id, annotator_id, label (and `labels` lists for multi-label)
+    spans: pd.DataFrame  # SPAN_COLUMNS (span task)
+    skipped: dict[str, int]  # rows left out, by reason
+    texts: dict[str, str] | None  # item -> text, when a tool export carries the items
+
+
+def read_answers(
+    path: Path,
+    columns: dict[str, str],
+    task: str,
+    file_format: str | None = None,
+    control: str | None = None,
+) -> Answers:
+    """A standalone multi-label or span export: one row per item and annotator with its label
+    set (`labels`) or its spans (`spans`); rows that cannot be used are counted by reason."""
+    display = str(path)
+    raw = read_source(path, infer_format(path, file_format, display), display, control)
+    required = (col.ITEM_ID, col.ANNOTATOR_ID, col.LABEL)
+    mapping = {k: v for k, v in columns.items() if k in required}
+    tool = LABELS in raw.frame.columns
+    frame = rename_columns(raw, mapping, required, (LABELS,) if tool else (), display)
+    quarantine = Quarantine("annotations", display)
+    frame = screen_values(frame, raw, mapping, required[:2], quarantine)
+    for name in required[:2]:
+        frame = quarantine.take(frame, (frame[name] == "").to_numpy(), f"missing_{name}", "")
+    carried = raw.tables.get("spans")
+    spans = spans_table([])
+    if task == "multi_label":
+        listed = frame[LABELS] != "" if tool else pd.Series(False, index=frame.index)
+        missing = ((frame[col.LABEL] == "") & ~listed).to_numpy(dtype=bool)
+        frame = quarantine.take(frame, missing, "missing_label", "")
+        frame = parse_label_sets(frame, None, quarantine)
+    elif carried is not None:
+        spans, _ = tool_spans([carried], frame, None)
+    else:
+        frame = quarantine.take(frame, (frame[col.LABEL] == "").to_numpy(), "missing_label", "")
+        frame, spans = parse_span_answers(frame, None, quarantine)
+    skipped: dict[str, int] = {}
+    for _, reason, _ in raw.bad_rows:
+        skipped[reason] = skipped.get(reason, 0) + 1
+    for code, count in quarantine.frame()["reason"].value_counts(sort=False).items():
+        skipped[str(code)] = skipped.get(str(code), 0) + int(count)
+    items = raw.tables.get("items")
+    texts = (
+        dict(zip(items[col.ITEM_ID], items["text"], strict=True))
+        if items is not None and "text" in items
+        else None
+    )
+    return Answers(frame.reset_index(drop=True), spans, dict(sorted(skipped.items())), texts)

@@ -10,8 +10,10 @@ from pathlib import Path
 from labelgate.config.base import semver_key
 from labelgate.config.dataset import Dataset, SourceFile
 from labelgate.config.guideline import Guideline, Ruling
-from labelgate.config.qa_rules import DuplicateItems, QaRules, TextLength
+from labelgate.config.pipeline import Pipeline
+from labelgate.config.qa_rules import DuplicateItems, QaRules, Spans, TextLength
 from labelgate.config.schema import MergeMigration, Schema
+from labelgate.config.tasks import TASK_METHODS, TASK_PARAMS
 from labelgate.config.yaml_loader import load_yaml
 from labelgate.errors import ConfigError
 from labelgate.guidelines.lock import check_locks, released_versions
@@ -305,11 +307,61 @@ def check_dataset(project: Project, doc: Document[Dataset]) -> list[Problem]:
                         did_you_mean(check.field, fields),
                     )
                 )
+    if schema is not None and rules is not None:
+        problems += _task_problems(doc, schema.model, rules, project.pipelines.get(data.pipeline))
     for key, source in data.sources.files():
         problems += check_source(project.root, doc, key, source)
     if guide is not None:
         released = released_versions(project, data.guideline, guide.model)
         problems += check_version_mappings(doc, released)
+    return problems
+
+
+def _task_problems(
+    doc: Document[Dataset],
+    schema: Schema,
+    rules: Document[QaRules],
+    pipeline: Document[Pipeline] | None,
+) -> list[Problem]:
+    """A `spans` check needs a span schema; a multi-label or span dataset aggregates with a
+    method that decides label by label or span by span."""
+    problems = []
+    for i, check in enumerate(rules.model.checks):
+        if isinstance(check, Spans) and schema.task != "spans":
+            problems.append(
+                rules.positions.problem(
+                    ("checks", i, "kind"),
+                    f"the spans check needs a schema with 'task: spans'; dataset '{doc.name}' "
+                    f"uses schema '{doc.model.schema_}' (task {schema.task}).",
+                    "Remove the check, or use it in the qa rules of a span dataset.",
+                )
+            )
+    methods = TASK_METHODS.get(schema.task)
+    if methods is not None and pipeline is not None:
+        method = pipeline.model.aggregate.method
+        if method not in methods:
+            problems.append(
+                pipeline.positions.problem(
+                    ("aggregate", "method"),
+                    f"dataset '{doc.name}' is {schema.task.replace('_', '-')} (schema "
+                    f"'{doc.model.schema_}'), which aggregates with {' or '.join(methods)}, "
+                    f"not '{method}'.",
+                    f"Give the dataset a pipeline whose aggregate.method is {methods[0]}.",
+                )
+            )
+        else:
+            known = TASK_PARAMS[schema.task][method]
+            for name in pipeline.model.aggregate.params:
+                if name not in known:
+                    problems.append(
+                        pipeline.positions.problem(
+                            ("aggregate", "params", name),
+                            f"'{name}' is not a parameter of {method} for a "
+                            f"{schema.task.replace('_', '-')} dataset ('{doc.name}'); it "
+                            f"takes {', '.join(known)}.",
+                            did_you_mean(name, known),
+                        )
+                    )
     return problems
 
 

@@ -69,7 +69,28 @@ def _metrics_table(
     return lines
 
 
+def _task_label_table(agreement: dict[str, Any]) -> list[str]:
+    """Per label of a multi-label (present/absent alpha) or span (F1) dataset."""
+    if agreement["task"] == "multi_label":
+        lines = ["", "Agreement per label (present/absent):", "", "| label | share | alpha |"]
+        lines.append("|---|---|---|")
+        for e in agreement["per_label"]:
+            share = "-" if e["prevalence"] is None else f"{e['prevalence']:.1%}"
+            lines.append(f"| {md_cell(e['label'])} | {share} | {_fmt(e['alpha'])} |")
+        return lines
+    lines = ["", "Span agreement per label:", "", "| label | spans | F1 strict | F1 overlap |"]
+    lines.append("|---|---|---|---|")
+    for e in agreement["per_label"]:
+        lines.append(
+            f"| {md_cell(e['label'])} | {e['spans']} | {_fmt(e['span_f1_strict'])} | "
+            f"{_fmt(e['span_f1_overlap'])} |"
+        )
+    return lines
+
+
 def _per_label_table(agreement: dict[str, Any]) -> list[str]:
+    if "task" in agreement:
+        return _task_label_table(agreement)
     lines = [
         "",
         f"Agreement per label (one-vs-rest, {md_text(agreement['level'])}, weights {md_text(agreement['weights'])}):",

@@ -1,6 +1,8 @@
-"""aggregate: consensus labels, adjudication decisions applied, annotator quality on gold."""
+"""aggregate: consensus labels, calibrated confidence, routing, adjudications, annotator quality."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from labelgate.analysis.consensus import (
     Consensus,
@@ -9,6 +11,7 @@ from labelgate.analysis.consensus import (
     aggregate,
 )
 from labelgate.analysis.encoding import unique_annotations
+from labelgate.analysis.task_consensus import answers_as_text
 from labelgate.config import columns as col
 from labelgate.io.json_io import write_json
 from labelgate.io.writers import read_parquet, write_csv, write_parquet
@@ -20,8 +23,14 @@ from labelgate.stages import base
 def read_inputs(ctx: DatasetContext) -> ConsensusInputs:
     """The canonical tables ingest wrote, one vote per item and annotator."""
     out = ctx.out
+    annotations = unique_annotations(read_parquet(out / build_files.ANNOTATIONS))
+    spans = None
+    if ctx.schema.task == "spans":  # each answer's spans as its label: equal answers, equal text
+        spans = read_parquet(out / build_files.SPANS)
+        annotations = answers_as_text(annotations, spans)
     return ConsensusInputs(
-        annotations=unique_annotations(read_parquet(out / build_files.ANNOTATIONS)),
+        annotations=annotations,
+        spans=spans,
         gold=read_parquet(out / build_files.GOLD),
         items=read_parquet(out / build_files.ITEMS),
         quarantine=read_parquet(out / build_files.QUARANTINE),
@@ -45,7 +54,43 @@ def settings(ctx: DatasetContext) -> ConsensusSettings:
         pipeline_hash=section_hash(ctx.pipeline.aggregate),
         adjudications_file=f"datasets/{ctx.name}/{source.path}" if source else ctx.files["dataset"],
         pipeline_file=ctx.files["pipeline"],
+        task=ctx.schema.task,
     )
+
+
+def calibration_lines(calibration: dict[str, Any], routing: dict[str, Any]) -> list[str]:
+    """The calibration used with its ECE on gold, and what routing to a target did."""
+    line = f"confidence calibration: {calibration['method']}"
+    if calibration["ece_before"] is not None:
+        line += (
+            f" (ECE on {calibration['n_gold']} gold items {calibration['ece_before']:.3f}"
+            f" -> {calibration['ece_after']:.3f})"
+        )
+    lines = [line]
+    if calibration.get("warning"):
+        lines.append(f"WARNING: {calibration['warning']}")
+    if routing["target"] is not None:
+        lines.append(
+            f"routing to a target error of {routing['target']:g}: {routing['n_routed']} items "
+            f"({routing['share_routed']:.1%}) sent to adjudication"
+            + (
+                f", expected error among accepted labels {routing['expected_error']:.4f}"
+                if routing["expected_error"] is not None
+                else ""
+            )
+        )
+        if not routing["reachable"]:
+            lines.append(
+                "WARNING: the target error rate is out of reach: every aggregated label was "
+                "sent to adjudication. Raise target_error_rate or add annotations."
+            )
+    realised = routing.get("realised_error")
+    if realised:
+        lines.append(
+            f"realised error on {realised['n_audited']} audited accepted labels: "
+            f"{realised['realised_error']:.4f}"
+        )
+    return lines
 
 
 def summary_lines(result: Consensus) -> list[str]:
@@ -64,6 +109,7 @@ def summary_lines(result: Consensus) -> list[str]:
         lines.append(
             f"gold accuracy {summary['gold_accuracy']:.3f} on {summary['n_gold_items']} gold items"
         )
+    lines += calibration_lines(summary["calibration"], summary["routing"])
     if summary["annotators_needing_retraining"]:
         lines.append("needs retraining: " + ", ".join(summary["annotators_needing_retraining"]))
     return lines

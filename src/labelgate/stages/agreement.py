@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from labelgate.analysis.agreement import dataset_agreement, default_weights, schema_values
+from labelgate.analysis.task_agreement import multilabel_agreement, span_agreement
+from labelgate.config.tasks import TASK_COEFFICIENTS
 from labelgate.io.json_io import write_json
 from labelgate.io.writers import read_parquet, write_csv
 from labelgate.metrics.agreement.report import Options
@@ -24,6 +28,7 @@ def options_for(ctx: DatasetContext) -> Options:
         seed=step.bootstrap.seed,
         confidence=step.bootstrap.confidence,
         min_pair_items=step.min_pair_items,
+        interval=step.interval,
     )
 
 
@@ -43,9 +48,39 @@ def summary_lines(report: dict[str, Any], coefficients: list[str]) -> list[str]:
     return lines
 
 
+def _task_run(ctx: DatasetContext, annotations: pd.DataFrame) -> base.StageResult:
+    """Multi-label or span agreement: the task's coefficients (the pipeline's list names
+    single-label ones), pairs for spans, per label."""
+    step = ctx.pipeline.agreement
+    boot = (step.bootstrap.resamples, step.bootstrap.seed, step.bootstrap.confidence)
+    labels = list(ctx.schema.label_ids)
+    if ctx.schema.task == "multi_label":
+        report = multilabel_agreement(annotations, labels, *boot)
+    else:
+        spans = read_parquet(ctx.out / build_files.SPANS)
+        items = read_parquet(ctx.out / build_files.ITEMS)
+        text = next((f.name for f in ctx.schema.item_fields if f.type == "string"), None)
+        texts = dict(zip(items["item_id"], items[text], strict=True)) if text in items else None
+        report = span_agreement(annotations, spans, texts, labels, *boot)
+    report["dataset"] = ctx.files["dataset"]
+    pairs = pd.DataFrame(report.get("pairs", []))
+    by_label = pd.DataFrame(report["per_label"])
+    by_group = pd.DataFrame({"group": pd.Series(dtype="str")})
+    outputs = [
+        write_json(ctx.out / build_files.AGREEMENT_JSON, report),
+        write_csv(ctx.out / build_files.AGREEMENT_PAIRS, pairs),
+        write_csv(ctx.out / build_files.PLOTS / "agreement_by_group.csv", by_group),
+        write_csv(ctx.out / build_files.PLOTS / "agreement_by_label.csv", by_label),
+    ]
+    lines = summary_lines(report, list(TASK_COEFFICIENTS[ctx.schema.task]))
+    return base.StageResult("agreement", ctx.name, outputs, report, lines)
+
+
 def run(ctx: DatasetContext) -> base.StageResult:
     """Write agreement.json, the pair table and plot data by group."""
     annotations = read_parquet(ctx.out / build_files.ANNOTATIONS)
+    if ctx.schema.task != "single_label":
+        return _task_run(ctx, annotations)
     step = ctx.pipeline.agreement
     result = dataset_agreement(
         annotations,

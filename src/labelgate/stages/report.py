@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from labelgate.config.tasks import TASK_COEFFICIENTS
 from labelgate.io.json_io import read_json, write_json, write_text
 from labelgate.project import build_files
 from labelgate.project.context import DatasetContext
@@ -35,9 +36,9 @@ def run(ctx: DatasetContext) -> base.StageResult:
         annotators=f"{where}/{build_files.ANNOTATORS}",
         audit_sample=f"{where}/{build_files.AUDIT_SAMPLE}",
     )
-    text = summary_markdown(
-        ctx.name, parts, metrics, list(ctx.pipeline.agreement.coefficients), files
-    )
+    # A multi-label or span dataset reports its task's coefficients, not the pipeline's list.
+    shown = TASK_COEFFICIENTS.get(ctx.schema.task, ctx.pipeline.agreement.coefficients)
+    text = summary_markdown(ctx.name, parts, metrics, list(shown), files)
     out = ctx.out
     outputs = [
         write_json(out / build_files.METRICS_JSON, metrics),

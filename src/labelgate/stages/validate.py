@@ -20,6 +20,7 @@ def run(ctx: DatasetContext) -> base.StageResult:
         schema=ctx.schema,
         guideline_version=ctx.guideline.front.version,
         released_versions=tuple(ctx.guideline_releases),
+        spans=read_parquet(out / build_files.SPANS) if ctx.schema.task == "spans" else None,
     )
     found = run_checks(list(ctx.qa_rules.checks), tables)
     summary = validation_summary(ctx.name, found, list(ctx.qa_rules.checks), tables)

@@ -124,11 +124,17 @@ def test_single_annotations_and_single_label_annotators() -> None:
     for name in ("majority_vote", "weighted_majority_vote", "ordinal_median"):
         labels = make(name, ["a", "b"], {}).fit_predict(df)
         assert (labels["i1"], labels["i3"]) == ("a", "b"), name
-    # To Dawid-Skene an annotator who only ever gives one label says nothing about the
-    # truth: every item here rests on such annotators, so posteriors stay at the prior.
-    ds = make("dawid_skene", ["a", "b"], {}).fit(df)
+    # To maximum-likelihood Dawid-Skene an annotator who only ever gives one label says
+    # nothing about the truth: every item here rests on such annotators, so posteriors stay
+    # at the prior.
+    ds = make("dawid_skene", ["a", "b"], {"alpha_prior": 0.0}).fit(df)
     assert ds.converged_
     assert ds.probas_.loc["i3"].tolist() == pytest.approx(ds.probas_.loc["i1"].tolist())
+    # With the default prior they look like the crowd until their labels say otherwise: their
+    # labels count, as in majority vote.
+    smoothed = make("dawid_skene", ["a", "b"], {}).fit(df)
+    assert smoothed.converged_
+    assert (smoothed.labels_["i1"], smoothed.labels_["i3"]) == ("a", "b")
 
 
 def test_weighted_vote_trusts_annotators_who_are_right_on_gold() -> None:

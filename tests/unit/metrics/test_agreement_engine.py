@@ -132,7 +132,7 @@ def test_pattern_bootstrap_matches_a_naive_item_bootstrap() -> None:
     """Multinomial draws over count patterns are item resampling; compare with the slow way."""
     items, annotators, labels = random_annotations(3, n_items=500)
     counts = item_value_counts(items, labels, 500, 4)
-    options = Options(resamples=2000, seed=5)
+    options = Options(resamples=2000, seed=5, interval="percentile")
     fast = agreement_report(items, annotators, labels, 4, np.arange(4.0), options).coefficients[
         "krippendorff_alpha"
     ]

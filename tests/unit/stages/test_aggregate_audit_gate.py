@@ -65,7 +65,7 @@ def test_ties_are_unresolved_then_adjudicated(make_project: ProjectFactory) -> N
         "lead",
         "R-002",
     ]
-    assert final.loc["r01", "confidence"] == pytest.approx(2 / 3)
+    assert final.loc["r01", "raw_confidence"] == pytest.approx(2 / 3)  # the vote share
     assert final.loc["r01", "guideline_versions"] == "1.0.0"
 
 

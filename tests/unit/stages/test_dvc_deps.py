@@ -82,3 +82,11 @@ def test_every_src_dep_exists(stage_deps: dict[str, list[str]]) -> None:
             assert (REPO_ROOT / dep).exists(), (
                 f"dvc.yaml stage '{stage}' lists {dep}, which is gone"
             )
+
+
+def test_the_template_pipeline_is_this_one_without_labelgate_source_deps() -> None:
+    # A new project's dvc.yaml lists no labelgate code (it is installed, not in the project).
+    ours = (REPO_ROOT / "dvc.yaml").read_text(encoding="utf-8").splitlines(keepends=True)
+    template = REPO_ROOT / "src/labelgate/scaffold/template/dvc.yaml"
+    expected = "".join(line for line in ours if "src/labelgate/" not in line)
+    assert template.read_text(encoding="utf-8") == expected

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
-from tests.conftest import ProjectFactory, run_stages
+from tests.conftest import ALL_STAGES, ProjectFactory, run_stages
 
 MULTI_SCHEMA = """kind: schema
 format_version: 1
@@ -106,6 +106,7 @@ def span_project(make_project: ProjectFactory, path: str, content: str) -> Path:
     return make_project(
         {
             **task_files("entities", SPAN_SCHEMA),
+            "qa_rules/entities.yaml": "kind: qa_rules\nformat_version: 1\nchecks:\n  - kind: spans\n",
             "datasets/example/dataset.yaml": manifest("entities", path),
             f"datasets/example/{path}": content,
             "datasets/example/raw/items.jsonl": ITEMS,
@@ -207,8 +208,82 @@ def test_a_label_studio_span_export_feeds_a_spans_dataset(make_project: ProjectF
     ]
     spans = pd.read_parquet(build / "spans.parquet")
     assert list(zip(spans["item_id"], spans["label"], spans["text"], strict=True)) == [
-        ("i1", "PER", "Ann Lee")
+        ("i1", "PER", "?")  # the text the export stored; the spans check compares it
     ]
+    run_stages(root, "example", ("validate",))
+    violations = pd.read_parquet(build / "violations.parquet")
+    assert list(violations["rule_id"]) == ["spans"]
+    assert list(violations["severity"]) == ["warn"]
+    assert violations.iloc[0]["message"].startswith("[span_text]")
     quarantine = pd.read_parquet(build / "quarantine.parquet")
     assert list(quarantine["reason"]) == ["unknown_label"]  # i2 by 1 marked a LOC
     assert summary["annotations"] == {"rows_in": 4, "rows_kept": 3, "rows_quarantined": 1}  # type: ignore[index]
+
+
+def test_a_multi_label_dataset_runs_every_stage(make_project: ProjectFactory) -> None:
+    rows = "".join(
+        json.dumps({"item_id": f"i{n}", "annotator_id": who, "label": labels}) + "\n"
+        for n in range(1, 4)
+        for who, labels in (("a", ["joy", "fear"]), ("b", ["joy"]), ("c", ["joy", "fear"]))
+    )
+    root = multi_project(make_project, rows)
+    (root / "pipelines/default.yaml").write_text(
+        "kind: pipeline\nformat_version: 1\naggregate:\n  method: majority_vote\n",
+        encoding="utf-8",
+    )
+    summaries = run_stages(root, "example", ("config", *ALL_STAGES))
+    final = pd.read_parquet(root / "build/example/final_labels.parquet")
+    assert list(final["label"]) == ['["joy","fear"]'] * 3
+    assert list(final["status"]) == ["aggregated"] * 3
+    assert list(final["raw_confidence"].round(4)) == [0.6667] * 3  # joy 3/3 x fear 2/3
+    agreement = summaries["agreement"]
+    assert set(agreement["coefficients"]) == {"masi_alpha", "jaccard_alpha", "exact_match_rate"}  # type: ignore[index]
+    assert "masi_alpha" in (root / "build/example/summary.md").read_text(encoding="utf-8")
+
+
+def test_a_span_dataset_runs_every_stage(make_project: ProjectFactory) -> None:
+    rows = "".join(
+        json.dumps({"item_id": f"i{n}", "annotator_id": who, "label": spans}) + "\n"
+        for n in range(1, 4)
+        for who, spans in (
+            ("a", [[0, 7, "PER"], [12, 16, "ORG"]]),
+            ("b", [[0, 7, "PER"]]),
+            ("c", [[0, 3, "PER"], [12, 16, "ORG"]]),
+        )
+    )
+    root = span_project(make_project, "raw/a.jsonl", rows)
+    (root / "pipelines/default.yaml").write_text(
+        "kind: pipeline\nformat_version: 1\naggregate:\n  method: majority_vote\n",
+        encoding="utf-8",
+    )
+    summaries = run_stages(root, "example", ("config", *ALL_STAGES))
+    final = pd.read_parquet(root / "build/example/final_labels.parquet")
+    assert list(final["label"]) == ['[[0,7,"PER"],[12,16,"ORG"]]'] * 3
+    assert list(final["raw_confidence"].round(4)) == [0.6667] * 3
+    agreement = summaries["agreement"]
+    strict = agreement["coefficients"]["span_f1_strict"]["value"]  # type: ignore[index]
+    # Per item: a-b 1 of (2+1), a-c 1 of (2+2), b-c 0 of (1+2) matched exactly.
+    assert strict == pytest.approx(2 * 2 / (3 + 4 + 3))
+
+
+def test_check_refuses_a_method_or_parameter_a_task_does_not_offer(
+    make_project: ProjectFactory,
+) -> None:
+    from labelgate.project.checks import check_project
+    from labelgate.project.loader import load_project
+
+    root = multi_project(make_project, "")
+    pipeline = root / "pipelines/default.yaml"
+    pipeline.write_text(
+        "kind: pipeline\nformat_version: 1\naggregate:\n  method: dawid_skene\n"
+        "  params: {clamp_gold: false, max_iter: 50}\n",
+        encoding="utf-8",
+    )
+    messages = [p.message for p in check_project(load_project(root))]
+    assert any("'clamp_gold' is not a parameter of dawid_skene" in m for m in messages), messages
+    assert not any("'max_iter'" in m for m in messages)
+    pipeline.write_text(
+        "kind: pipeline\nformat_version: 1\naggregate:\n  method: mace\n", encoding="utf-8"
+    )
+    messages = [p.message for p in check_project(load_project(root))]
+    assert any("aggregates with majority_vote or dawid_skene, not 'mace'" in m for m in messages)

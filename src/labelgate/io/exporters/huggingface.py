@@ -62,7 +62,8 @@ _COEFFICIENTS = {
 _COLUMNS = {
     "item_id": "The item's id, as in the source data.",
     "label": "The final label (a class index; -1 when the item has none).",
-    "confidence": "The aggregator's confidence in the final label, 0 to 1.",
+    "confidence": "The calibrated probability that the final label is right, 0 to 1.",
+    "raw_confidence": "The aggregator's own posterior of the final label, before calibration.",
     "method": "How the label was decided (the aggregator, or adjudication).",
     "n_annotations": "How many annotations the item had.",
     "status": "agreed, aggregated, adjudicated or unresolved.",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeGuard
 
@@ -21,7 +20,7 @@ from labelgate.io.importers.base import (
 from labelgate.io.importers.base import (
     table as make_table,
 )
-from labelgate.io.json_records import DuplicateKeyError, NotAnObjectError, parse_object
+from labelgate.io.json_records import json_lines
 from labelgate.problems import Problem, did_you_mean
 
 FILE_FORMAT = "doccano"
@@ -95,42 +94,6 @@ def _check_file(path: Path, display: str) -> bytes:
 Record = tuple[int, dict[str, Any] | None, str, str]
 
 
-def _json_lines(path: Path) -> Iterator[Record]:
-    with path.open("rb") as handle:
-        for number, data in enumerate(handle, start=1):
-            try:
-                line = data.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                shown = data.decode("utf-8", "replace")[:_SHOWN]
-                yield (
-                    number,
-                    None,
-                    "bad_encoding",
-                    (
-                        f"not UTF-8 text ({exc.reason} at byte {exc.start} of the line): {shown}. "
-                        "Re-export the file as UTF-8."
-                    ),
-                )
-                continue
-            if not line.strip():
-                continue
-            try:
-                value = parse_object(line)
-            except DuplicateKeyError as exc:
-                yield number, None, "malformed_row", f"{exc}: {exc.fix} {line[:_SHOWN]}"
-                continue
-            except NotAnObjectError:
-                yield number, None, "malformed_row", f"not a JSON object: {line[:_SHOWN]}"
-                continue
-            except json.JSONDecodeError as exc:
-                yield number, None, "malformed_row", f"invalid JSON ({exc.msg}): {line[:_SHOWN]}"
-                continue
-            except RecursionError:
-                yield number, None, "malformed_row", f"JSON nested too deeply: {line[:_SHOWN]}"
-                continue
-            yield number, value, "", ""
-
-
 def _json_document(path: Path, display: str) -> list[Record]:
     """A whole-file JSON list of records (or one object): record N is the list's N-th entry."""
     try:
@@ -175,7 +138,7 @@ def _json_document(path: Path, display: str) -> list[Record]:
 def _read_records(path: Path, display: str, head: bytes, notes: list[str]) -> list[Record]:
     if path.suffix.lower() == ".json" or head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
         return _json_document(path, display)
-    records = list(_json_lines(path))
+    records = list(json_lines(path))
     if records and records[0][1] is None and records[0][2] == "malformed_row":
         # A pretty-printed object in a .jsonl file (doccano's own relation example is one):
         # read the whole file as one JSON value when it parses so.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeGuard
@@ -20,7 +19,7 @@ from labelgate.io.importers.base import (
     Skipped,
     table,
 )
-from labelgate.io.json_records import DuplicateKeyError, NotAnObjectError, parse_object
+from labelgate.io.json_records import json_lines
 from labelgate.problems import Problem
 
 FILE_FORMAT = "prodigy"
@@ -59,44 +58,6 @@ def _check_file(path: Path, display: str) -> None:
         raise _error(
             display, f"has a NUL byte at byte {nul}: it is binary data, not JSONL text.", _REEXPORT
         )
-
-
-def json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str, str]]:
-    """(line number, record or None, skip reason, detail) per non-blank line: a line that is
-    not UTF-8, not JSON or not a JSON object comes back as None with its reason."""
-    with path.open("rb") as handle:
-        for number, data in enumerate(handle, start=1):
-            try:
-                line = data.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                shown = data.decode("utf-8", "replace")[:_SHOWN]
-                yield (
-                    number,
-                    None,
-                    "bad_encoding",
-                    (
-                        f"not UTF-8 text ({exc.reason} at byte {exc.start} of the line): {shown}. "
-                        "Re-export the file as UTF-8."
-                    ),
-                )
-                continue
-            if not line.strip():
-                continue
-            try:
-                value = parse_object(line)
-            except DuplicateKeyError as exc:
-                yield number, None, "malformed_row", f"{exc}: {exc.fix} {line[:_SHOWN]}"
-                continue
-            except NotAnObjectError:
-                yield number, None, "malformed_row", f"not a JSON object: {line[:_SHOWN]}"
-                continue
-            except json.JSONDecodeError as exc:
-                yield number, None, "malformed_row", f"invalid JSON ({exc.msg}): {line[:_SHOWN]}"
-                continue
-            except RecursionError:
-                yield number, None, "malformed_row", f"JSON nested too deeply: {line[:_SHOWN]}"
-                continue
-            yield number, value, "", ""
 
 
 def _text(value: Any) -> str:

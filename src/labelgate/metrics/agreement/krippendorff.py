@@ -73,6 +73,38 @@ def alpha_from_coincidence(coincidence: FloatArray, level: str, values: FloatArr
     return 1.0 - (n - 1.0) * observed / expected
 
 
+def alpha_batch(
+    counts: IntArray | FloatArray, freqs: FloatArray, level: str, values: FloatArray
+) -> FloatArray:
+    """alpha for many frequency vectors over count patterns at once: freqs (B, U) -> (B,).
+
+    Coincidences are linear in the frequencies: o = sum_u f_u C_u with C_u the pattern's own
+    coincidences, so B replicates are one product. The ordinal metric depends on each
+    replicate's marginals and is evaluated per replicate.
+    """
+    m = counts.sum(axis=1)
+    pairable = m >= 2
+    c = np.asarray(counts, dtype=np.float64)[pairable]
+    per_unit = (c[:, :, None] * c[:, None, :] - c[:, :, None] * np.eye(c.shape[1])) / (
+        m[pairable] - 1.0
+    )[:, None, None]
+    coincidence = np.einsum("bu,ukl->bkl", freqs[:, pairable], per_unit)
+    if level == "ordinal":
+        return np.array(
+            [alpha_from_coincidence(o, level, values) for o in coincidence], dtype=np.float64
+        )
+    marginals = coincidence.sum(axis=2)
+    n = marginals.sum(axis=1)
+    delta = distance_matrix(level, values, marginals[0] if len(marginals) else np.zeros(0))
+    expected = np.einsum("bk,kl,bl->b", marginals, delta, marginals)
+    observed = (coincidence * delta).sum(axis=(1, 2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out: FloatArray = np.where(
+            (n > 1) & (expected != 0.0), 1.0 - (n - 1.0) * observed / expected, np.nan
+        )
+    return out
+
+
 def krippendorff_alpha(counts: IntArray, level: str, values: FloatArray) -> float:
     """Krippendorff's alpha of per-item counts (N, K) with value k at `values[k]`."""
     return alpha_from_coincidence(coincidence_matrix(counts), level, values)

@@ -10,9 +10,26 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from labelgate.metrics.agreement.bootstrap import bootstrap_intervals
-from labelgate.metrics.agreement.chance import chance_corrected
-from labelgate.metrics.agreement.krippendorff import alpha_from_coincidence, coincidence_matrix
+from labelgate.metrics.agreement.bootstrap import (
+    Statistic,
+    acceleration,
+    bca_interval,
+    bootstrap_replicates,
+    jackknife,
+    jackknife_se,
+    percentile_interval,
+    wald_interval,
+)
+from labelgate.metrics.agreement.chance import (
+    chance_corrected_batch,
+    gwet_standard_errors,
+    rated_items,
+)
+from labelgate.metrics.agreement.krippendorff import (
+    alpha_batch,
+    alpha_from_coincidence,
+    coincidence_matrix,
+)
 from labelgate.metrics.agreement.pairwise import PairTables, cohen_kappas, pair_tables
 from labelgate.metrics.agreement.patterns import Patterns, compress
 from labelgate.metrics.agreement.weights import weight_matrix
@@ -27,10 +44,16 @@ ALL = (
     "mean_pairwise_cohen_kappa",
 )
 
+INTERVALS = ("percentile", "bca", "analytic")
+
 
 @dataclass(frozen=True)
 class Options:
-    """How to compute: level, weights, bootstrap and the minimum shared items of a pair."""
+    """How to compute: level, weights, intervals and the minimum shared items of a pair.
+
+    interval : percentile | bca | analytic (INTERVALS); resamples <= 0 turns every interval
+    off, the analytic one included, so one switch means "no intervals" whatever the method.
+    """
 
     level: str = "nominal"
     weights: str = "identity"
@@ -38,6 +61,7 @@ class Options:
     seed: int = 0
     confidence: float = 0.95
     min_pair_items: int = 10
+    interval: str = "bca"
 
 
 @dataclass
@@ -55,18 +79,27 @@ class Report:
     per_annotator: dict[str, FloatArray]
     label_shares: FloatArray
     nan_resamples: dict[str, int] = field(default_factory=dict)
+    # How each interval was made: percentile, bca, analytic_gwet or analytic_jackknife.
+    interval_methods: dict[str, str] = field(default_factory=dict)
+
+
+def pattern_batch(
+    patterns: Patterns, freqs: FloatArray, options: Options, values: FloatArray, weights: FloatArray
+) -> dict[str, FloatArray]:
+    """alpha and the chance-corrected family for B frequency vectors (B, U) -> name -> (B,)."""
+    rows = patterns.rows.astype(np.float64)
+    out = chance_corrected_batch(rows, freqs, weights)
+    out["krippendorff_alpha"] = alpha_batch(patterns.rows, freqs, options.level, values)
+    return out
 
 
 def pattern_coefficients(
     patterns: Patterns, freq: FloatArray, options: Options, values: FloatArray, weights: FloatArray
 ) -> dict[str, float]:
     """alpha and the chance-corrected family for patterns with (resampled) frequencies."""
-    rows = patterns.rows.astype(np.float64)
-    out = chance_corrected(rows, freq, weights)
-    out["krippendorff_alpha"] = alpha_from_coincidence(
-        coincidence_matrix(patterns.rows, freq), options.level, values
-    )
-    return out
+    # The same code path as the replicates, so BCa compares like with like to the last bit.
+    batch = pattern_batch(patterns, freq[None, :], options, values, weights)
+    return {name: float(v[0]) for name, v in batch.items()}
 
 
 def point_coefficients(counts: IntArray, options: Options, values: FloatArray) -> dict[str, float]:
@@ -76,6 +109,73 @@ def point_coefficients(counts: IntArray, options: Options, values: FloatArray) -
     return pattern_coefficients(
         patterns, patterns.freq.astype(np.float64), options, values, weights
     )
+
+
+Interval = tuple[float, float, str]
+
+
+def coefficient_intervals(
+    patterns: Patterns,
+    point: dict[str, float],
+    statistic: Statistic,
+    options: Options,
+    weights: FloatArray,
+) -> tuple[dict[str, Interval], dict[str, int]]:
+    """name -> (low, high, method) by `options.interval`, and NaN resamples per name.
+
+    bca falls back to percentile for a coefficient whose BCa correction is undefined (the
+    estimate outside every replicate, or an undefined jackknife value) and says so in the
+    method. analytic: Gwet's variance for the kappa family, the item jackknife for alpha,
+    each as estimate -/+ t(n-1) se with n the rated items.
+    """
+    if options.interval not in INTERVALS:
+        raise ValueError(f"unknown interval {options.interval!r}; expected one of {INTERVALS}")
+    if options.resamples <= 0 or patterns.n_items == 0:
+        return {}, {}
+    confidence = options.confidence
+    if options.interval == "analytic":
+        return analytic_intervals(patterns, point, statistic, weights, confidence), {}
+    replicates = bootstrap_replicates(patterns, statistic, options.resamples, options.seed)
+    nan_counts = {k: int((~np.isfinite(v)).sum()) for k, v in replicates.items()}
+    out: dict[str, Interval] = {}
+    accel = (
+        {k: acceleration(*v) for k, v in jackknife(patterns, statistic).items()}
+        if options.interval == "bca"
+        else {}
+    )
+    for name, values in replicates.items():
+        if options.interval == "bca":
+            bounds = bca_interval(values, point[name], accel[name], confidence)
+            if bounds is not None:
+                out[name] = (*bounds, "bca")
+                continue
+        out[name] = (*percentile_interval(values, confidence), "percentile")
+    return out, {k: v for k, v in nan_counts.items() if v}
+
+
+def analytic_intervals(
+    patterns: Patterns,
+    point: dict[str, float],
+    statistic: Statistic,
+    weights: FloatArray,
+    confidence: float,
+) -> dict[str, Interval]:
+    """Wald intervals: Gwet's SE for the kappa family, the item-jackknife SE for alpha."""
+    rows = patterns.rows.astype(np.float64)
+    freq = patterns.freq.astype(np.float64)
+    n = rated_items(rows, freq)
+    ses = gwet_standard_errors(rows, freq, weights)
+    out: dict[str, Interval] = {
+        name: (*wald_interval(point[name], se, n, confidence), "analytic_gwet")
+        for name, se in ses.items()
+    }
+    values, counts = jackknife(patterns, statistic)["krippendorff_alpha"]
+    se_alpha = jackknife_se(values, counts)
+    out["krippendorff_alpha"] = (
+        *wald_interval(point["krippendorff_alpha"], se_alpha, n, confidence),
+        "analytic_jackknife",
+    )
+    return out
 
 
 def _mean_kappa(kappas: FloatArray, sizes: IntArray, minimum: int) -> float:
@@ -162,7 +262,7 @@ def agreement_report(
     values: FloatArray,
     options: Options,
 ) -> Report:
-    """Every coefficient with bootstrap intervals, the pairs, and the per-label/annotator views.
+    """Every coefficient with its interval, the pairs, and the per-label/annotator views.
 
     items, annotators, labels : int codes, shape (A,), one annotation per (item, annotator).
     values : numeric value of each label code, shape (n_labels,).
@@ -180,17 +280,15 @@ def agreement_report(
     sizes = pairs.tables.sum(axis=(1, 2))
     point["mean_pairwise_cohen_kappa"] = _mean_kappa(kappas, sizes, options.min_pair_items)
 
-    def statistic(freq: FloatArray) -> dict[str, float]:
-        return pattern_coefficients(patterns, freq, options, values, weights)
+    def statistic(freqs: FloatArray) -> dict[str, FloatArray]:
+        return pattern_batch(patterns, freqs, options, values, weights)
 
     # mean_pairwise_cohen_kappa gets no interval: each pair's kappa rests on few shared items
     # and is biased under resampling, so a percentile interval of their mean misleads.
-    intervals = bootstrap_intervals(
-        patterns, statistic, options.resamples, options.seed, options.confidence
-    )
+    intervals, nan_resamples = coefficient_intervals(patterns, point, statistic, options, weights)
     coefficients: dict[str, tuple[float, float | None, float | None]] = {}
     for name in ALL:
-        low, high, _ = intervals.get(name, (None, None, 0))
+        low, high, _ = intervals.get(name, (None, None, ""))
         coefficients[name] = (point[name], low, high)
     return Report(
         n_items=patterns.n_items,
@@ -205,5 +303,6 @@ def agreement_report(
             items, annotators, labels, counts, pairs, kappas, options, values, n_annotators
         ),
         label_shares=counts.sum(axis=0) / max(len(items), 1),
-        nan_resamples={k: v[2] for k, v in intervals.items() if v[2]},
+        nan_resamples=nan_resamples,
+        interval_methods={k: v[2] for k, v in intervals.items()},
     )
