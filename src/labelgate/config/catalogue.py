@@ -55,6 +55,8 @@ METRICS: dict[str, MetricSpec] = {
     "audit_pass_rate": MetricSpec("share of audited labels judged correct", 0.0, 1.0, True),
     "unresolved_rate": MetricSpec("share of items left unresolved for adjudication"),
     "quarantine_rate": MetricSpec("share of raw rows quarantined at ingest"),
+    "calibration_ece": MetricSpec("expected calibration error of confidence on gold"),
+    "expected_error": MetricSpec("expected share of wrong labels among accepted ones"),
     "violation_rate": MetricSpec("share of annotations with an error-severity violation"),
     "duplicate_item_rate": MetricSpec("share of items whose content duplicates another"),
     "mean_annotations_per_item": MetricSpec("annotations per item", 0.0, None),

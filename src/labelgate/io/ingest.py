@@ -6,6 +6,7 @@ kept + rows quarantined, per source; quarantined rows carry a reason code and th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -504,14 +505,21 @@ def _count(table: str, display: str, rows_in: int, kept: int, lost: pd.DataFrame
     }
 
 
-def _items(raw: RawSources, schema: Schema, done: Ingested) -> pd.DataFrame:
+def _items(
+    raw: RawSources, schema: Schema, done: Ingested, media_digest: Callable[[str], str] | None
+) -> pd.DataFrame:
     fields = tuple(f.name for f in schema.item_fields)
     items = _simple(raw.items, _TableSpec("items", (col.ITEM_ID,), fields, False), schema, done)
-    hashed = ("string", "category", *MEDIA_TYPES)  # a media field's path or URI is its content
+    hashed = ("string", "category", *MEDIA_TYPES)
     string_fields = [f.name for f in schema.item_fields if f.type in hashed]
-    items["content_hash"] = (
-        content_hash(items[string_fields]) if len(items) else pd.Series(dtype="str")
-    )
+    values = items[string_fields].copy()
+    media = [f.name for f in schema.item_fields if f.type in MEDIA_TYPES]
+    if media_digest is not None:
+        # A media file in the project counts by its bytes, so a copy under another name is a
+        # duplicate and an edited file changes the hash; a URI counts by its text.
+        for name in media:
+            values[name] = values[name].map(media_digest).astype("str")
+    items["content_hash"] = content_hash(values) if len(items) else pd.Series(dtype="str")
     return items
 
 
@@ -551,7 +559,12 @@ def carried(raw: RawSources, name: str) -> RawSource | None:
     return RawSource(config, RawTable(frame.reset_index(drop=True)), display)
 
 
-def ingest(raw: RawSources, schema: Schema, mappings: list[VersionMapping]) -> Ingested:
+def ingest(
+    raw: RawSources,
+    schema: Schema,
+    mappings: list[VersionMapping],
+    media_digest: Callable[[str], str] | None = None,
+) -> Ingested:
     """Every canonical table of a dataset, in source order, with what was quarantined and why.
 
     Items and gold that tool exports carry (Label Studio's task data and ground truth, ...)
@@ -564,7 +577,7 @@ def ingest(raw: RawSources, schema: Schema, mappings: list[VersionMapping]) -> I
         )
     empty = pd.DataFrame()
     done = Ingested(empty, empty, empty, empty, empty, empty, empty)
-    done.items = _items(raw, schema, done)
+    done.items = _items(raw, schema, done, media_digest)
     known = set(done.items[col.ITEM_ID]) if raw.items is not None and len(done.items) else None
     parts, splits, span_parts = [], [], []
     for source in raw.annotations:

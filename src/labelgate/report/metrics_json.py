@@ -26,6 +26,9 @@ def collect_metrics(
         "annotator_gold_accuracy_min": aggregate["annotator_gold_accuracy_min"],
         "annotators_needing_retraining": len(aggregate["annotators_needing_retraining"]),
         "audit_pass_rate": (audit["results"] or {}).get("audit_pass_rate"),
+        # Expected calibration error of `confidence` on gold (out of fold); None without gold.
+        "calibration_ece": (aggregate.get("calibration") or {}).get("ece_after"),
+        "expected_error": (aggregate.get("routing") or {}).get("expected_error"),
     }
     intervals: dict[str, Any] = {}
     for name, value in agreement["coefficients"].items():

@@ -163,6 +163,7 @@ def _outcome_lines(parts: StageSummaries, files: OutputFiles) -> list[str]:
         + md_text(", ".join(f"{k} {v}" for k, v in aggregate["status"].items()))
         + f"; unresolved items are in {md_code(files.adjudication_queue)}."
     )
+    lines += _calibration_lines(aggregate)
     if aggregate["annotators_needing_retraining"]:
         lines.append(
             "Annotators below the gold-accuracy bar: "
@@ -174,6 +175,39 @@ def _outcome_lines(parts: StageSummaries, files: OutputFiles) -> list[str]:
     )
     for note in parts.agreement["diagnostics"]:
         lines.append(f"> Note: {md_text(note['message'])} {md_text(note['meaning'].capitalize())}")
+    return lines
+
+
+def _calibration_lines(aggregate: dict[str, Any]) -> list[str]:
+    """How confidence was calibrated (with ECE on gold and the reliability table), and what
+    routing to a target error rate did."""
+    calibration = aggregate.get("calibration")
+    if not calibration:
+        return []
+    text = f"Confidence calibration: {md_text(calibration['method'])}"
+    if calibration.get("ece_before") is not None:
+        text += (
+            f", expected calibration error on {calibration['n_gold']} gold items "
+            f"{_fmt(calibration['ece_before'])} before, {_fmt(calibration['ece_after'])} after"
+        )
+    lines = [text + "."]
+    table = calibration.get("reliability") or []
+    if calibration.get("ece_before") is not None and table:
+        lines += ["", "| confidence bin | items | mean confidence | accuracy on gold |"]
+        lines.append("|---|---|---|---|")
+        lines += [
+            f"| {md_cell(row['bin'])} | {row['n']} | {_fmt(row['mean_confidence'])} | "
+            f"{_fmt(row['accuracy'])} |"
+            for row in table
+        ]
+        lines.append("")
+    routing = aggregate.get("routing") or {}
+    if routing.get("target") is not None:
+        lines.append(
+            f"Routing to a {routing['target']:.1%} target error rate: {routing['n_routed']} "
+            f"items sent to adjudication; expected error among accepted labels "
+            f"{_fmt(routing['expected_error'])}."
+        )
     return lines
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 from labelgate.config.dataset import SourceFile
 from labelgate.errors import InputError
 from labelgate.io.ingest import Ingested, RawSource, RawSources, ingest, ingest_summary
@@ -12,7 +15,7 @@ from labelgate.problems import Problem
 from labelgate.project import build_files
 from labelgate.project.context import DatasetContext
 from labelgate.project.layout import relative
-from labelgate.project.paths import resolve_inside
+from labelgate.project.paths import EscapesProject, resolve_inside
 from labelgate.stages import base
 
 
@@ -25,6 +28,30 @@ def _read(ctx: DatasetContext, source: SourceFile | None) -> RawSource | None:
         return RawSource(source, None, display)
     file_format = infer_format(path, source.format, display)
     return RawSource(source, read_source(path, file_format, display, source.field), display)
+
+
+class MediaDigests:
+    """A media field's value as hashed content: 'sha256:<hex>' of the file for a path inside
+    the project that exists (read once per path), the value itself for a URI or anything else."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.seen: dict[str, str] = {}
+
+    def __call__(self, value: str) -> str:
+        if value in self.seen:
+            return self.seen[value]
+        digest = value
+        if value and "://" not in value:
+            try:
+                path = resolve_inside(self.root, self.root, value)
+                if path.is_file():
+                    with path.open("rb") as handle:
+                        digest = "sha256:" + hashlib.file_digest(handle, "sha256").hexdigest()
+            except (EscapesProject, OSError, ValueError):
+                pass  # outside the project or unreadable: its text stands for it
+        self.seen[value] = digest
+        return digest
 
 
 def read_sources(ctx: DatasetContext) -> RawSources:
@@ -76,7 +103,9 @@ def _require_annotations(ctx: DatasetContext, done: Ingested) -> None:
 
 def run(ctx: DatasetContext) -> base.StageResult:
     """Write the canonical tables, the quarantine table and ingest.json for one dataset."""
-    done = ingest(read_sources(ctx), ctx.schema, ctx.dataset.guideline_versions)
+    done = ingest(
+        read_sources(ctx), ctx.schema, ctx.dataset.guideline_versions, MediaDigests(ctx.root)
+    )
     _require_annotations(ctx, done)
     out = ctx.out
     summary = ingest_summary(done, ctx.name, relative(ctx.root, out / build_files.REANNOTATION))

@@ -287,3 +287,39 @@ def test_check_refuses_a_method_or_parameter_a_task_does_not_offer(
     )
     messages = [p.message for p in check_project(load_project(root))]
     assert any("aggregates with majority_vote or dawid_skene, not 'mace'" in m for m in messages)
+
+
+def test_media_fields_hash_the_file_a_project_path_names(make_project: ProjectFactory) -> None:
+    schema = (
+        "kind: schema\nformat_version: 1\nversion: '1.0.0'\nlabels:\n  - id: cat\n  - id: dog\n"
+        "item_fields:\n  - {name: image, type: image}\n"
+    )
+    items = "".join(
+        json.dumps({"item_id": i, "image": path}) + "\n"
+        for i, path in (
+            ("a", "datasets/example/media/one.png"),
+            ("b", "datasets/example/media/copy.png"),
+            ("c", "datasets/example/media/other.png"),
+            ("d", "https://example.org/one.png"),
+            ("e", "../outside.png"),
+        )
+    )
+    answers = "".join(
+        json.dumps({"item_id": i, "annotator_id": "w", "label": "cat"}) + "\n" for i in "abcde"
+    )
+    root = make_project(
+        {
+            **task_files("pets", schema),
+            "datasets/example/dataset.yaml": manifest("pets", "raw/a.jsonl"),
+            "datasets/example/raw/a.jsonl": answers,
+            "datasets/example/raw/items.jsonl": items,
+            "datasets/example/media/one.png": "same bytes",
+            "datasets/example/media/copy.png": "same bytes",
+            "datasets/example/media/other.png": "other bytes",
+        }
+    )
+    run_stages(root, "example", ("ingest",))
+    hashes = pd.read_parquet(root / "build/example/items.parquet").set_index("item_id")
+    digest = hashes["content_hash"]
+    assert digest["a"] == digest["b"]  # the same image under another name
+    assert len({digest["a"], digest["c"], digest["d"], digest["e"]}) == 4
