@@ -55,6 +55,22 @@ def _guideline(loaded: LoadedProject, dataset: str) -> GuidelineRef:
     return {"name": name, "version": version, "sha256": sha}
 
 
+def _not_yet(dataset: str, target: str, instead: str) -> InputError:
+    """A multi-label or span dataset asked for a target that writes single labels only."""
+    return InputError(
+        [
+            Problem(
+                f"datasets/{dataset}",
+                message=f"is a multi-label or span dataset, and 'labelgate export {target}' "
+                "writes single labels only so far (its label sets or spans would be flattened "
+                "to text).",
+                fix=f"Export it with 'labelgate export {instead}', or read "
+                f"build/{dataset}/final_labels.parquet (labels as JSON) directly.",
+            )
+        ]
+    )
+
+
 def _head(root: Path) -> str | None:
     """The commit checked out, when the project is in git and has one."""
     from labelgate.io.git import in_git, resolve_revision
@@ -88,14 +104,22 @@ def export_dataset(
         from labelgate.io.exporters import labelstudio
 
         text = _text_field(loaded, dataset)
-        tasks = labelstudio.tasks_for_review(final, items, from_name="label", to_name=text)
+        task = loaded.schemas[loaded.datasets[dataset].model.schema_].model.task
+        tasks = labelstudio.tasks_for_review(
+            final, items, from_name="label", to_name=text, task=task
+        )
         labelstudio.write_tasks(tasks, output)
         return [output]
     if target == "prodigy":
         from labelgate.io.exporters import prodigy
 
         schema = loaded.schemas[loaded.datasets[dataset].model.schema_].model
-        prodigy.write_jsonl(prodigy.tasks_for_review(final, items, labels=schema.label_ids), output)
+        if schema.task == "spans":
+            raise _not_yet(dataset, "prodigy", "labelstudio")
+        tasks = prodigy.tasks_for_review(
+            final, items, labels=schema.label_ids, multi_label=schema.task == "multi_label"
+        )
+        prodigy.write_jsonl(tasks, output)
         return [output]
     return _export_hf(loaded, dataset, final, items, output, license_id)
 
@@ -112,6 +136,8 @@ def _export_hf(
 
     manifest = loaded.datasets[dataset].model
     schema = loaded.schemas[manifest.schema_].model
+    if schema.task != "single_label":
+        raise _not_yet(dataset, "hf", "labelstudio")
     annotations = loaded.table(dataset, "annotations")
     card = DatasetCard(
         name=dataset,

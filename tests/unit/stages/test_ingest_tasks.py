@@ -323,3 +323,45 @@ def test_media_fields_hash_the_file_a_project_path_names(make_project: ProjectFa
     digest = hashes["content_hash"]
     assert digest["a"] == digest["b"]  # the same image under another name
     assert len({digest["a"], digest["c"], digest["d"], digest["e"]}) == 4
+
+
+def test_span_and_label_set_reviews_export_to_label_studio_and_prodigy(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    from labelgate.io.importers.labelstudio import read_json
+    from tests.conftest import cli
+
+    rows = "".join(
+        json.dumps({"item_id": f"i{n}", "annotator_id": who, "label": [[0, 7, "PER"]]}) + "\n"
+        for n in range(1, 4)
+        for who in ("a", "b")
+    )
+    root = span_project(make_project, "raw/a.jsonl", rows)
+    (root / "pipelines/default.yaml").write_text(
+        "kind: pipeline\nformat_version: 1\naggregate:\n  method: majority_vote\n",
+        encoding="utf-8",
+    )
+    run_stages(root, "example", ("config", *ALL_STAGES))
+    out = tmp_path / "tasks.json"
+    assert cli("export", "labelstudio", "example", "-o", str(out), "-C", str(root)).returncode == 0
+    tasks = json.loads(out.read_text(encoding="utf-8"))
+    for number, task in enumerate(tasks, start=1):
+        task["id"] = number
+        task["annotations"] = [
+            {"id": number, "completed_by": 1, "result": task["predictions"][0]["result"]}
+        ]
+    out.write_text(json.dumps(tasks), encoding="utf-8")
+    back = read_json(out, "tasks.json")
+    assert list(
+        zip(
+            back.spans["item_id"],
+            back.spans["start"],
+            back.spans["end"],
+            back.spans["label"],
+            back.spans["text"],
+            strict=True,
+        )
+    ) == [(f"i{n}", 0, 7, "PER", "Ann Lee") for n in range(1, 4)]
+    refused = cli("export", "prodigy", "example", "-o", str(tmp_path / "t.jsonl"), "-C", str(root))
+    assert refused.returncode == 3
+    assert "export labelstudio" in refused.stderr

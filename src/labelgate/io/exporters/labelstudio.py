@@ -8,6 +8,7 @@ without a label get no prediction: the reviewer labels them from scratch.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -34,6 +35,26 @@ def _value(control_type: str, label: str) -> dict[str, Any]:
     number = float(label)
     whole = number.is_integer() and abs(number) < 1e15
     return {control_type: int(number) if whole else number}
+
+
+def _task_results(
+    task: str, label: str, from_name: str, to_name: str, text: str
+) -> list[dict[str, Any]]:
+    """The results of a multi-label answer (one choices result with every label) or a span
+    answer (one labels result per span, with its text), from the label's JSON text."""
+    parsed = json.loads(label)
+    if task == "multi_label":
+        value: dict[str, Any] = {"choices": list(parsed)}
+        return [{"from_name": from_name, "to_name": to_name, "type": "choices", "value": value}]
+    return [
+        {
+            "from_name": from_name,
+            "to_name": to_name,
+            "type": "labels",
+            "value": {"start": start, "end": end, "text": text[start:end], "labels": [name]},
+        }
+        for start, end, name in parsed
+    ]
 
 
 def _plain(value: Any) -> Any:
@@ -66,10 +87,14 @@ def tasks_for_review(
     to_name: str,
     control_type: str = "choices",
     model_version: str = "labelgate",
+    task: str = "single_label",
 ) -> list[dict[str, Any]]:
     """Label Studio tasks, one per row of `final` (item_id, label, confidence, status, ...) in
     its order, with `items`' fields (item_id + fields; `_`-prefixed columns are left out) as
-    data and each resolved label as a prediction for the control `from_name` on `to_name`."""
+    data and each resolved label as a prediction for the control `from_name` on `to_name`.
+    `task` multi_label: the label is a set as JSON text, predicted as one choices result with
+    every member; spans: the label is the item's spans as JSON text, predicted as one labels
+    result per span (with its text from `to_name`)."""
     if control_type not in CONTROL_TYPES:
         raise ValueError(
             f"control type '{control_type}' cannot carry one label; use one of "
@@ -98,26 +123,28 @@ def tasks_for_review(
         final["item_id"].tolist(), final["label"].tolist(), statuses, confidences, strict=True
     ):
         item_id, label = _text(item), _text(label)
-        task: dict[str, Any] = {"data": {**data_by_item.get(item_id, {}), "item_id": item_id}}
+        task_data: dict[str, Any] = {"data": {**data_by_item.get(item_id, {}), "item_id": item_id}}
         if label and _text(status) != "unresolved":
-            try:
-                value = _value(control_type, label)
-            except ValueError:
-                raise ValueError(
-                    f"item '{item_id}': label '{label}' is not a number, so it cannot be a "
-                    f"{control_type} prediction; export it with control type 'choices'."
-                ) from None
-            prediction: dict[str, Any] = {
-                "model_version": model_version,
-                "result": [
+            if task != "single_label":
+                text = _text(task_data["data"].get(to_name, ""))
+                results = _task_results(task, label, from_name, to_name, text)
+            else:
+                try:
+                    value = _value(control_type, label)
+                except ValueError:
+                    raise ValueError(
+                        f"item '{item_id}': label '{label}' is not a number, so it cannot be "
+                        f"a {control_type} prediction; export it with control type 'choices'."
+                    ) from None
+                results = [
                     {
                         "from_name": from_name,
                         "to_name": to_name,
                         "type": control_type,
                         "value": value,
                     }
-                ],
-            }
+                ]
+            prediction: dict[str, Any] = {"model_version": model_version, "result": results}
             score = _plain(confidence)
             if (
                 isinstance(score, int | float)
@@ -125,8 +152,8 @@ def tasks_for_review(
                 and math.isfinite(score)
             ):
                 prediction["score"] = float(score)
-            task["predictions"] = [prediction]
-        tasks.append(task)
+            task_data["predictions"] = [prediction]
+        tasks.append(task_data)
     return tasks
 
 

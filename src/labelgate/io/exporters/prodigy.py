@@ -35,8 +35,10 @@ def tasks_for_review(
     items: pd.DataFrame,
     model_version: str = "labelgate",
     labels: Sequence[str] | None = None,
+    multi_label: bool = False,
 ) -> list[dict[str, Any]]:
-    """One Prodigy choice task per final label, ordered by item_id.
+    """One Prodigy choice task per final label, ordered by item_id (`multi_label`: each final
+    label is a set as JSON text, every member pre-selected).
 
     Each task shows the item's text with every label as an option (sorted; `labels` adds the
     schema's labels that no item ended with), the final label pre-selected in `accept`, and
@@ -52,17 +54,17 @@ def tasks_for_review(
     finals = final.assign(item_id=final["item_id"].astype(str)).sort_values(
         "item_id", kind="stable"
     )
-    names = {_cell(v) for v in finals["label"]} | {str(v) for v in labels or ()}
+    chosen = [json.loads(_cell(v) or "[]") if multi_label else [_cell(v)] for v in finals["label"]]
+    names = {name for names in chosen for name in names} | {str(v) for v in labels or ()}
     options = [{"id": name, "text": name} for name in sorted(names - {""})]
     tasks: list[dict[str, Any]] = []
-    for row in finals.itertuples(index=False):
+    for row, accepted in zip(finals.itertuples(index=False), chosen, strict=True):
         item_id = str(row.item_id)
-        label = _cell(row.label)
         tasks.append(
             {
                 "text": texts.get(item_id, ""),
                 "options": [dict(option) for option in options],
-                "accept": [label] if label else [],
+                "accept": [name for name in accepted if name],
                 "meta": {
                     "item_id": item_id,
                     "score": _score(row.confidence),

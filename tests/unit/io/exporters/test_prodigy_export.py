@@ -69,3 +69,10 @@ def test_write_jsonl_is_deterministic_and_atomic(tmp_path: Path) -> None:
     assert [json.loads(line) for line in lines] == tasks
     assert "okay ü" in lines[2]  # UTF-8, not \\u escapes
     assert not list(path.parent.glob(".*.tmp"))
+
+
+def test_a_label_set_preselects_every_member() -> None:
+    final = _final().assign(label=['["neg","pos"]', '["pos"]', "[]"])
+    tasks = tasks_for_review(final, _items(), labels=["neg", "pos", "meh"], multi_label=True)
+    assert [t["accept"] for t in tasks] == [["pos"], ["neg", "pos"], []]
+    assert [o["id"] for o in tasks[0]["options"]] == ["meh", "neg", "pos"]
