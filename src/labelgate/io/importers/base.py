@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from labelgate.errors import InputError
+from labelgate.problems import Problem
 
 # The annotation columns an importer fills (all text; '' where the export has no value).
 # `label` holds one value; `labels` a JSON list of every value the annotator chose (for
@@ -113,3 +117,34 @@ def table(
         else:
             data[name] = pd.Series(["" if v is None else str(v) for v in values], dtype="str")
     return pd.DataFrame(data)
+
+
+def input_error(display: str, message: str, fix: str, line: int = 0) -> InputError:
+    """An InputError about one export file."""
+    return InputError([Problem(display, line, 0, "", message, fix)])
+
+
+def text_head(path: Path, display: str, reexport: str, what: str = "text") -> bytes:
+    """The first 64 KiB of a text export; a directory, a missing file, UTF-16 or binary data
+    is an InputError naming the fix (`reexport`: how to export the file again)."""
+    if path.is_dir():
+        raise input_error(
+            display, "is a directory, not a file.", "Point the source at the export file itself."
+        )
+    if not path.is_file():
+        raise input_error(display, "file not found.", "Fix the path, or run 'dvc pull'.")
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise input_error(
+            display,
+            "is UTF-16 (or UTF-32) text; labelgate reads UTF-8.",
+            "Re-export it as UTF-8.",
+            1,
+        )
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        raise input_error(
+            display, f"has a NUL byte at byte {nul}: it is binary data, not {what}.", reexport
+        )
+    return head

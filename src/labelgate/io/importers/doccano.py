@@ -16,6 +16,7 @@ from labelgate.io.importers.base import (
     SPAN_COLUMNS,
     Imported,
     Skipped,
+    text_head,
 )
 from labelgate.io.importers.base import (
     table as make_table,
@@ -64,27 +65,9 @@ def _labels_json(values: list[str]) -> str:
 
 
 def _check_file(path: Path, display: str) -> bytes:
-    """The file's first 64 KiB; a path that is no UTF-8 text file is an InputError."""
-    if path.is_dir():
-        raise _error(
-            display, "is a directory, not a file.", "Point the source at the export file itself."
-        )
-    if not path.is_file():
-        raise _error(display, "file not found.", "Fix the path, or run 'dvc pull'.")
-    with path.open("rb") as handle:
-        head = handle.read(1 << 16)
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _error(
-            display,
-            "is UTF-16 (or UTF-32) text; labelgate reads UTF-8.",
-            "Re-export it as UTF-8.",
-            1,
-        )
-    nul = head.find(b"\x00")
-    if nul >= 0:
-        raise _error(
-            display, f"has a NUL byte at byte {nul}: it is binary data, not text.", _REEXPORT
-        )
+    """The file's first 64 KiB; a path that is no UTF-8 text file, or an empty one, is an
+    InputError."""
+    head = text_head(path, display, _REEXPORT)
     if not head.strip(b" \t\r\n\xef\xbb\xbf"):
         raise _error(display, "has no records: the file is empty.", _REEXPORT)
     return head

@@ -18,6 +18,7 @@ from labelgate.io.importers.base import (
     Imported,
     Skipped,
     table,
+    text_head,
 )
 from labelgate.io.json_records import json_lines
 from labelgate.problems import Problem
@@ -38,26 +39,7 @@ def _error(display: str, message: str, fix: str, line: int = 0) -> InputError:
 
 def _check_file(path: Path, display: str) -> None:
     """A path that is no readable UTF-8 text file is an InputError naming the fix."""
-    if path.is_dir():
-        raise _error(
-            display, "is a directory, not a file.", "Point the source at the export file itself."
-        )
-    if not path.is_file():
-        raise _error(display, "file not found.", "Fix the path, or run 'dvc pull'.")
-    with path.open("rb") as handle:
-        head = handle.read(1 << 16)
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _error(
-            display,
-            "is UTF-16 (or UTF-32) text; labelgate reads UTF-8.",
-            "Re-export it as UTF-8.",
-            1,
-        )
-    nul = head.find(b"\x00")
-    if nul >= 0:
-        raise _error(
-            display, f"has a NUL byte at byte {nul}: it is binary data, not JSONL text.", _REEXPORT
-        )
+    text_head(path, display, _REEXPORT, "JSONL text")
 
 
 def _text(value: Any) -> str:
