@@ -79,7 +79,7 @@ def multilabel_agreement(
         "n_pairable_items": masi.n_pairable_items,
         "n_annotators": len(annotator_ids),
         "n_annotations": len(frame),
-        "bootstrap": _bootstrap(resamples, seed, confidence),
+        "bootstrap": _bootstrap(resamples, seed, confidence) if resamples else None,
         "coefficients": {name: _entry(e.value, e.low, e.high) for name, e in estimates.items()},
         "per_label": [
             {
@@ -201,7 +201,7 @@ def span_agreement(
         "n_annotations": len(looked),
         "n_spans": len(span_rows),
         "token_units": "tokens" if tokens is not None else "characters",
-        "bootstrap": _bootstrap(resamples, seed, confidence),
+        "bootstrap": _bootstrap(resamples, seed, confidence) if resamples else None,
         "coefficients": coefficients,
         "pairs": pairs,
         "per_label": per_label,
