@@ -425,11 +425,22 @@ def _summary(
             annotators.loc[annotators["needs_retraining"], col.ANNOTATOR_ID]
         ),
         "annotators_excluded": sorted(fit.excluded),
-        "label_distribution": final[col.LABEL]
-        .value_counts()
-        .reindex(settings.label_ids, fill_value=0)
-        .to_dict(),
+        "label_distribution": label_distribution(final[col.LABEL], settings),
     }
+
+
+def label_distribution(labels: pd.Series, settings: ConsensusSettings) -> dict[str, int]:
+    """Final labels per schema label: items (single-label), sets holding it (multi-label) or
+    final spans (spans)."""
+    if settings.task == "single_label":
+        counts = labels.value_counts().reindex(settings.label_ids, fill_value=0)
+        return {str(k): int(v) for k, v in counts.items()}
+    found = dict.fromkeys(settings.label_ids, 0)
+    for text, n in labels.value_counts().items():
+        for entry in json.loads(str(text)):
+            name = entry if settings.task == "multi_label" else entry[2]
+            found[name] = found.get(name, 0) + int(n)
+    return found
 
 
 def aggregate(inputs: ConsensusInputs, settings: ConsensusSettings) -> Consensus:

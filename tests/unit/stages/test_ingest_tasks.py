@@ -365,3 +365,28 @@ def test_span_and_label_set_reviews_export_to_label_studio_and_prodigy(
     refused = cli("export", "prodigy", "example", "-o", str(tmp_path / "t.jsonl"), "-C", str(root))
     assert refused.returncode == 3
     assert "export labelstudio" in refused.stderr
+
+
+def test_label_distribution_counts_labels_inside_sets_and_spans() -> None:
+    from labelgate.analysis.consensus import ConsensusSettings, label_distribution
+
+    def settings(task: str) -> ConsensusSettings:
+        return ConsensusSettings(
+            step=None,  # type: ignore[arg-type]
+            label_ids=["PER", "ORG"],
+            schema_version="1",
+            qualification=None,
+            rulings=(),
+            guideline="g",
+            guideline_releases={},
+            rules_hash="",
+            pipeline_hash="",
+            adjudications_file="",
+            pipeline_file="",
+            task=task,
+        )
+
+    sets = pd.Series(['["PER","ORG"]', '["PER"]', "[]"])
+    assert label_distribution(sets, settings("multi_label")) == {"PER": 2, "ORG": 1}
+    spans = pd.Series(['[[0,3,"PER"],[5,9,"PER"]]', "[]"])
+    assert label_distribution(spans, settings("spans")) == {"PER": 2, "ORG": 0}
