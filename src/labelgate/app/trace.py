@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from labelgate.analysis.task_consensus import answers_as_text
 from labelgate.config import columns as col
 from labelgate.errors import InputError
 from labelgate.guidelines.lock import text_hash, version_records
@@ -18,15 +19,20 @@ from labelgate.project.lineage import LOCK_FILE, Drift, drifted, lock_inputs
 from labelgate.project.loader import load_project
 
 
+def _plain(value: Any) -> Any:
+    """A cell as JSON: lists (a label set) as lists, missing as None, timestamps as ISO text."""
+    if hasattr(value, "tolist") and not isinstance(value, str):  # NumPy arrays and scalars
+        value = value.tolist()
+    if isinstance(value, list):
+        return value
+    if pd.isna(value):
+        return None
+    return str(value) if isinstance(value, pd.Timestamp) else value
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as plain dicts: missing values None, timestamps as ISO text."""
-    return [
-        {
-            str(k): (None if pd.isna(v) else (str(v) if isinstance(v, pd.Timestamp) else v))
-            for k, v in row.items()
-        }
-        for row in frame.to_dict("records")
-    ]
+    return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def _require_outputs(out: Path, dataset: str) -> None:
@@ -157,6 +163,9 @@ def trace_item(root: Path, dataset: str, item_id: str) -> dict[str, Any]:
     label = _final_row(out, dataset, item_id)
     annotations = read_parquet(out / build_files.ANNOTATIONS)
     rows = annotations[annotations[col.ITEM_ID] == item_id]
+    if ctx.schema.task == "spans":  # each annotator's spans of the item, as its label
+        spans = read_parquet(out / build_files.SPANS)
+        rows = answers_as_text(rows, spans[spans[col.ITEM_ID] == item_id])
     records = version_records(project, ctx.dataset.guideline, ctx.files["guideline"])
     raw = []
     for record in _records(rows.drop(columns=[col.ITEM_ID])):

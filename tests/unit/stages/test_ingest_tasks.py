@@ -239,6 +239,14 @@ def test_a_multi_label_dataset_runs_every_stage(make_project: ProjectFactory) ->
     agreement = summaries["agreement"]
     assert set(agreement["coefficients"]) == {"masi_alpha", "jaccard_alpha", "exact_match_rate"}  # type: ignore[index]
     assert "masi_alpha" in (root / "build/example/summary.md").read_text(encoding="utf-8")
+    from labelgate.app.trace import trace_item
+
+    traced = trace_item(root, "example", "i1")
+    assert [a["labels"] for a in traced["annotations"]] == [
+        ["joy", "fear"],
+        ["joy"],
+        ["joy", "fear"],
+    ]
 
 
 def test_a_span_dataset_runs_every_stage(make_project: ProjectFactory) -> None:
@@ -264,6 +272,14 @@ def test_a_span_dataset_runs_every_stage(make_project: ProjectFactory) -> None:
     strict = agreement["coefficients"]["span_f1_strict"]["value"]  # type: ignore[index]
     # Per item: a-b 1 of (2+1), a-c 1 of (2+2), b-c 0 of (1+2) matched exactly.
     assert strict == pytest.approx(2 * 2 / (3 + 4 + 3))
+    from labelgate.app.trace import trace_item
+
+    traced = trace_item(root, "example", "i1")
+    assert [a["label"] for a in traced["annotations"]] == [
+        '[[0,7,"PER"],[12,16,"ORG"]]',
+        '[[0,7,"PER"]]',
+        '[[0,3,"PER"],[12,16,"ORG"]]',
+    ]
 
 
 def test_check_refuses_a_method_or_parameter_a_task_does_not_offer(
