@@ -2,8 +2,10 @@
 
 Usage: .venv-bench/bin/python benchmarks/bench_aggregation_real.py [--only NAME ...]
        [--no-peer] [--out benchmarks/results/aggregation_real.md] [--rows LOG ...]
+       [--peers-from benchmarks/results/aggregation_real.md]
 (--rows: build the table from the ROW lines of earlier runs, e.g. two halves run in parallel;
-rows of one dataset merge, later files winning.)
+rows of one dataset merge, later files winning. --peers-from: with --rows, keep the crowd-kit
+columns of an earlier results table, so that our methods can be rerun alone with --no-peer.)
 
 Data: ../shared/data/real (see its SOURCES.md): every categorical dataset with
 item/worker/label answers and gold labels. Duplicate (item, worker) answers keep the first,
@@ -46,11 +48,12 @@ PEER_SECONDS = 45
 LEGEND = f"""# Aggregation on 23 real crowds with gold (benchmarks/bench_aggregation_real.py)
 
 Accuracy over gold items with answers. Ours: MV, DS (smoothed, alpha_prior 2), 1coin, GLAD,
-Wawa, ZBS, MACE, auto (no gold: held-out annotation rule), `auto pick` its choice; ECE: expected
-calibration error of the max posterior over gold (10 bins); `auto+gold - max(MV,DS) @80%`: auto
-given a seeded 20% of gold, minus the better of MV and DS, both scored on the other 80%
-(`pick+gold` its choice); `DS a=0`: maximum-likelihood DS (the old default); `our s`: seconds
-for all our fits. `ck *`: crowd-kit 1.4.2 defaults, except GLAD {GLAD_ITER} iterations
+Wawa, ZBS, MACE, auto (no gold: held-out annotations, margin 0.06, and the isolated-drift
+fallback to MV; see docs/aggregation.md), `auto pick` its choice; ECE: expected calibration
+error of the max posterior over gold (10 bins); `auto+gold - max(MV,DS) @80%`: auto given a
+seeded 20% of gold, minus the better of MV and DS, both scored on the other 80% (`pick+gold`
+its choice); `DS a=0`: maximum-likelihood DS (the old default); `our s`: seconds for all our
+fits. `ck *`: crowd-kit 1.4.2 defaults, except GLAD {GLAD_ITER} iterations
 ({GLAD_ITER_BIG} over {BIG:,} answers), ZBS {ZBS_ITER_BIG} iterations over {BIG:,} answers,
 MACE one restart; `nan` = stopped after {PEER_SECONDS} s. Duplicate (item, worker) answers keep
 the first, for both. d_Duck_Identification = spectral_em_bluebird, s4_Dog_data =
@@ -247,6 +250,17 @@ def to_markdown(table: pd.DataFrame) -> str:
     return "\n".join([header, rule, *body])
 
 
+def peer_rows(path: str) -> dict[str, dict[str, object]]:
+    """The crowd-kit columns (`ck *`) of an earlier Markdown results table, by dataset."""
+    lines = [x for x in Path(path).read_text().splitlines() if x.startswith("| ")]
+    header = [c.strip() for c in lines[0].strip("|").split("|")]
+    rows: dict[str, dict[str, object]] = {}
+    for line in lines[1:]:
+        values = dict(zip(header, (c.strip() for c in line.strip("|").split("|")), strict=True))
+        rows[values["dataset"]] = {k: float(v) for k, v in values.items() if k.startswith("ck ")}
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*")
@@ -255,17 +269,21 @@ def main() -> None:
     parser.add_argument(
         "--rows", nargs="*", help="build the table from ROW lines printed by earlier runs"
     )
+    parser.add_argument("--peers-from", help="keep the crowd-kit columns of this earlier table")
     args = parser.parse_args()
     rows = []
     if args.rows:
         # Rows of one dataset merge, later files winning: a --no-peer rerun of our methods
         # keeps the crowd-kit columns of an earlier full run.
+        peers_kept = peer_rows(args.peers_from) if args.peers_from else {}
         merged: dict[str, dict[str, object]] = {}
         for path in args.rows:
             for line in Path(path).read_text().splitlines():
                 if line.startswith("ROW "):
                     row = json.loads(line[4:])
                     merged.setdefault(str(row["dataset"]), {}).update(row)
+        for name, row in merged.items():
+            row.update(peers_kept.get(name, {}))
         order = {name: i for i, name in enumerate(datasets())}
         rows = sorted(merged.values(), key=lambda r: order.get(str(r["dataset"]), len(order)))
     for name in [] if args.rows else args.only or datasets():
@@ -281,14 +299,17 @@ def main() -> None:
     }
     text = LEGEND + "\n\n" + to_markdown(table)
     text += "\n\nMeans: " + ", ".join(f"{k} {v:.4f}" for k, v in mean.items())
-    if not args.no_peer:
-        best_mv_ds = table[["MV", "DS"]].max(axis=1)
+    best_mv_ds = table[["MV", "DS"]].max(axis=1)
+    text += (
+        f"\n\nauto - max(MV, DS) without gold: worst {(table['auto'] - best_mv_ds).min():+.4f}; "
+        "auto+gold - max(MV, DS) (20% gold, scored on the other 80%): worst "
+        f"{table['auto+gold - max(MV,DS) @80%'].min():+.4f}"
+    )
+    if any(c.startswith("ck ") for c in table.columns):
         peer_cols = [c for c in table.columns if c.startswith("ck ") and c != "ck s"]
         best_peer = table[peer_cols].max(axis=1)
-        text += (
-            f"\n\nauto - max(MV, DS): worst {(table['auto'] - best_mv_ds).min():+.4f}; "
-            f"auto - best crowd-kit: worst {(table['auto'] - best_peer).min():+.4f}"
-        )
+        text += f"; auto - best crowd-kit: worst {(table['auto'] - best_peer).min():+.4f}"
+
     print(text)
     if not args.only or args.rows:
         Path(args.out).write_text(text + "\n")

@@ -169,7 +169,7 @@ AGGREGATOR_PARAMS: dict[str, dict[str, ParamSpec]] = {
         "folds": ParamSpec("integer", 3, "cross-fitting folds of the selection", 2, 10),
         "margin": ParamSpec(
             "number",
-            0.01,
+            0.06,
             "held-out log-likelihood per annotation another candidate must gain over "
             "dawid_skene to replace it",
             0,

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labelgate.aggregation.auto import CANDIDATES, MAX_SHIFT
+from labelgate.aggregation.auto import CANDIDATES, MAX_ISOLATED_DRIFT, MAX_SHIFT, Auto
 from labelgate.aggregation.catalog import make
 from labelgate.aggregation.dawid_skene import DawidSkene, OneCoinDawidSkene
 from labelgate.aggregation.glad import Glad
@@ -154,6 +154,78 @@ def test_auto_uses_gold_when_there_is_enough() -> None:
     assert all("gold_accuracy" in selection["scores"][c] for c in selection["eligible"])
     # The final fit does not clamp gold by default: gold accuracy still measures something.
     assert selection["params"].get("clamp_gold", False) is False
+
+
+def clique_crowd(seed: int = 0, n_items: int = 400) -> tuple[pd.DataFrame, pd.Series]:
+    """Dawid-Skene drifting alone: 20% of items are 1; seven of 400 sparse annotators per item
+    are right 80% of the time, and a clique of three copies one answer that is always 1 on
+    class 1 and 1 on 30% of class 0. Dawid-Skene reads the clique as three perfect detectors
+    of class 1 and moves the shares towards 1; one-coin and Wawa stay with the vote."""
+    rng = np.random.default_rng(seed)
+    truth = (rng.random(n_items) < 0.2).astype(int)
+    rows = []
+    for i in range(n_items):
+        for j in rng.choice(400, 7, replace=False):
+            label = truth[i] if rng.random() < 0.8 else 1 - truth[i]
+            rows.append((f"i{i}", f"w{j}", str(label)))
+        shared = 1 if truth[i] == 1 else int(rng.random() < 0.3)
+        rows += [(f"i{i}", f"clique{c}", str(shared)) for c in range(3)]
+    df = pd.DataFrame(rows, columns=["item_id", "annotator_id", "label"])
+    return df, pd.Series(truth.astype(str), index=[f"i{i}" for i in range(n_items)])
+
+
+def shared_bias_crowd(seed: int = 0, n_items: int = 400) -> tuple[pd.DataFrame, pd.Series]:
+    """Dawid-Skene right: 20 annotators (100 labels each) all say 1 on 40% of class 0 and 90%
+    of class 1. Only full confusion matrices see the bias; the symmetric models follow the vote."""
+    rng = np.random.default_rng(seed)
+    truth = (rng.random(n_items) < 0.5).astype(int)
+    rows = [
+        (f"i{i}", f"w{j}", str(int(rng.random() < (0.9 if truth[i] else 0.4))))
+        for i in range(n_items)
+        for j in rng.choice(20, 5, replace=False)
+    ]
+    df = pd.DataFrame(rows, columns=["item_id", "annotator_id", "label"])
+    return df, pd.Series(truth.astype(str), index=[f"i{i}" for i in range(n_items)])
+
+
+def test_auto_falls_back_to_the_vote_when_dawid_skene_drifts_alone() -> None:
+    df, truth = clique_crowd()
+    model = Auto(labels=["0", "1"])
+    model.fit(df)
+    selection = json.loads(json.dumps(model.selection_))
+    drift = selection["isolated_drift"]
+    assert selection["method"] == "majority_vote"
+    assert selection["rule"] == "isolated_drift"
+    assert drift["fell_back"]
+    assert drift["thin_confusions"]
+    assert drift["excess"] > MAX_ISOLATED_DRIFT == drift["max_excess"]
+    assert drift["excess"] == pytest.approx(
+        drift["dawid_skene_drift"] - drift["peer_median_drift"], abs=1e-5
+    )
+    ds = accuracy(DawidSkene(labels=["0", "1"]).fit_predict(df), truth)
+    assert accuracy(model.labels_, truth) > ds + 0.1
+    # With enough gold the drift is only recorded: the gold sign test arbitrates.
+    with_gold = Auto(labels=["0", "1"])
+    with_gold.fit(df, truth.iloc[:100])
+    gold = with_gold.selection_
+    assert gold["isolated_drift"]["flagged"]
+    assert not gold["isolated_drift"]["fell_back"]
+    assert not gold["rule"].startswith("isolated_drift")
+
+
+def test_auto_keeps_dawid_skene_on_a_shared_bias_measured_by_many_labels() -> None:
+    df, truth = shared_bias_crowd()
+    model = Auto(labels=["0", "1"])
+    model.fit(df)
+    drift = model.selection_["isolated_drift"]
+    assert model.selection_["method"] == "dawid_skene"
+    assert model.selection_["rule"] == "heldout_annotations"
+    # Dawid-Skene does drift alone here, but 100 labels per annotator measure its matrices.
+    assert drift["excess"] > MAX_ISOLATED_DRIFT
+    assert not drift["thin_confusions"]
+    assert not drift["fell_back"]
+    mv = accuracy(MajorityVote(labels=["0", "1"]).fit_predict(df), truth)
+    assert accuracy(model.labels_, truth) > mv + 0.05
 
 
 DATA = SHARED / "data/real"
