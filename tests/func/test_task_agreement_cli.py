@@ -160,3 +160,19 @@ def test_aggregate_a_multi_label_and_a_span_file(tmp_path: Path) -> None:
     assert '1,"[[0,7,""PER""]]",0.666' in exact.stdout
     overlap = cli("aggregate", str(span_file), "--task", "spans", "--param", "rule=overlap")
     assert '1,"[[0,7,""PER""]]",1.0' in overlap.stdout  # all three overlap; 0-7 the most marked
+
+
+def test_a_reversed_or_empty_span_is_a_malformed_answer(tmp_path: Path) -> None:
+    rows = [
+        {"item_id": "1", "annotator_id": "a", "label": [[0, 5, "X"]]},
+        {"item_id": "1", "annotator_id": "b", "label": [{"start": 5, "end": 2, "label": "X"}]},
+        {"item_id": "1", "annotator_id": "c", "label": [[3, 3, "X"]]},
+        {"item_id": "1", "annotator_id": "d", "label": [[-1, 3, "X"]]},
+        {"item_id": "1", "annotator_id": "e", "label": [[0, 5, "X"]]},
+    ]
+    path = tmp_path / "s.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = cli("agreement", str(path), "--task", "spans", "--format", "json", "--bootstrap", "0")
+    report = json.loads(result.stdout)
+    assert report["skipped_reasons"] == {"malformed_row": 3}
+    assert report["n_spans"] == 2

@@ -184,6 +184,8 @@ def _span_of(value: Any) -> tuple[int, int, str] | None:
         return None
     if not isinstance(label, str | int) or isinstance(label, bool):
         return None
+    if start < 0 or end <= start:  # an empty or reversed range marks nothing
+        return None
     return start, end, str(label)
 
 
@@ -205,7 +207,8 @@ def parse_span_answers(
         np.array([p is None for p in parsed], dtype=bool),
         "malformed_row",
         "label '" + clipped(frame[col.LABEL]) + "' is not a list of spans: write a JSON array "
-        'of [start, end, "LABEL"] triples or {"start", "end", "label"} objects ([] for none)',
+        'of [start, end, "LABEL"] triples or {"start", "end", "label"} objects with 0 <= start '
+        "< end (character offsets, end exclusive; [] for none)",
     )
     unknown = np.array(
         [any(s[2] not in mapping for s in spans) for spans in frame["_spans"]], dtype=bool
