@@ -176,3 +176,59 @@ def test_a_reversed_or_empty_span_is_a_malformed_answer(tmp_path: Path) -> None:
     report = json.loads(result.stdout)
     assert report["skipped_reasons"] == {"malformed_row": 3}
     assert report["n_spans"] == 2
+
+
+def test_exports_of_the_wrong_kind_and_degenerate_files_are_exit_3(tmp_path: Path) -> None:
+    labels = [
+        {"id": t, "data": {"text": "Ann Lee"}, "annotations": [
+            {"id": 10 * t + w, "completed_by": w, "result": [
+                {"from_name": "c", "to_name": "text", "type": "choices", "value": {"choices": ["a"]}}
+            ]} for w in (1, 2)
+        ]} for t in (1, 2)
+    ]  # fmt: skip
+    spans = [
+        {"id": t, "data": {"text": "Ann Lee"}, "annotations": [
+            {"id": 10 * t + w, "completed_by": w, "result": [
+                {"from_name": "n", "to_name": "text", "type": "labels",
+                 "value": {"start": 0, "end": 3, "text": "Ann", "labels": ["PER"]}}
+            ]} for w in (1, 2)
+        ]} for t in (1, 2)
+    ]  # fmt: skip
+    nothing = [{"id": 1, "data": {"text": "hi"}, "annotations": []}]
+    for name, data in (("labels", labels), ("spans", spans), ("nothing", nothing)):
+        (tmp_path / f"{name}.json").write_text(json.dumps(data), encoding="utf-8")
+    cases = [
+        ("labels.json", "spans", "holds labels but no spans"),
+        ("spans.json", "multi_label", "is a span export"),
+        ("nothing.json", "spans", "no usable annotations"),
+    ]
+    for file, task, message in cases:
+        result = cli("agreement", str(tmp_path / file), "--task", task)
+        assert (result.returncode, message in result.stderr) == (3, True), (file, result.stderr)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text(
+        "".join(
+            json.dumps({"item_id": i, "annotator_id": w, "label": []}) + "\n"
+            for i in "ab"
+            for w in ("u1", "u2")
+        ),
+        encoding="utf-8",
+    )
+    result = cli("agreement", str(empty), "--task", "multi_label", "--bootstrap", "20")
+    assert result.returncode == 3
+    assert "no annotator chose any label" in result.stderr
+    one = tmp_path / "one.jsonl"
+    one.write_text(json.dumps({"item_id": "a", "annotator_id": "u", "label": ["x"]}) + "\n")
+    result = cli("agreement", str(one), "--task", "multi_label")
+    assert (result.returncode, "at least two annotators" in result.stderr) == (3, True)
+
+
+def test_output_paths_that_cannot_be_written_are_exit_3(tmp_path: Path) -> None:
+    export = tmp_path / "x.json"
+    export.write_text(json.dumps([{"id": 1, "data": {"text": "t"}, "annotations": []}]))
+    blocker = tmp_path / "afile"
+    blocker.write_text("", encoding="utf-8")
+    for out in (blocker, blocker / "sub"):
+        result = cli("import", str(export), "-o", str(out))
+        assert result.returncode == 3, result.stderr
+        assert "the output" in result.stderr

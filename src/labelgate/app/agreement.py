@@ -158,6 +158,29 @@ def _task_agreement(
         label_ids = sorted({label for chosen in frame["labels"] for label in chosen})
     else:
         label_ids = sorted(set(answers.spans[col.LABEL]))
+    annotators = frame[col.ANNOTATOR_ID].nunique()
+    if annotators < 2:  # as for single labels: agreement needs two people
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    message=f"agreement needs at least two annotators; found {annotators}.",
+                    fix="Check the annotator column mapping (--annotator-col).",
+                )
+            ]
+        )
+    if not label_ids:
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    message="no annotator chose any label (every answer is empty), so "
+                    "agreement on labels is undefined.",
+                    fix="Check the label column (--label-col), or name the label set with "
+                    "--schema.",
+                )
+            ]
+        )
     if task == "multi_label":
         report = multilabel_agreement(frame, label_ids, resamples, seed, confidence)
     else:

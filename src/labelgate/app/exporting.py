@@ -10,6 +10,7 @@ import pandas as pd
 from labelgate.app.loaded_project import LoadedProject, open_project
 from labelgate.errors import InputError, LabelgateError, UsageError
 from labelgate.io.exporters.huggingface import AgreementSummary, GuidelineRef
+from labelgate.io.json_io import prepare_output
 from labelgate.problems import Problem
 
 TARGETS = ("hf", "labelstudio", "prodigy")
@@ -99,6 +100,7 @@ def export_dataset(
         raise UsageError(f"export target must be one of {', '.join(TARGETS)}; got '{target}'.")
     loaded = open_project(project)
     final = loaded.table(dataset, "final_labels")
+    prepare_output(output, folder=target == "hf")
     items = loaded.table(dataset, "items")
     if target == "labelstudio":
         from labelgate.io.exporters import labelstudio

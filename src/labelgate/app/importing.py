@@ -10,7 +10,7 @@ import pandas as pd
 from labelgate.errors import InputError
 from labelgate.io.importers import FORMATS, import_file
 from labelgate.io.importers.base import Imported
-from labelgate.io.json_io import write_json
+from labelgate.io.json_io import prepare_output, write_json
 from labelgate.io.readers import infer_format
 from labelgate.io.writers import write_csv, write_parquet
 from labelgate.problems import Problem
@@ -62,7 +62,7 @@ def import_export(
     annotations it left out (skipped.csv, with reasons) and import_report.json; return the
     report."""
     imported = _imported(path, file_format, control)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    prepare_output(out_dir, folder=True)
     files = {}
     for name in TABLES:
         frame: pd.DataFrame = getattr(imported, name)

@@ -364,7 +364,18 @@ def parse_yaml(
                     )
                 )
             raise ConfigError(problems)
-        data = loader.construct_document(node)
+        try:
+            data = loader.construct_document(node)
+        except (ValueError, OverflowError) as exc:  # e.g. 2026-13-45 looks like a date
+            raise ConfigError(
+                [
+                    Problem(
+                        file,
+                        message=f"a value looks like a date or number but is not one ({exc}).",
+                        fix="Quote the value ('2026-13-45') so it is read as text.",
+                    )
+                ]
+            ) from None
     except yaml.MarkedYAMLError as exc:
         raise ConfigError([_mark_problem(file, exc, line_offset)]) from None
     except yaml.YAMLError as exc:

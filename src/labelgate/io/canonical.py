@@ -108,10 +108,9 @@ def read_export(
     quarantine = Quarantine("annotations", display)
     frame = screen_values(frame, raw, mapping, required, quarantine)
     if tool and col.LABEL in required:
-        from labelgate.io.label_sets import quarantine_several
-        from labelgate.io.tool_exports import span_export_error
+        from labelgate.io.label_sets import quarantine_several, task_mismatch
 
-        error = span_export_error(raw, display)
+        error = task_mismatch(raw, display, "single_label")
         if error is not None:
             raise error
         frame = quarantine_several(frame, quarantine).drop(columns=["labels"])

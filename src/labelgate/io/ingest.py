@@ -31,10 +31,10 @@ from labelgate.io.label_sets import (
     parse_span_answers,
     quarantine_several,
     spans_table,
+    task_mismatch,
     tool_spans,
 )
 from labelgate.io.readers import RawTable
-from labelgate.io.tool_exports import span_export_error
 from labelgate.io.writers import restore_cell
 
 
@@ -366,10 +366,10 @@ def _annotations(
         col.ANNOTATION_REQUIRED if schema.task == "single_label" else col.ANNOTATION_REQUIRED[:2]
     )
     frame = screen_values(frame, raw.table, raw.config.columns, single, quarantine)
+    error = task_mismatch(raw.table, raw.display, schema.task)
+    if error is not None:
+        raise error
     if schema.task == "single_label":
-        error = span_export_error(raw.table, raw.display)
-        if error is not None:
-            raise error
         frame = quarantine_several(frame, quarantine)
     frame = _require(frame, quarantine, single)
     frame = _checked_rows(frame, quarantine, known_items, raw.config.columns, notes)

@@ -21,6 +21,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from labelgate.errors import InputError
+from labelgate.problems import Problem
+
 
 def _fsync_dir(directory: Path) -> None:
     """Make the rename itself durable; not every platform can open a directory."""
@@ -122,3 +125,21 @@ def write_text(path: Path, text: str) -> Path:
     """Write UTF-8 text as given (callers end it with a newline; line ends are kept),
     atomically."""
     return write_bytes(path, text.encode("utf-8"))
+
+
+def prepare_output(path: Path, folder: bool) -> None:
+    """Make sure `path` can be written: a folder (created if missing) or a file whose folder
+    exists or can be made; anything else is an InputError naming the path and the reason."""
+    display = str(path)
+    if folder and path.exists() and not path.is_dir():
+        reason, fix = "is a file, not a folder", "Give a folder (-o DIR) that is not a file."
+    elif not folder and path.is_dir():
+        reason, fix = "is a folder, not a file", "Give a file name (-o DIR/NAME)."
+    else:
+        try:
+            (path if folder else path.parent).mkdir(parents=True, exist_ok=True)
+            return
+        except OSError as exc:
+            reason = f"cannot be created ({exc.strerror or exc})"
+            fix = "Give an output path whose folders are folders you can write to."
+    raise InputError([Problem(display, message=f"the output {reason}.", fix=fix)])

@@ -20,6 +20,7 @@ import pandas as pd
 
 from labelgate.config import columns as col
 from labelgate.config.schema import Schema
+from labelgate.errors import InputError
 from labelgate.io.canonical import (
     Quarantine,
     clipped,
@@ -27,7 +28,8 @@ from labelgate.io.canonical import (
     rename_columns,
     screen_values,
 )
-from labelgate.io.readers import infer_format, read_source
+from labelgate.io.readers import RawTable, infer_format, read_source
+from labelgate.problems import Problem
 
 SPAN_COLUMNS = (col.ITEM_ID, col.ANNOTATOR_ID, "start", "end", col.LABEL, "text")
 LABELS = "labels"
@@ -256,6 +258,7 @@ def tool_spans(
 ) -> tuple[pd.DataFrame, set[tuple[str, str]]]:
     """The spans tool exports carry, for the annotations that were kept, with labels mapped;
     and the (item, annotator) answers holding a span label outside the schema."""
+    tables = [t for t in tables if len(t)]  # an export where nobody marked anything has none
     if not tables:
         return spans_table([]), set()
     mapping, _, _ = _mapping(schema)
@@ -294,6 +297,30 @@ def tool_spans(
     return spans_table(rows, texts), bad
 
 
+def task_mismatch(raw: RawTable, display: str, task: str) -> InputError | None:
+    """An InputError when a tool export's kind contradicts `task`: spans (and no labels) read
+    as labels, or labels (and no spans) read as spans."""
+    frame, carried = raw.frame, raw.tables.get("spans")
+    if carried is None or not len(frame):
+        return None
+    labelled = (frame[col.LABEL] != "") | (
+        frame[LABELS].astype("str").str.len() > 2 if LABELS in frame else False
+    )
+    # A span annotation has no label of its own (an importer may list its spans' labels).
+    if task != "spans" and len(carried) and not bool((frame[col.LABEL] != "").any()):
+        kind = "single labels" if task == "single_label" else "label sets"
+        fix = "Declare 'task: spans' in the schema (--task spans on the file commands), or "
+        fix += "import a classification control with --field ('field:' in dataset.yaml)."
+        message = f"is a span export ({len(carried):,} spans, no labels), read as {kind}."
+    elif task == "spans" and not len(carried) and bool(labelled.any()):
+        message = "holds labels but no spans, read as spans."
+        fix = "Use --task single_label or multi_label (the schema's task), or pick the span "
+        fix += "control with --field ('field:' in dataset.yaml)."
+    else:
+        return None
+    return InputError([Problem(display, message=message, fix=fix)])
+
+
 @dataclass(frozen=True)
 class Answers:
     """A multi-label or span export as the file commands read it."""
@@ -325,6 +352,9 @@ def read_answers(
         frame = quarantine.take(frame, (frame[name] == "").to_numpy(), f"missing_{name}", "")
     carried = raw.tables.get("spans")
     spans = spans_table([])
+    mismatch = task_mismatch(raw, display, task)
+    if mismatch is not None:
+        raise mismatch
     if task == "multi_label":
         listed = frame[LABELS] != "" if tool else pd.Series(False, index=frame.index)
         missing = ((frame[col.LABEL] == "") & ~listed).to_numpy(dtype=bool)

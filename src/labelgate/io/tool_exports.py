@@ -109,25 +109,6 @@ def as_raw_table(imported: Imported, display: str) -> RawTable:
     return RawTable(kept, bad, tables=tables)
 
 
-def span_export_error(raw: RawTable, display: str) -> InputError | None:
-    """An InputError when `raw` is a span export (spans, no per-item labels) read as labels."""
-    spans = raw.tables.get("spans")
-    frame = raw.frame
-    if spans is None or not len(spans) or not len(frame) or not bool((frame["label"] == "").all()):
-        return None
-    return InputError(
-        [
-            Problem(
-                display,
-                message=f"is a span export ({len(spans):,} spans, no per-item labels), read "
-                "as single labels.",
-                fix="Declare 'task: spans' in the schema (--task spans on the file commands), "
-                "or import a classification control with --field ('field:' in dataset.yaml).",
-            )
-        ]
-    )
-
-
 def read_tool_export(
     path: Path, file_format: str, display: str, control: str | None = None
 ) -> RawTable:

@@ -207,3 +207,8 @@ def test_guideline_front_matter_gets_the_same_protection() -> None:
         parse_guideline(text, "guidelines/g.md")
     with pytest.raises(ConfigError, match=r"guidelines/g.md:3:9: U\+0000 \(NUL\)"):
         parse_guideline("---\nkind: guideline\nschema: \x00\n---\n# T\n", "guidelines/g.md")
+
+
+def test_a_value_that_looks_like_a_date_but_is_not_one_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match=r"f.yaml: a value looks like a date .* Quote the value"):
+        parse_yaml("description: 2026-13-45\n", "f.yaml")
