@@ -12,7 +12,6 @@ from typing import Any
 
 import pandas as pd
 
-from labelgate.errors import InputError
 from labelgate.io.importers.base import (
     ANNOTATION_COLUMNS,
     GOLD_COLUMNS,
@@ -20,9 +19,11 @@ from labelgate.io.importers.base import (
     SPAN_COLUMNS,
     Imported,
     Skipped,
+    input_error,
+    labels_json,
     table,
 )
-from labelgate.problems import Problem, did_you_mean
+from labelgate.problems import did_you_mean
 
 FILE_FORMAT = "argilla"
 # Question types whose answers are labels; with one of them in the export it is the default.
@@ -104,10 +105,6 @@ class _Counts:
     row_ids: int = 0
 
 
-def _error(display: str, message: str, fix: str, line: int = 0) -> InputError:
-    return InputError([Problem(display, line, 0, "", message, fix)])
-
-
 def _clip(value: Any) -> str:
     """A value as JSON (a string in double quotes), cut to a readable length."""
     return _cut(_json(value))
@@ -122,10 +119,6 @@ def _json(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     except (TypeError, ValueError, RecursionError):
         return str(value)[:1000]
-
-
-def _labels_json(values: list[str]) -> str:
-    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
 
 
 def _text(value: Any) -> str:
@@ -176,31 +169,31 @@ def _records_file(path: Path, display: str) -> tuple[Path, str]:
         )
         if found:
             shown = ", ".join(f"'{_beside(display, str(p))}'" for p in found[:12])
-            raise _error(
+            raise input_error(
                 display,
                 f"is a folder without records.json; it holds {len(found)} Argilla export folders: "
                 f"{shown}.",
                 "Import each export folder on its own (one dataset each).",
             )
-        raise _error(display, "is a folder without records.json.", _EXPORT_FIX)
+        raise input_error(display, "is a folder without records.json.", _EXPORT_FIX)
     if not path.is_file():
-        raise _error(display, "file not found.", "Fix the path, or run 'dvc pull'.")
+        raise input_error(display, "file not found.", "Fix the path, or run 'dvc pull'.")
     return path, display
 
 
 def _decode(path: Path, shown: str) -> str:
     data = path.read_bytes()
     if not data.strip():
-        raise _error(shown, "is empty: no Argilla records.", _EXPORT_FIX)
+        raise input_error(shown, "is empty: no Argilla records.", _EXPORT_FIX)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _error(
+        raise input_error(
             shown, "is UTF-16 (or UTF-32) text; labelgate reads UTF-8.", "Re-export it as UTF-8.", 1
         )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise _error(
+        raise input_error(
             shown,
             f"is not UTF-8 text ({exc.reason} at byte {exc.start}): it is binary data or another "
             "encoding.",
@@ -246,14 +239,14 @@ def _load(path: Path, shown: str) -> list[tuple[int, Any]]:
         try:
             document = json.loads(text)
         except RecursionError:
-            raise _error(
+            raise input_error(
                 shown,
                 "is JSON nested too deeply to read (Python's recursion limit).",
                 "Export the records again; Argilla records are a few levels deep.",
             ) from None
         except json.JSONDecodeError as exc:
             if not _looks_like_lines(text):
-                raise _error(
+                raise input_error(
                     shown,
                     f"is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.",
                     "Export the records again (a truncated copy?): " + _EXPORT_FIX,
@@ -264,14 +257,14 @@ def _load(path: Path, shown: str) -> list[tuple[int, Any]]:
             if isinstance(document, dict) and isinstance(document.get("records"), list):
                 document = document["records"]
             if not isinstance(document, list):
-                raise _error(
+                raise input_error(
                     shown,
                     f"holds a JSON {_json_kind(document)}, not a list of Argilla records.",
                     _EXPORT_FIX,
                 )
             rows = list(enumerate(document, start=1))
     if not rows:
-        raise _error(shown, "has no records (an empty list).", _EXPORT_FIX)
+        raise input_error(shown, "has no records (an empty list).", _EXPORT_FIX)
     return rows
 
 
@@ -282,14 +275,14 @@ def _settings(path: Path | None, shown: str) -> tuple[list[_Question], list[str]
     try:
         settings = json.loads(path.read_bytes().decode("utf-8-sig"))
     except (ValueError, RecursionError) as exc:
-        raise _error(
+        raise input_error(
             shown,
             f"is not readable JSON ({exc}).",
             "Export the dataset again with 'dataset.to_disk(PATH)', or remove .argilla/ to infer "
             "the questions from the records.",
         ) from None
     if not isinstance(settings, dict) or not isinstance(settings.get("questions", []), list):
-        raise _error(
+        raise input_error(
             shown,
             "is not an Argilla settings object (no 'questions' list).",
             "Export the dataset again with 'dataset.to_disk(PATH)', or remove .argilla/.",
@@ -298,7 +291,7 @@ def _settings(path: Path | None, shown: str) -> tuple[list[_Question], list[str]
     for number, question in enumerate(settings.get("questions") or [], start=1):
         name = question.get("name") if isinstance(question, dict) else None
         if not isinstance(name, str) or not name:
-            raise _error(
+            raise input_error(
                 shown,
                 f"question {number} has no name: {_clip(question)}.",
                 "Export the dataset again with 'dataset.to_disk(PATH)'.",
@@ -615,7 +608,7 @@ def _answer(question: _Question, value: Any, record: _Record) -> _Answer | _Bad 
         if not chosen:
             return None
         labels = [_text(v) for v in chosen]
-        return _Answer(labels[0] if len(labels) == 1 else "", _labels_json(labels))
+        return _Answer(labels[0] if len(labels) == 1 else "", labels_json(labels))
     if kind == "ranking":
         return _ranking(value)
     if kind == "span":
@@ -651,7 +644,7 @@ def _ranking(value: Any) -> _Answer | _Bad | None:
         return _Bad(f"the ranking {_clip(value)} is not a list of options")
     if not order:
         return None
-    text = _labels_json(order)
+    text = labels_json(order)
     return _Answer(text, text)
 
 
@@ -701,7 +694,7 @@ def _suggested(value: Any, score: Any) -> tuple[str, str, list[tuple[str, Any]]]
         pairs = [(label, _score(s)) for label, s in zip(labels, score, strict=True)]
     else:
         pairs = [(label, _score(score)) for label in labels]
-    shown = labels[0] if len(labels) == 1 else _labels_json(labels)
+    shown = labels[0] if len(labels) == 1 else labels_json(labels)
     shown_score = (
         _text(score) if _is_scalar(score) else _json(score) if isinstance(score, list) else ""
     )
@@ -761,7 +754,7 @@ def _choose(
 ) -> _Question:
     if not questions and skipped:
         first = skipped[0]
-        raise _error(
+        raise input_error(
             shown,
             f"has no question labelgate can read: {len(skipped)} of its records are malformed "
             f"(the first, record {first.row}: {first.detail}).",
@@ -773,17 +766,17 @@ def _choose(
             if question.name == control:
                 return question
         if not questions:
-            raise _error(
+            raise input_error(
                 shown, f"has no question '{control}': the export has no questions.", _EXPORT_FIX
             )
         hint = did_you_mean(control, [q.name for q in questions])
-        raise _error(
+        raise input_error(
             shown,
             f"has no question '{control}'; its questions are {_describe(questions)}.",
             f"{hint} Pass --field with one of them.",
         )
     if not questions:
-        raise _error(
+        raise input_error(
             shown,
             "has no questions: there is no .argilla/settings.json beside it and no record has a "
             "response or a suggestion.",
@@ -796,7 +789,7 @@ def _choose(
     if not choices and len(questions) == 1:
         return questions[0]
     example = (choices or questions)[0].name
-    raise _error(
+    raise input_error(
         shown,
         f"has {len(questions)} questions, {len(choices)} of them label or rating questions: "
         f"{_describe(questions)}; labelgate imports one question at a time.",

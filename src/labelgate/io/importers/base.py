@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -148,3 +149,28 @@ def text_head(path: Path, display: str, reexport: str, what: str = "text") -> by
             display, f"has a NUL byte at byte {nul}: it is binary data, not {what}.", reexport
         )
     return head
+
+
+def labels_json(values: list[str]) -> str:
+    """Several chosen values as the `labels` column holds them: compact JSON ('["a","b"]' is
+    the form readers recognise as several values)."""
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+
+
+def scalar_text(value: Any) -> str:
+    """A JSON scalar as canonical text ('' for null; integral floats without '.0'); a list or
+    object as JSON with sorted keys."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def is_int(value: Any) -> TypeGuard[int]:
+    """An integer that is not a boolean (JSON's true is Python's 1)."""
+    return isinstance(value, int) and not isinstance(value, bool)

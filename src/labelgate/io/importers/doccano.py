@@ -6,7 +6,7 @@ import csv
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any
 
 from labelgate.errors import InputError
 from labelgate.io.importers.base import (
@@ -16,13 +16,17 @@ from labelgate.io.importers.base import (
     SPAN_COLUMNS,
     Imported,
     Skipped,
+    input_error,
+    is_int,
+    labels_json,
+    scalar_text,
     text_head,
 )
 from labelgate.io.importers.base import (
     table as make_table,
 )
 from labelgate.io.json_records import json_lines
-from labelgate.problems import Problem, did_you_mean
+from labelgate.problems import did_you_mean
 
 FILE_FORMAT = "doccano"
 # Keys that hold an annotation in the current formats, in the order a default picks them.
@@ -33,35 +37,9 @@ _SHOWN = 200
 _CSV_LABEL_SEPARATOR = "#"  # doccano's CSV export joins several labels as 'A#B'
 
 
-def _error(display: str, message: str, fix: str, line: int = 0) -> InputError:
-    return InputError([Problem(display, line, 0, "", message, fix)])
-
-
-def _text(value: Any) -> str:
-    """A JSON scalar as canonical text ('' for null; integral floats without '.0')."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
-
-
-def _is_int(value: Any) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _count(n: int, noun: str) -> str:
     """'1 span' / '3 spans'."""
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
-
-
-def _labels_json(values: list[str]) -> str:
-    # Compact separators: '["a","b"]' is the form tool_exports recognises as several values.
-    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
 
 
 def _check_file(path: Path, display: str) -> bytes:
@@ -69,7 +47,7 @@ def _check_file(path: Path, display: str) -> bytes:
     InputError."""
     head = text_head(path, display, _REEXPORT)
     if not head.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise _error(display, "has no records: the file is empty.", _REEXPORT)
+        raise input_error(display, "has no records: the file is empty.", _REEXPORT)
     return head
 
 
@@ -82,24 +60,24 @@ def _json_document(path: Path, display: str) -> list[Record]:
     try:
         value = json.loads(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise _error(
+        raise input_error(
             display,
             f"is not UTF-8 text ({exc.reason} at byte {exc.start}).",
             "Re-export it as UTF-8.",
         ) from None
     except json.JSONDecodeError as exc:
-        raise _error(
+        raise input_error(
             display,
             f"is not valid JSON ({exc.msg}).",
             _REEXPORT + " A .json file must be one JSON list.",
             exc.lineno,
         ) from None
     except RecursionError:
-        raise _error(display, "is JSON nested too deeply to read.", _REEXPORT) from None
+        raise input_error(display, "is JSON nested too deeply to read.", _REEXPORT) from None
     if isinstance(value, dict):
         value = [value]
     if not isinstance(value, list):
-        raise _error(
+        raise input_error(
             display, f"is a JSON {type(value).__name__}, not a list of records.", _REEXPORT
         )
     out: list[Record] = []
@@ -112,7 +90,7 @@ def _json_document(path: Path, display: str) -> list[Record]:
                     number,
                     None,
                     "malformed_row",
-                    f"record {number} is not a JSON object: {_text(entry)[:_SHOWN]}",
+                    f"record {number} is not a JSON object: {scalar_text(entry)[:_SHOWN]}",
                 )
             )
     return out
@@ -166,14 +144,14 @@ def _span(raw: Any, text: str) -> tuple[int, int, str] | str:
     elif isinstance(raw, list) and len(raw) == 3:
         start, end, label = raw
     else:
-        return f"a span is not [start, end, label] or {{start_offset, end_offset, label}}: {_text(raw)[:_SHOWN]}"
-    if not (_is_int(start) and _is_int(end)):
-        return f"a span has no integer offsets: {_text(raw)[:_SHOWN]}"
+        return f"a span is not [start, end, label] or {{start_offset, end_offset, label}}: {scalar_text(raw)[:_SHOWN]}"
+    if not (is_int(start) and is_int(end)):
+        return f"a span has no integer offsets: {scalar_text(raw)[:_SHOWN]}"
     if not 0 <= start < end <= len(text):
-        return f"span {start}-{end} is outside the text ({len(text)} characters) or empty: {_text(raw)[:_SHOWN]}"
+        return f"span {start}-{end} is outside the text ({len(text)} characters) or empty: {scalar_text(raw)[:_SHOWN]}"
     if label is None or label == "":
-        return f"span {start}-{end} has no label: {_text(raw)[:_SHOWN]}"
-    return start, end, _text(label)
+        return f"span {start}-{end} has no label: {scalar_text(raw)[:_SHOWN]}"
+    return start, end, scalar_text(label)
 
 
 class _Builder:
@@ -192,11 +170,11 @@ class _Builder:
     def item(self, item_id: str, text: str, number: int, meta: Any) -> None:
         entry: dict[str, Any] = {"item_id": item_id, "text": text, "_row": number}
         if isinstance(meta, dict) and meta:
-            entry["meta"] = _text(meta)
+            entry["meta"] = scalar_text(meta)
         self.items.setdefault(item_id, entry)
 
     def annotator(self, user: Any) -> str:
-        name = _text(user)
+        name = scalar_text(user)
         if not name:
             self.no_user += 1
             return self.fallback
@@ -236,7 +214,7 @@ class _Builder:
                 "item_id": item_id,
                 "annotator_id": annotator,
                 "label": values[0] if len(values) == 1 else "",
-                "labels": _labels_json(values) if values else "",
+                "labels": labels_json(values) if values else "",
                 "source_id": source_id,
                 "_row": number,
             }
@@ -258,10 +236,10 @@ class _Builder:
 
 def _values(value: Any) -> list[str]:
     if isinstance(value, list):
-        return [_text(v) for v in value if v is not None and v != ""]
+        return [scalar_text(v) for v in value if v is not None and v != ""]
     if value is None or value == "":
         return []
-    return [_text(value)]
+    return [scalar_text(value)]
 
 
 def _choose_keys(
@@ -271,7 +249,7 @@ def _choose_keys(
     and the first span key present (doccano's intent export has both `cats` and `entities`)."""
     if control:
         if control not in kinds:
-            raise _error(
+            raise input_error(
                 display,
                 f"has no '{control}' field to import as the control.",
                 did_you_mean(control, kinds) or "Omit the control: the file has no label field.",
@@ -288,7 +266,7 @@ def _read_json_records(
     objects = [r for _, r, _, _ in records if r is not None]
     has_v1 = any(isinstance(r.get("annotations"), list) for r in objects)
     if control == "annotations" and not has_v1:
-        raise _error(
+        raise input_error(
             display,
             "has no 'annotations' list (doccano v1's multi-user format) to import.",
             "Omit the control, or name the file's label field (label, labels, cats, entities).",
@@ -300,7 +278,7 @@ def _read_json_records(
     if not v1:
         label_key, span_key = _choose_keys(kinds, control, display)
         if label_key is None and span_key is None:
-            raise _error(
+            raise input_error(
                 display,
                 "has no annotation field: doccano records carry 'label', 'labels', 'cats', "
                 "'entities' or (v1) 'annotations'.",
@@ -322,12 +300,12 @@ def _read_json_records(
                 Skipped(
                     number,
                     "malformed_row",
-                    f"record {number} has no 'text': {_text(record)[:_SHOWN]}",
+                    f"record {number} has no 'text': {scalar_text(record)[:_SHOWN]}",
                 )
             )
             continue
         if record.get("id") is not None:
-            item_id = _text(record["id"])
+            item_id = scalar_text(record["id"])
             ids_used += 1
         else:
             item_id = str(number)
@@ -374,7 +352,7 @@ def _add_v1(
     by_user: dict[str, tuple[list[str], list[Any]]] = {}  # user -> (labels, spans)
     for entry in record.get("annotations") or []:
         if not isinstance(entry, dict):
-            shown = _text(entry)[:_SHOWN]
+            shown = scalar_text(entry)[:_SHOWN]
             builder.skipped.append(
                 Skipped(
                     number,
@@ -383,13 +361,13 @@ def _add_v1(
                 )
             )
             continue
-        values, spans = by_user.setdefault(_text(entry.get("user")), ([], []))
+        values, spans = by_user.setdefault(scalar_text(entry.get("user")), ([], []))
         if "start_offset" in entry or "end_offset" in entry:
             spans.append(entry)
         elif "label" in entry:
-            values.append(_text(entry["label"]))
+            values.append(scalar_text(entry["label"]))
         elif "text" in entry:
-            values.append(_text(entry["text"]))  # seq2seq: the annotator's written answer
+            values.append(scalar_text(entry["text"]))  # seq2seq: the annotator's written answer
     for user, (values, spans) in by_user.items():
         annotator = builder.annotator(user)
         builder.add(
@@ -410,15 +388,17 @@ def _read_csv(path: Path, display: str, builder: _Builder, notes: list[str]) -> 
         with path.open(encoding="utf-8-sig", newline="") as handle:
             rows = list(csv.reader(handle))
     except UnicodeDecodeError as exc:
-        raise _error(
+        raise input_error(
             display,
             f"is not UTF-8 text ({exc.reason} at byte {exc.start}).",
             "Re-export it as UTF-8.",
         ) from None
     except csv.Error as exc:
-        raise _error(display, f"cannot be read as CSV ({exc}).", _REEXPORT) from None
+        raise input_error(display, f"cannot be read as CSV ({exc}).", _REEXPORT) from None
     if not rows or not rows[0]:
-        raise _error(display, "has no header row.", "Export the project from doccano as CSV.", 1)
+        raise input_error(
+            display, "has no header row.", "Export the project from doccano as CSV.", 1
+        )
     header, body = rows[0], rows[1:]
     names = {name: i for i, name in enumerate(header)}
     text_col = names.get("text", names.get("data"))
@@ -427,7 +407,7 @@ def _read_csv(path: Path, display: str, builder: _Builder, notes: list[str]) -> 
     id_col = names.get("id")
     seq2seq_v1 = label_col is None and user_col is not None and text_col is not None
     if text_col is None or (label_col is None and not seq2seq_v1):
-        raise _error(
+        raise input_error(
             display,
             f"has no '{'text' if text_col is None else 'label'}' column (columns: {', '.join(header)}).",
             "Export the project from doccano as CSV (columns text,label), or as JSONL.",
@@ -485,7 +465,7 @@ def read(path: Path, display: str, control: str | None = None) -> Imported:
     """Read a doccano export (see docs: "doccano"); `control` picks the field to import when
     a record has several: 'label', 'labels', 'cats', 'entities' or 'annotations'."""
     if control and control not in CONTROLS:
-        raise _error(
+        raise input_error(
             display,
             f"control '{control}' is not a doccano annotation field.",
             did_you_mean(control, CONTROLS),
@@ -505,7 +485,7 @@ def read(path: Path, display: str, control: str | None = None) -> Imported:
             chosen = _read_json_records(raw, display, control, builder, notes)
         records = len(raw)
     if records == 0:
-        raise _error(display, "has no records.", _REEXPORT)
+        raise input_error(display, "has no records.", _REEXPORT)
     notes.extend(_notes(builder))
     return Imported(
         file_format=FILE_FORMAT,

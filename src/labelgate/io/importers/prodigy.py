@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any
 
-from labelgate.errors import InputError
 from labelgate.io.importers.base import (
     ANNOTATION_COLUMNS,
     GOLD_COLUMNS,
@@ -17,11 +15,14 @@ from labelgate.io.importers.base import (
     SPAN_COLUMNS,
     Imported,
     Skipped,
+    input_error,
+    is_int,
+    labels_json,
+    scalar_text,
     table,
     text_head,
 )
 from labelgate.io.json_records import json_lines
-from labelgate.problems import Problem
 
 FILE_FORMAT = "prodigy"
 ANSWERS = ("accept", "reject", "ignore")
@@ -33,35 +34,9 @@ _REEXPORT = "Re-export the dataset with 'prodigy db-out DATASET > FILE.jsonl'."
 _SHOWN = 200
 
 
-def _error(display: str, message: str, fix: str, line: int = 0) -> InputError:
-    return InputError([Problem(display, line, 0, "", message, fix)])
-
-
 def _check_file(path: Path, display: str) -> None:
     """A path that is no readable UTF-8 text file is an InputError naming the fix."""
     text_head(path, display, _REEXPORT, "JSONL text")
-
-
-def _text(value: Any) -> str:
-    """A JSON scalar as canonical text ('' for null; integral floats without '.0')."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
-
-
-def _is_int(value: Any) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _labels_json(values: list[str]) -> str:
-    # Compact separators: '["a","b"]' is the form tool_exports recognises as several values.
-    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
 
 
 def _number(value: Any) -> float | None:
@@ -105,17 +80,17 @@ def task_kind(record: dict[str, Any]) -> str:
 def _span(span: Any, text: str) -> tuple[int, int, str] | str:
     """(start, end, label) of a span, or what is wrong with it."""
     if not isinstance(span, dict):
-        return f"a span is not a JSON object: {_text(span)[:_SHOWN]}"
+        return f"a span is not a JSON object: {scalar_text(span)[:_SHOWN]}"
     start, end, label = span.get("start"), span.get("end"), span.get("label")
-    if not (_is_int(start) and _is_int(end)):
-        return f"a span has no integer 'start' and 'end': {_text(span)[:_SHOWN]}"
+    if not (is_int(start) and is_int(end)):
+        return f"a span has no integer 'start' and 'end': {scalar_text(span)[:_SHOWN]}"
     if not 0 <= start < end <= len(text):
         return (
             f"span {start}-{end} is outside the text ({len(text)} characters) or empty: "
-            f"{_text(span)[:_SHOWN]}"
+            f"{scalar_text(span)[:_SHOWN]}"
         )
     if not isinstance(label, str) or not label:
-        return f"span {start}-{end} has no 'label': {_text(span)[:_SHOWN]}"
+        return f"span {start}-{end} has no 'label': {scalar_text(span)[:_SHOWN]}"
     return start, end, label
 
 
@@ -127,7 +102,7 @@ def _suggestion(record: dict[str, Any], spans: list[Any]) -> tuple[str, float | 
     model = ""
     one = spans[0] if len(spans) == 1 and isinstance(spans[0], dict) else None
     if one is not None:
-        model = _text(one.get("source"))
+        model = scalar_text(one.get("source"))
         if score is None:
             score = _number(one.get("score"))
     meta = record.get("meta")
@@ -144,7 +119,7 @@ def _question(record: dict[str, Any], spans: list[Any]) -> str:
     for span in spans:
         if isinstance(span, dict):
             parts.append(
-                f"{_text(span.get('label'))} {_text(span.get('start'))}-{_text(span.get('end'))}"
+                f"{scalar_text(span.get('label'))} {scalar_text(span.get('start'))}-{scalar_text(span.get('end'))}"
             )
     return ", ".join(parts)
 
@@ -183,13 +158,13 @@ def _convert(
     added to `items`."""
     answer = record.get("answer")
     input_hash, task_hash = record.get("_input_hash"), record.get("_task_hash")
-    shown = _text(record.get("text"))[:80]
+    shown = scalar_text(record.get("text"))[:80]
     if answer not in ANSWERS:
         return Skipped(
             number,
             "malformed_row",
-            f"'answer' is {_text(answer)!r}, not accept, reject or ignore "
-            f"(input_hash {_text(input_hash)}): {shown}",
+            f"'answer' is {scalar_text(answer)!r}, not accept, reject or ignore "
+            f"(input_hash {scalar_text(input_hash)}): {shown}",
         )
     if input_hash is None or task_hash is None:
         return Skipped(
@@ -201,16 +176,16 @@ def _convert(
     assert isinstance(text, str)
     kind = task_kind(record)
     tally.kinds[kind] += 1
-    annotator = _text(record.get("_annotator_id")) or _text(record.get("_session_id"))
+    annotator = scalar_text(record.get("_annotator_id")) or scalar_text(record.get("_session_id"))
     if not annotator:
         tally.no_annotator += 1
         annotator = fallback
     spans = record.get("spans")
     raw_spans: list[Any] = spans if isinstance(spans, list) else []
-    ids = f"input_hash {_text(input_hash)} task_hash {_text(task_hash)}"
+    ids = f"input_hash {scalar_text(input_hash)} task_hash {scalar_text(task_hash)}"
     item: dict[str, Any] = {"text": text, "_row": number}
     if isinstance(record.get("meta"), dict) and record["meta"]:
-        item["meta"] = _text(record["meta"])
+        item["meta"] = scalar_text(record["meta"])
     row: dict[str, Any] = {
         "annotator_id": annotator,
         "annotated_at": _iso(record.get("_timestamp")),
@@ -220,13 +195,13 @@ def _convert(
     if kind == "binary":
         # The item is the question (the text and a suggested label or span): agreement then
         # compares answers to the same question, which `_task_hash` identifies.
-        item_id = _text(task_hash)
+        item_id = scalar_text(task_hash)
         question = _question(record, raw_spans)
-        item.update(question=question, input_hash=_text(input_hash))
+        item.update(question=question, input_hash=scalar_text(input_hash))
         if question:
             row["source_id"] = f"{ids} label {question}"
     else:
-        item_id = _text(input_hash)
+        item_id = scalar_text(input_hash)
     items.setdefault(item_id, {"item_id": item_id, **item})
     row["item_id"] = item_id
     where = f"item {item_id} ({kind} task), annotator '{annotator}'"
@@ -236,7 +211,7 @@ def _convert(
         suggested, score, model = _suggestion(record, raw_spans)
         row.update(
             label=answer,
-            labels=_labels_json([answer]),
+            labels=labels_json([answer]),
             suggested_label=suggested,
             suggestion_score="" if score is None else repr(score),
             model_version=model,
@@ -246,12 +221,12 @@ def _convert(
         return Skipped(number, "rejected", f"{where} answered 'reject': {shown}")
     if kind == "choice":
         chosen = record.get("accept")
-        values = [_text(v) for v in chosen] if isinstance(chosen, list) else []
+        values = [scalar_text(v) for v in chosen] if isinstance(chosen, list) else []
         if not values:
             return Skipped(
                 number, "no_label", f"{where} accepted the task with no option chosen: {shown}"
             )
-        row.update(label=values[0] if len(values) == 1 else "", labels=_labels_json(values))
+        row.update(label=values[0] if len(values) == 1 else "", labels=labels_json(values))
     found = _spans(raw_spans, text, tally)
     if isinstance(found, str):
         return Skipped(number, "malformed_row", f"{where}: {found}")
@@ -294,9 +269,9 @@ def read(path: Path, display: str, control: str | None = None) -> Imported:
             annotations.append(result[0])
             spans.extend(result[1])
     if records == 0:
-        raise _error(display, "has no records: the file is empty.", _REEXPORT)
+        raise input_error(display, "has no records: the file is empty.", _REEXPORT)
     if objects and not answered:
-        raise _error(
+        raise input_error(
             display,
             "no record has an 'answer': this is a Prodigy input (source) file, not annotations.",
             _REEXPORT,
