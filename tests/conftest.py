@@ -122,7 +122,17 @@ def run_stages(root: Path, dataset: str, names: tuple[str, ...]) -> dict[str, ob
     return {name: stage_function(name)(ctx).summary for name in names}
 
 
-ALL_STAGES = ("ingest", "validate", "agreement", "aggregate", "audit", "report", "gate")
+ALL_STAGES = (
+    "ingest",
+    "validate",
+    "agreement",
+    "aggregate",
+    "predict",
+    "label_issues",
+    "audit",
+    "report",
+    "gate",
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -58,7 +58,9 @@ def test_second_repro_does_nothing(project: Path) -> None:
     assert "Running stage" not in again.stdout + again.stderr
 
 
-def test_editing_a_threshold_reruns_only_the_gate_and_a_failure_exits_1(project: Path) -> None:
+def test_editing_a_threshold_reruns_only_report_and_gate_and_a_failure_exits_1(
+    project: Path,
+) -> None:
     rules = project / "qa_rules/review_sentiment.yaml"
     rules.write_text(
         rules.read_text(encoding="utf-8").replace("min: 0.4", "min: 0.9"), encoding="utf-8"
@@ -68,7 +70,9 @@ def test_editing_a_threshold_reruns_only_the_gate_and_a_failure_exits_1(project:
     failed = cli("run", cwd=project)
     log = failed.stdout + failed.stderr
     assert "Running stage 'gate@example'" in log
-    for unaffected in ("ingest", "validate", "agreement", "aggregate", "audit", "report"):
+    # report.html shows each gate's threshold and margin, so the report is redrawn too.
+    assert "Running stage 'report@example'" in log
+    for unaffected in ("ingest", "validate", "agreement", "aggregate", "audit"):
         assert f"Running stage '{unaffected}@example'" not in log, unaffected
     assert failed.returncode == 1
     assert "== example: gate FAIL" in failed.stdout

@@ -93,13 +93,15 @@ def test_progress_names_each_stage_that_runs_with_its_place_in_the_plan(project:
         ran = reproduce(project, ["gate@example"], log.append, progress.append)
     finally:
         rules.write_text(text, encoding="utf-8")
-    # The config stage reads the rules, and of its section files only the gates changed.
-    assert ran == ["config@example", "gate@example"]
-    assert len(progress) == 3
-    assert re.fullmatch(r"\[1/8\] config@example \(0:\d\d elapsed\)", progress[0])
-    assert re.fullmatch(r"\[8/8\] gate@example \(0:\d\d elapsed\)", progress[1])
-    assert re.fullmatch(r"2 of 8 stages ran in 0:\d\d", progress[2])
-    assert not any(line.startswith("[1/8]") for line in log)  # progress never goes to the log
+    # The config stage reads the rules, and of its section files only the gates changed: the
+    # report (whose pages show each gate) and the gate re-run.
+    assert ran == ["config@example", "report@example", "gate@example"]
+    assert len(progress) == 4
+    assert re.fullmatch(r"\[1/10\] config@example \(0:\d\d elapsed\)", progress[0])
+    assert re.fullmatch(r"\[9/10\] report@example \(0:\d\d elapsed\)", progress[1])
+    assert re.fullmatch(r"\[10/10\] gate@example \(0:\d\d elapsed\)", progress[2])
+    assert re.fullmatch(r"3 of 10 stages ran in 0:\d\d", progress[3])
+    assert not any(line.startswith("[1/10]") for line in log)  # progress never goes to the log
     for advice in CHATTER:
         assert not any(advice in line for line in log), advice
 

@@ -68,6 +68,7 @@ def test_the_wheel_has_the_template_the_types_and_the_command(wheel: Path) -> No
         assert f"labelgate/scaffold/template/{dotfile}" in template
     assert template <= names, sorted(template - names)
     assert "labelgate/py.typed" in names
+    assert "labelgate/report/templates/report.html" in names  # the HTML report's templates
     assert "labelgate/__main__.py" in names
     assert "[console_scripts]\nlabelgate = labelgate.cli.main:entry_point" in entry_points
     for line in (

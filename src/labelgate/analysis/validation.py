@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from labelgate.analysis.near_duplicates import near_duplicate_groups, near_duplicate_pairs
 from labelgate.analysis.span_validation import validate_spans
 from labelgate.config import columns as col
 from labelgate.config import qa_rules as rules
@@ -228,6 +230,60 @@ def duplicate_items(check: rules.DuplicateItems, t: Tables) -> pd.DataFrame:
     )
 
 
+def _closest_partners(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Per item in a pair: its most similar other item (ties: the earliest), by position."""
+    a, b, sim = (pairs[c].to_numpy() for c in pairs.columns)
+    both = pd.DataFrame(
+        {"item": np.concatenate((a, b)), "other": np.concatenate((b, a)), "sim": np.tile(sim, 2)}
+    )
+    both = both.sort_values(["item", "sim", "other"], ascending=[True, False, True])
+    return both.drop_duplicates("item").reset_index(drop=True)
+
+
+def _floor2(value: float) -> str:
+    # Floored, not rounded: 0.996 must not read as an exact copy (1.00). The epsilon keeps
+    # 0.57 (57/100, stored as 56.99999... hundredths) at 0.57.
+    return f"{math.floor(value * 100 + 1e-9) / 100:.2f}"
+
+
+def near_duplicate_items(check: rules.NearDuplicateItems, t: Tables) -> pd.DataFrame:
+    """Items whose `field` text is near-identical to another item's (Jaccard similarity of
+    character shingles >= threshold): one row per such item, naming its closest other item."""
+    if check.field not in t.items or t.items.empty:
+        return no_violations(check)
+    pairs = near_duplicate_pairs(
+        t.items[check.field],
+        threshold=check.threshold,
+        ngram=check.ngram,
+        num_perm=check.num_perm,
+        seed=check.seed,
+    )
+    if pairs.empty:
+        return no_violations(check)
+    ids = t.items[col.ITEM_ID].astype("str").to_numpy()
+    groups = near_duplicate_groups(pairs, len(ids))
+    sizes = np.bincount(groups[groups >= 0])
+    best = _closest_partners(pairs)
+    other, sim = ids[best["other"].to_numpy()], best["sim"].map(_floor2).to_numpy()
+    size = sizes[groups[best["item"].to_numpy()]]
+    return violations(
+        check,
+        item_id=ids[best["item"].to_numpy()],
+        field=check.field,
+        observed=[f"similar to item '{o}' (Jaccard {s})" for o, s in zip(other, sim, strict=True)],
+        expected=(
+            f"Jaccard similarity of {check.ngram}-character shingles below {check.threshold} "
+            "with every other item"
+        ),
+        message=[
+            f"near-duplicate of item '{o}' (one of {n} similar items): merge them or drop all "
+            "but one"
+            + ("" if s == "1.00" else f"; if they are distinct items, raise threshold above {s}")
+            for o, n, s in zip(other, size, sim, strict=True)
+        ],
+    )
+
+
 def min_annotations_per_item(check: rules.MinAnnotationsPerItem, t: Tables) -> pd.DataFrame:
     """Items with fewer than `min` distinct annotators; the message names their source rows."""
     unique = t.annotations.drop_duplicates([col.ITEM_ID, col.ANNOTATOR_ID])
@@ -362,6 +418,7 @@ CHECKS: dict[type, Callable[[Any, Tables], pd.DataFrame]] = {
     rules.TextLength: text_length,
     rules.DuplicateAnnotations: duplicate_annotations,
     rules.DuplicateItems: duplicate_items,
+    rules.NearDuplicateItems: near_duplicate_items,
     rules.MinAnnotationsPerItem: min_annotations_per_item,
     rules.AnnotatorSpeed: annotator_speed,
     rules.AnnotatorLabelDistribution: annotator_label_distribution,
@@ -395,6 +452,8 @@ def validation_summary(
     duplicate_rule = [c.id or c.kind for c in checks if c.kind == "duplicate_items"]
     n_items = max(len(tables.items), tables.annotations[col.ITEM_ID].nunique())
     dup_items = int(found["rule_id"].isin(duplicate_rule).sum())
+    near_rule = [c.id or c.kind for c in checks if c.kind == "near_duplicate_items"]
+    near_items = found.loc[found["rule_id"].isin(near_rule), col.ITEM_ID].nunique()
     summary = {
         "dataset": dataset,
         "n_violations": len(found),
@@ -402,5 +461,10 @@ def validation_summary(
         "rules": per_rule,
         "violation_rate": float(flagged.mean()) if len(tables.annotations) else 0.0,
         "duplicate_item_rate": dup_items / n_items if n_items else 0.0,
+        # Share of items in at least one near-duplicate pair; None (a gate on it cannot pass)
+        # when no near_duplicate_items check runs, as 0.0 would claim a clean dataset.
+        "near_duplicate_item_rate": (near_items / n_items if n_items else 0.0)
+        if near_rule
+        else None,
     }
     return summary

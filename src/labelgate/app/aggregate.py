@@ -60,7 +60,8 @@ def _params(pairs: list[str]) -> dict[str, Any]:
     return params
 
 
-def _write(path: Path, frame: pd.DataFrame) -> None:
+def write_table(path: Path, frame: pd.DataFrame) -> None:
+    """Write `frame` as CSV or Parquet, by the suffix of `path`."""
     if path.suffix.lower() == ".parquet":
         write_parquet(path, frame)
     elif path.suffix.lower() == ".csv":
@@ -385,10 +386,10 @@ def aggregate_file(
         task_input,
     )
     if output is not None:
-        _write(output, result.labels)
+        write_table(output, result.labels)
         result.messages.append(f"labels written to {output}")
     if annotators_out is not None:
-        _write(annotators_out, result.annotators)
+        write_table(annotators_out, result.annotators)
         result.messages.append(f"annotator table written to {annotators_out}")
     return result
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from labelgate.app import repro
+from labelgate.app.report import write_index
 from labelgate.app.repro import LOCK_WAIT_ENV, Log, RunLocked, lock_wait_seconds, reproduce
 from labelgate.errors import ConfigError
 from labelgate.io.json_io import read_json, write_text
@@ -161,11 +162,13 @@ def run_pipeline(
 
 
 def _outcomes(root: Path, chosen: list[str]) -> list[DatasetOutcome]:
-    """Each chosen dataset's gate.json and metrics.json."""
+    """Each chosen dataset's gate.json and metrics.json; build/index.html is rewritten too
+    (it spans datasets, so it is no DVC output: every run refreshes it)."""
     outcomes = []
     for name in chosen:
         out = root / layout.BUILD / name
         gate = read_json(out / build_files.GATE_JSON)
         metrics = read_json(out / build_files.METRICS_JSON)
         outcomes.append(DatasetOutcome(name, gate, metrics))
+    write_index(root)
     return outcomes

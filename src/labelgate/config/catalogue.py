@@ -59,11 +59,14 @@ METRICS: dict[str, MetricSpec] = {
     "expected_error": MetricSpec("expected share of wrong labels among accepted ones"),
     "violation_rate": MetricSpec("share of annotations with an error-severity violation"),
     "duplicate_item_rate": MetricSpec("share of items whose content duplicates another"),
+    "near_duplicate_item_rate": MetricSpec("share of items in at least one near-duplicate pair"),
     "mean_annotations_per_item": MetricSpec("annotations per item", 0.0, None),
     "n_items": MetricSpec("number of items", 0.0, None),
     "n_annotations": MetricSpec("number of annotations", 0.0, None),
     "n_annotators": MetricSpec("number of annotators", 0.0, None),
     "annotators_needing_retraining": MetricSpec("annotators below the qualification bar", 0, None),
+    "n_label_issues": MetricSpec("items flagged as likely label errors", 0.0, None),
+    "label_issue_rate": MetricSpec("share of labelled items flagged as likely label errors"),
 }
 
 AGGREGATORS: dict[str, str] = {

@@ -112,13 +112,19 @@ class Sources(StrictModel):
     gold: SourceFile | None = None
     adjudications: SourceFile | None = None
     audit_results: SourceFile | None = None
+    predictions: SourceFile | None = Field(
+        None,
+        description="A model's outputs per item: one probability column per label, or "
+        "`label` and `score`; `model` and `model_version` name it. Used by a pipeline whose "
+        "model provider is `predictions`.",
+    )
 
     def files(self) -> list[tuple[str, SourceFile]]:
         """(key path, source) for every declared file."""
         out: list[tuple[str, SourceFile]] = [
             (f"sources.annotations[{i}]", s) for i, s in enumerate(self.annotations)
         ]
-        for key in ("items", "gold", "adjudications", "audit_results"):
+        for key in ("items", "gold", "adjudications", "audit_results", "predictions"):
             source = getattr(self, key)
             if source is not None:
                 out.append((f"sources.{key}", source))

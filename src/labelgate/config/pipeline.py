@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from labelgate.config.base import MAX_COUNT, FormatVersion, StrictModel
+from labelgate.config.base import MAX_COUNT, FormatVersion, Name, StrictModel
 from labelgate.config.catalogue import (
     AGGREGATOR_PARAMS,
     AGGREGATORS,
@@ -225,10 +225,93 @@ class AggregateStep(StrictModel):
         return params
 
 
+class TextModelParams(StrictModel):
+    """Settings of the built-in TF-IDF + logistic regression model."""
+
+    word_ngrams: tuple[int, int] = Field(
+        (1, 2), description="Smallest and largest word n-gram, e.g. [1, 2]."
+    )
+    char_ngrams: tuple[int, int] | None = Field(
+        None,
+        description="Smallest and largest character n-gram (within words), e.g. [3, 5]; null: "
+        "words only (character n-grams cost about three times the time for little gain).",
+    )
+    min_df: int = Field(2, ge=1, le=MAX_COUNT, description="Drop n-grams in fewer items.")
+    max_features: int | None = Field(
+        200_000, ge=1, le=10_000_000, description="Keep this many most frequent n-grams per kind."
+    )
+    C: float = Field(
+        30.0, gt=0, le=1e6, description="Inverse regularisation strength of the regression."
+    )
+    class_weight: Literal["balanced"] | None = Field(
+        None, description="balanced: weigh classes inversely to their frequency; null: equally."
+    )
+
+    @field_validator("word_ngrams", "char_ngrams")
+    @classmethod
+    def _ordered(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and not 1 <= value[0] <= value[1] <= 10:
+            raise ValueError(f"give [low, high] with 1 <= low <= high <= 10; got {list(value)}")
+        return value
+
+
+class ModelStep(StrictModel):
+    """The model whose out-of-fold probabilities point at likely label errors."""
+
+    provider: Literal["tfidf_logreg", "predictions"] = Field(
+        "tfidf_logreg",
+        description="tfidf_logreg: the built-in text model, trained on the final labels by "
+        "K-fold; predictions: the dataset's own `predictions` source.",
+    )
+    fields: list[Name] = Field(
+        default_factory=list,
+        description="Item fields joined into the model's text; empty: the schema's string "
+        "item fields (or `text`).",
+    )
+    folds: int = Field(5, ge=2, le=20, description="K of the K-fold cross-fitting.")
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="Seed of the fold assignment.")
+    params: TextModelParams = Field(default_factory=TextModelParams)
+
+
+class LabelIssuesStep(StrictModel):
+    """How likely label errors are found and queued for review."""
+
+    filter_by: Literal["prune_by_noise_rate", "prune_by_class", "both", "confident_learning"] = (
+        Field(
+            "prune_by_noise_rate",
+            description="Confident-learning rule that flags an item (Northcutt et al. 2021).",
+        )
+    )
+    rank_by: Literal["auto", "consensus_quality", "self_confidence", "normalized_margin"] = Field(
+        "auto",
+        description="Label quality score: consensus_quality (CROWDLAB: annotators weighted "
+        "by quality plus the model), or the model's self_confidence / normalized_margin; "
+        "auto: consensus_quality when some item has 2+ annotations.",
+    )
+    review_budget: int = Field(
+        200,
+        ge=0,
+        le=MAX_COUNT,
+        description="Rows in review_queue.csv: flagged items first, lowest quality first.",
+    )
+    near_duplicate_threshold: float | None = Field(
+        0.9,
+        gt=0,
+        le=1,
+        description="Near-duplicate items (character 5-gram Jaccard at least this) whose final "
+        "labels differ are flagged; null: off.",
+    )
+
+
 class ReportStep(StrictModel):
     """What the report contains."""
 
     top_n: int = Field(10, ge=1, le=MAX_COUNT, description="Rows in each 'worst offenders' table.")
+    progress_show_item_text: bool = Field(
+        False,
+        description="progress.html (the customer view) lists the items awaiting a decision with "
+        "their text; off: counts only. Annotator ids are never shown there.",
+    )
 
 
 class Pipeline(StrictModel):
@@ -240,3 +323,9 @@ class Pipeline(StrictModel):
     agreement: AgreementStep = Field(default_factory=AgreementStep)
     aggregate: AggregateStep = Field(default_factory=AggregateStep)
     report: ReportStep = Field(default_factory=ReportStep)
+    model: ModelStep | None = Field(
+        None,
+        description="Model-assisted QA: out-of-fold probabilities and label issues; "
+        "null: the predict and label_issues stages do nothing.",
+    )
+    label_issues: LabelIssuesStep = Field(default_factory=LabelIssuesStep)

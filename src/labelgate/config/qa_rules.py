@@ -63,6 +63,29 @@ class DuplicateItems(_Check):
     normalize: bool = Field(True, description="Lower-case and collapse whitespace before hashing.")
 
 
+class NearDuplicateItems(_Check):
+    """No two items have near-identical text: Jaccard similarity of character n-gram shingles
+    (after lower-casing and collapsing whitespace) below `threshold`, found by MinHash LSH."""
+
+    kind: Literal["near_duplicate_items"]
+    severity: Severity = "warn"
+    field: Name = Field("text", description="The item field whose text is compared.")
+    threshold: float = Field(
+        0.8,
+        gt=0,
+        le=1,
+        description="Pairs whose shingle sets have at least this Jaccard similarity are reported.",
+    )
+    ngram: int = Field(5, ge=1, le=20, description="Characters per shingle.")
+    num_perm: int = Field(
+        128,
+        ge=16,
+        le=1024,
+        description="MinHash permutations: more find more pairs near the threshold.",
+    )
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="Seed of the MinHash permutations.")
+
+
 class MinAnnotationsPerItem(_Check):
     """Each item has at least `min` annotations."""
 
@@ -113,6 +136,7 @@ Check = Annotated[
     | TextLength
     | DuplicateAnnotations
     | DuplicateItems
+    | NearDuplicateItems
     | MinAnnotationsPerItem
     | AnnotatorSpeed
     | AnnotatorLabelDistribution,

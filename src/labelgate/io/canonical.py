@@ -90,8 +90,10 @@ def read_export(
     required: tuple[str, ...],
     file_format: str | None = None,
     control: str | None = None,
+    extra: tuple[str, ...] = (),
 ) -> tuple[pd.DataFrame, dict[str, int]]:
-    """A standalone export mapped onto `required` canonical columns, and the rows skipped.
+    """A standalone export mapped onto `required` canonical columns (and `extra` ones, which
+    may be missing or empty, such as an item's text), and the rows skipped.
 
     Unparseable records ('malformed_row', 'bad_encoding'), nested or multi-line ids and labels
     ('nested_value', 'newline_in_value') and rows with an empty required value
@@ -99,9 +101,10 @@ def read_export(
     """
     display = str(path)
     raw = read_source(path, infer_format(path, file_format, display), display, control)
-    mapping = {k: v for k, v in columns.items() if k in required}
+    mapping = {k: v for k, v in columns.items() if k in required or k in extra}
     tool = "labels" in raw.frame.columns  # a tool export: several values stay a list
-    frame = rename_columns(raw, mapping, required, ("labels",) if tool else (), display)
+    optional = ("labels",) if tool else ()
+    frame = rename_columns(raw, mapping, required, (*optional, *extra), display)
     skipped: dict[str, int] = {}
     for _, bad_reason, _ in raw.bad_rows:
         skipped[bad_reason] = skipped.get(bad_reason, 0) + 1

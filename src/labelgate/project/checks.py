@@ -11,7 +11,13 @@ from labelgate.config.base import semver_key
 from labelgate.config.dataset import Dataset, SourceFile
 from labelgate.config.guideline import Guideline, Ruling
 from labelgate.config.pipeline import Pipeline
-from labelgate.config.qa_rules import DuplicateItems, QaRules, Spans, TextLength
+from labelgate.config.qa_rules import (
+    DuplicateItems,
+    NearDuplicateItems,
+    QaRules,
+    Spans,
+    TextLength,
+)
 from labelgate.config.schema import MergeMigration, Schema
 from labelgate.config.tasks import TASK_METHODS, TASK_PARAMS
 from labelgate.config.yaml_loader import load_yaml
@@ -298,7 +304,10 @@ def check_dataset(project: Project, doc: Document[Dataset]) -> list[Problem]:
     if schema is not None and rules is not None:
         fields = {f.name for f in schema.model.item_fields}
         for i, check in enumerate(rules.model.checks):
-            if isinstance(check, TextLength | DuplicateItems) and check.field not in fields:
+            if (
+                isinstance(check, TextLength | DuplicateItems | NearDuplicateItems)
+                and check.field not in fields
+            ):
                 problems.append(
                     rules.positions.problem(
                         ("checks", i, "field"),
@@ -309,11 +318,83 @@ def check_dataset(project: Project, doc: Document[Dataset]) -> list[Problem]:
                 )
     if schema is not None and rules is not None:
         problems += _task_problems(doc, schema.model, rules, project.pipelines.get(data.pipeline))
+    pipeline_doc = project.pipelines.get(data.pipeline)
+    if schema is not None and pipeline_doc is not None:
+        problems += _model_problems(doc, schema.model, pipeline_doc)
     for key, source in data.sources.files():
         problems += check_source(project.root, doc, key, source)
     if guide is not None:
         released = released_versions(project, data.guideline, guide.model)
         problems += check_version_mappings(doc, released)
+    return problems
+
+
+def _model_problems(
+    doc: Document[Dataset], schema: Schema, pipeline: Document[Pipeline]
+) -> list[Problem]:
+    """A pipeline's model fits the dataset: a single-label task, item fields that exist, and
+    a predictions source exactly when the provider is `predictions`."""
+    model = pipeline.model.model
+    name, where = doc.name, f"pipeline '{doc.model.pipeline}'"
+    has_source = doc.model.sources.predictions is not None
+    if model is None:
+        if has_source:
+            return [
+                doc.positions.problem(
+                    ("sources", "predictions"),
+                    f"dataset '{name}' declares predictions, but {where} has no model.",
+                    "Add `model: {provider: predictions}` to the pipeline, or remove the source.",
+                )
+            ]
+        return []
+    problems = []
+    if schema.task != "single_label":
+        problems.append(
+            pipeline.positions.problem(
+                ("model",),
+                f"model-assisted QA works on single-label datasets; dataset '{name}' is "
+                f"{schema.task.replace('_', '-')} (schema '{doc.model.schema_}').",
+                "Give the dataset a pipeline without `model:`.",
+            )
+        )
+    if model.provider == "predictions" and not has_source:
+        problems.append(
+            pipeline.positions.problem(
+                ("model", "provider"),
+                f"{where} takes the dataset's predictions, but dataset '{name}' declares none.",
+                "Add `sources.predictions` to the dataset, or use provider tfidf_logreg.",
+            )
+        )
+    if model.provider == "tfidf_logreg" and has_source:
+        problems.append(
+            doc.positions.problem(
+                ("sources", "predictions"),
+                f"dataset '{name}' declares predictions, but {where} trains its own model "
+                "(provider tfidf_logreg), so they would be ignored.",
+                "Set `model.provider: predictions`, or remove the source.",
+            )
+        )
+    reserved = sorted({"item_id", "model", "model_version", "fold"} & set(schema.label_ids))
+    if reserved:
+        problems.append(
+            pipeline.positions.problem(
+                ("model",),
+                f"label id '{reserved[0]}' of schema '{doc.model.schema_}' is also a column of "
+                "the predictions table (item_id, model, model_version, fold, one per label).",
+                "Rename the label (a rename migration keeps old annotations).",
+            )
+        )
+    fields = {f.name for f in schema.item_fields}
+    for i, field in enumerate(model.fields):
+        if fields and field not in fields:
+            problems.append(
+                pipeline.positions.problem(
+                    ("model", "fields", i),
+                    f"field '{field}' is not an item field of schema '{doc.model.schema_}' "
+                    f"(used by dataset '{name}').",
+                    did_you_mean(field, fields),
+                )
+            )
     return problems
 
 

@@ -11,8 +11,12 @@ def collect_metrics(
     agreement: dict[str, Any],
     aggregate: dict[str, Any],
     audit: dict[str, Any],
+    label_issues: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Flatten the stage summaries into the metric names gates use (config.catalogue.METRICS)."""
+    """Flatten the stage summaries into the metric names gates use (config.catalogue.METRICS).
+
+    Label-issue metrics exist only when the pipeline has a model: a gate on them otherwise
+    fails as 'not computed', which is what a gate on a switched-off check should do."""
     metrics: dict[str, Any] = {
         "n_items": aggregate["n_items"],
         "n_annotations": ingest["n_annotations"],
@@ -21,6 +25,8 @@ def collect_metrics(
         "quarantine_rate": ingest["quarantine_rate"],
         "violation_rate": validation["violation_rate"],
         "duplicate_item_rate": validation["duplicate_item_rate"],
+        # None without a near_duplicate_items check (and in a validation.json written before it).
+        "near_duplicate_item_rate": validation.get("near_duplicate_item_rate"),
         "unresolved_rate": aggregate["unresolved_rate"],
         "gold_accuracy": aggregate["gold_accuracy"],
         "annotator_gold_accuracy_min": aggregate["annotator_gold_accuracy_min"],
@@ -30,6 +36,9 @@ def collect_metrics(
         "calibration_ece": (aggregate.get("calibration") or {}).get("ece_after"),
         "expected_error": (aggregate.get("routing") or {}).get("expected_error"),
     }
+    if label_issues and label_issues.get("enabled"):
+        metrics["n_label_issues"] = label_issues["n_label_issues"]
+        metrics["label_issue_rate"] = label_issues["label_issue_rate"]
     intervals: dict[str, Any] = {}
     for name, value in agreement["coefficients"].items():
         metrics[name] = value["value"]

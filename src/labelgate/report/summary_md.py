@@ -32,6 +32,7 @@ class OutputFiles:
     adjudication_queue: str
     annotators: str
     audit_sample: str
+    review_queue: str = ""
 
 
 def _fmt(value: Any) -> str:
@@ -211,12 +212,44 @@ def _calibration_lines(aggregate: dict[str, Any]) -> list[str]:
     return lines
 
 
+def label_issue_lines(issues: dict[str, Any] | None, files: OutputFiles) -> list[str]:
+    """The likely label errors the model and annotators point at, when the pipeline has a model."""
+    if not issues or not issues.get("enabled"):
+        return []
+    lines = [
+        f"Likely label errors ({md_text(issues['ranked_by'])}, model "
+        f"{md_code(issues['model_version'])}): {issues['n_label_issues']} of "
+        f"{issues['n_items_checked']} items ({issues['label_issue_rate']:.1%}); the "
+        f"{issues['n_queued']} most doubtful are in {md_code(files.review_queue)}, to review "
+        "and return as adjudications."
+    ]
+    changes = issues.get("top_changes") or []
+    if changes:
+        lines[0] += (
+            " Most frequent: "
+            + ", ".join(
+                f"{md_text(c['given'])} \u2192 {md_text(c['suggested'])} ({c['n']})"
+                for c in changes[:3]
+            )
+            + "."
+        )
+    gold = issues.get("gold") or {}
+    if gold.get("auprc_label_quality") is not None:
+        lines.append(
+            f"On {gold['n_gold_checked']} gold items with {gold['n_wrong_consensus_on_gold']} "
+            f"wrong labels, label quality finds them first with AUPRC "
+            f"{_fmt(gold['auprc_label_quality'])} (vote share: {_fmt(gold['auprc_vote_share'])})."
+        )
+    return lines
+
+
 def summary_markdown(
     name: str,
     parts: StageSummaries,
     metrics: dict[str, Any],
     shown: list[str],
     files: OutputFiles,
+    label_issues: dict[str, Any] | None = None,
 ) -> str:
     """A short Markdown report: key metrics, agreement by group, problems and where to look."""
     lines = [f"## Dataset {md_code(name)}", ""]
@@ -225,4 +258,5 @@ def summary_markdown(
     lines += _group_tables(parts.agreement, shown)
     lines += ["", *_ingest_lines(parts.ingest)]
     lines += _outcome_lines(parts, files)
+    lines += label_issue_lines(label_issues, files)
     return "\n".join(lines) + "\n"

@@ -2,7 +2,7 @@
 dataset's own entry of guidelines/guidelines.lock.
 
 Later stages list these files as deps, so DVC re-runs exactly the stages whose section
-changed (a gate threshold re-runs only the gate), and a section left to its defaults in the
+changed (a gate threshold re-runs only the report, whose pages show each gate, and the gate), and a section left to its defaults in the
 YAML is tracked like any other. Likewise validate and aggregate depend on
 `guidelines.lock.json`, not on the project-wide lock: releasing a version of one guideline
 re-runs them only for the datasets that use it.
@@ -29,6 +29,8 @@ def sections(ctx: DatasetContext) -> dict[str, BaseModel | list[BaseModel] | Non
         "pipeline.agreement": pipeline.agreement,
         "pipeline.aggregate": pipeline.aggregate,
         "pipeline.report": pipeline.report,
+        "pipeline.model": pipeline.model,
+        "pipeline.label_issues": pipeline.label_issues,
     }
 
 

@@ -13,7 +13,18 @@ if TYPE_CHECKING:
 StageFunction = Callable[["DatasetContext"], "StageResult"]
 
 # The order of dvc.yaml. Names only, so the command line can list them without importing pandas.
-STAGE_NAMES = ("config", "ingest", "validate", "agreement", "aggregate", "audit", "report", "gate")
+STAGE_NAMES = (
+    "config",
+    "ingest",
+    "validate",
+    "agreement",
+    "aggregate",
+    "predict",
+    "label_issues",
+    "audit",
+    "report",
+    "gate",
+)
 
 
 def stage_function(name: str) -> StageFunction:

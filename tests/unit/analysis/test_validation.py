@@ -124,3 +124,38 @@ def test_guideline_version_must_be_known_and_released() -> None:
     assert messages[0].startswith("guideline version cannot be determined")
     assert "'1.x' is not a semantic version" in messages[1]
     assert "version 2.0.0 is newer than the guideline's 1.1.0 (f.csv:5)" in messages[2]
+
+
+def test_near_duplicate_items_name_the_closest_item_and_feed_the_rate() -> None:
+    from labelgate.analysis.validation import validation_summary
+    from labelgate.config.qa_rules import NearDuplicateItems
+
+    review = "The battery lasts two full days and the screen is bright enough for sunlight"
+    t = tables(
+        [("i1", "w1", "a", 1.0)],
+        [
+            ("i1", review, "3"),
+            ("i2", review.replace("two", "2"), "3"),  # near copy: Jaccard 65/77
+            ("i3", review.upper(), "3"),  # exact copy after lower-casing
+            ("i4", "Nothing like the others at all", "3"),
+            ("i5", "", "3"),
+        ],
+    )
+    checks = [NearDuplicateItems(kind="near_duplicate_items")]
+    found = run_checks(checks, t)
+    got = found[["rule_id", "severity", "item_id", "field", "observed"]].values.tolist()
+    assert got == [
+        ["near_duplicate_items", "warn", "i1", "text", "similar to item 'i3' (Jaccard 1.00)"],
+        ["near_duplicate_items", "warn", "i2", "text", "similar to item 'i1' (Jaccard 0.84)"],
+        ["near_duplicate_items", "warn", "i3", "text", "similar to item 'i1' (Jaccard 1.00)"],
+    ]
+    assert found["message"].iloc[1] == (
+        "near-duplicate of item 'i1' (one of 3 similar items): merge them or drop all but one; "
+        "if they are distinct items, raise threshold above 0.84"
+    )
+    assert (
+        found["expected"].iloc[0].startswith("Jaccard similarity of 5-character shingles below 0.8")
+    )
+    summary = validation_summary("d", found, checks, t)
+    assert summary["near_duplicate_item_rate"] == 3 / 5
+    assert validation_summary("d", found.iloc[:0], [], t)["near_duplicate_item_rate"] is None

@@ -149,6 +149,37 @@ def test_unknown_key_inside_a_check_suggests_its_fields() -> None:
         load(QaRules, text)
 
 
+def test_near_duplicate_items_defaults() -> None:
+    text = QA.replace("- kind: allowed_labels", "- kind: near_duplicate_items")
+    check = load(QaRules, text).checks[0]  # type: ignore[attr-defined]
+    assert (check.field, check.threshold, check.ngram, check.num_perm, check.seed) == (
+        "text",
+        0.8,
+        5,
+        128,
+        0,
+    )
+    assert check.severity == "warn"
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("threshold: 1.5", r"threshold: Input should be less than or equal to 1, got 1.5"),
+        ("threshold: 0", r"threshold: Input should be greater than 0, got 0"),
+        ("threshold: .nan", r"threshold: Input should be a finite number"),
+        ("ngram: 0", r"ngram: Input should be greater than or equal to 1, got 0"),
+        ("num_perm: 8", r"num_perm: Input should be greater than or equal to 16, got 8"),
+    ],
+)
+def test_near_duplicate_items_bad_settings_are_clear(setting: str, message: str) -> None:
+    text = QA.replace("- kind: allowed_labels", "- kind: near_duplicate_items\n    " + setting)
+    with pytest.raises(
+        ConfigError, match=r"x.yaml:\d+:5: checks\[0\].near_duplicate_items." + message
+    ):
+        load(QaRules, text)
+
+
 def test_gate_on_unknown_metric() -> None:
     with pytest.raises(
         ConfigError,

@@ -1,0 +1,1 @@
+"""Label-error maths on model probabilities: confident learning, label quality, CROWDLAB."""
