@@ -276,3 +276,13 @@ def test_label_issues_command_usage_errors(
     )  # fmt: skip
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
+
+
+def test_trace_shows_what_the_model_said_of_a_label(built: Path) -> None:
+    queue = pd.read_csv(built / "build/example/review_queue.csv", dtype=str)
+    item = queue["item_id"].iloc[0]
+    result = cli("trace", "example", item, "-C", built)
+    assert result.returncode == 0, result.stderr
+    assert "model check (tfidf_logreg-" in result.stdout
+    assert "rank 1, suggests" in result.stdout
+    assert "flagged as a likely label error" in result.stdout

@@ -154,6 +154,31 @@ def build_warnings(ctx: DatasetContext) -> list[dict[str, Any]]:
     return out
 
 
+def _model_check(out: Path, item_id: str) -> dict[str, Any] | None:
+    """What the label_issues stage said of the item, with the model that scored it; None when
+    the pipeline has no model (or the stage has not run)."""
+    path = out / build_files.LABEL_ISSUES
+    if not path.exists():
+        return None
+    issues = read_parquet(path)
+    row = issues[issues[col.ITEM_ID] == item_id]
+    if row.empty:
+        return None
+    record = _records(row.drop(columns=[col.ITEM_ID]))[0]
+    return {
+        k: record.get(k)
+        for k in (
+            "model_version",
+            "given_label",
+            "suggested_label",
+            "label_quality",
+            "is_issue",
+            "rank",
+            "reason",
+        )
+    }
+
+
 def trace_item(root: Path, dataset: str, item_id: str) -> dict[str, Any]:
     """Everything that produced the final label of `item_id` in `dataset`."""
     project = load_project(root)
@@ -212,6 +237,7 @@ def trace_item(root: Path, dataset: str, item_id: str) -> dict[str, Any]:
         "annotations": raw,
         "adjudication": adjudication,
         "audit": _records(audit[audit[col.ITEM_ID] == item_id]),
+        "model_check": _model_check(out, item_id),
         "rulings": rulings,
         "rulings_from": rulings_from,
         "inputs": lock_inputs(root, dataset),

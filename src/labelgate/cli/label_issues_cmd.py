@@ -26,8 +26,7 @@ def register(sub: Any) -> None:  # long: one argparse declaration per option
         "is_issue, rank, reason; issues first. Nothing is relabelled.",
         epilog="examples:\n"
         "  labelgate label-issues answers.csv --text-col text -o issues.csv\n"
-        "  labelgate label-issues answers.csv --predictions probs.csv --seed 1 > issues.csv",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "  labelgate label-issues answers.csv --predictions probs.csv > issues.csv",
     )
     parser.add_argument("file", type=Path, metavar="FILE", help="the annotation export")
     add_column_options(parser)
@@ -41,17 +40,19 @@ def register(sub: Any) -> None:  # long: one argparse declaration per option
         metavar="P",
         help="your model's out-of-fold outputs: CSV, JSONL or Parquet with the item column "
         "and one probability column per label (or label and score), optional model and "
-        "model_version (default: the built-in model on --text-col)",
+        "model_version (default: none, the built-in model reads --text-col)",
     )
-    parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the folds")
     parser.add_argument(
-        "--folds", type=int, default=5, metavar="K", help="K of the K-fold (default: 5)"
+        "--seed", type=int, default=0, metavar="S", help="seed of the built-in model's folds"
+    )
+    parser.add_argument(
+        "--folds", type=int, default=5, metavar="K", help="K of the built-in model's K-fold"
     )
     parser.add_argument(
         "--filter-by",
         choices=FILTERS,
         default="prune_by_noise_rate",
-        help="the confident-learning rule that flags an item (default: prune_by_noise_rate)",
+        help="the confident-learning rule that flags an item",
     )
     parser.add_argument(
         "--rank-by",
@@ -59,7 +60,7 @@ def register(sub: Any) -> None:  # long: one argparse declaration per option
         default="auto",
         help="consensus_quality (CROWDLAB: annotators weighted by quality, plus the model), "
         "self_confidence or normalized_margin (the model alone); auto: consensus_quality "
-        "when some item has 2+ annotators (default: auto)",
+        "when some item has 2+ annotators",
     )
     parser.add_argument(
         "-o",

@@ -74,6 +74,15 @@ def render(t: dict[str, Any]) -> list[str]:
         lines.append(
             f"audit: {v.get('verdict')} by {v.get('auditor_id')} {v.get('reason') or ''}".rstrip()
         )
+    check = t.get("model_check")
+    if check:
+        verdict = "flagged as a likely label error" if check["is_issue"] else "not flagged"
+        lines.append(
+            f"model check ({check['model_version']}): label quality "
+            f"{check['label_quality']:.3f}, rank {check['rank']}, suggests "
+            f"{check['suggested_label']}; {verdict}"
+            + (f": {check['reason']}" if check["reason"] else "")
+        )
     if t["rulings"]:
         lines.append(
             f"rulings for this label ({rulings_source(t)}): "

@@ -13,6 +13,9 @@ from labelgate.models.identity import ModelIdentity
 from labelgate.problems import did_you_mean
 
 ID_COLUMNS = ("item_id", "model", "model_version")
+# Columns labelgate itself writes beside predictions (the predict stage's fold, an import's
+# source_id): read past, so its own tables are valid inputs.
+IGNORED_COLUMNS = ("fold", "source_id")
 SCORE_COLUMNS = ("label", "score")
 # A row of probabilities may miss 1 by this much (a CSV written with 3 decimals); such rows
 # are divided by their sum. Rows further from 1 are a problem, not silently rescaled: they are
@@ -87,7 +90,7 @@ def _layout(columns: list[str], labels: list[str]) -> tuple[str | None, list[str
         return None, problems
     known = {*ID_COLUMNS, *(SCORE_COLUMNS if has_score else labels)}
     for column in columns:
-        if column not in known:
+        if column not in known and column not in IGNORED_COLUMNS:
             hint = did_you_mean(column, known)
             problems.append(f"unknown column '{column}' in the predictions table. {hint}")
     if has_score:
@@ -226,7 +229,7 @@ def _place(
         shown = ", ".join(repr(u) for u in unknown[:SHOWN])
         more = f" and {len(unknown) - SHOWN} more" if len(unknown) > SHOWN else ""
         problems.append(
-            f"{len(unknown)} item id(s) in the predictions table are not in the dataset: {shown}{more}; check that the ids match the dataset's item_id, or remove those rows."
+            f"{len(unknown)} item id(s) in the predictions table are not among the annotated items: {shown}{more}; check that the ids match the annotations' item ids, or remove those rows."
         )
     for _, item, vector in rows:
         if counts[item] == 1 and item in position:

@@ -214,7 +214,7 @@ def _fit_predict_codes(
         model.fit(x_train, y_train)
         probabilities = model.predict_proba(x_predict)
     notes = [
-        f"logistic regression did not converge in {settings.max_iter} iterations; raise max_iter or lower C"
+        f"logistic regression did not converge in {settings.max_iter} iterations; lower C (model.params.C) or label more items"
         for w in caught
         if issubclass(w.category, ConvergenceWarning)
     ]

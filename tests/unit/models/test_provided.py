@@ -97,7 +97,7 @@ def test_duplicate_and_unknown_items_are_problems() -> None:
     result = probabilities_from_table(frame, ITEMS, LABELS)
     assert result.problems == [
         "item 'i1' has 2 predictions (rows 1, 2); keep one row per item.",
-        "7 item id(s) in the predictions table are not in the dataset: 'x9', 'y0', 'y1', 'y2', 'y3' and 2 more; check that the ids match the dataset's item_id, or remove those rows.",
+        "7 item id(s) in the predictions table are not among the annotated items: 'x9', 'y0', 'y1', 'y2', 'y3' and 2 more; check that the ids match the annotations' item ids, or remove those rows.",
     ]
     assert result.has_prediction.tolist() == [False, False, True, False]
 

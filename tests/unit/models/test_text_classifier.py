@@ -139,7 +139,7 @@ def test_a_fit_that_does_not_converge_is_a_warning() -> None:
     result = out_of_fold_probabilities(texts, labels, 3, replace(FAST, max_iter=1))
     check_rows(result, 60, 3)
     assert result.warnings[0] == (
-        "fold 0: logistic regression did not converge in 1 iterations; raise max_iter or lower C"
+        "fold 0: logistic regression did not converge in 1 iterations; lower C (model.params.C) or label more items"
     )
     assert result.warnings[-1].startswith("unlabelled items: logistic regression did not")
 
