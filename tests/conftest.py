@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from labelgate.scaffold.init import init_project
+from labelgate.stages.registry import STAGE_NAMES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
@@ -122,17 +123,8 @@ def run_stages(root: Path, dataset: str, names: tuple[str, ...]) -> dict[str, ob
     return {name: stage_function(name)(ctx).summary for name in names}
 
 
-ALL_STAGES = (
-    "ingest",
-    "validate",
-    "agreement",
-    "aggregate",
-    "predict",
-    "label_issues",
-    "audit",
-    "report",
-    "gate",
-)
+# Every stage after config, in pipeline order.
+ALL_STAGES = STAGE_NAMES[1:]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from labelgate.analysis.label_issues import ISSUE_COLUMNS
 from labelgate.analysis.task_consensus import answers_as_text
 from labelgate.config import columns as col
 from labelgate.errors import InputError
@@ -165,18 +166,7 @@ def _model_check(out: Path, item_id: str) -> dict[str, Any] | None:
     if row.empty:
         return None
     record = _records(row.drop(columns=[col.ITEM_ID]))[0]
-    return {
-        k: record.get(k)
-        for k in (
-            "model_version",
-            "given_label",
-            "suggested_label",
-            "label_quality",
-            "is_issue",
-            "rank",
-            "reason",
-        )
-    }
+    return {k: record.get(k) for k in ("model_version", *ISSUE_COLUMNS[1:])}
 
 
 def trace_item(root: Path, dataset: str, item_id: str) -> dict[str, Any]:
