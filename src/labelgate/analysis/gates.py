@@ -17,7 +17,12 @@ NO_BASELINE = "no_baseline"
 def _sample_size(metric: str, metrics: dict[str, Any]) -> int:
     """How many items a metric rests on (pairable items for agreement coefficients)."""
     sizes = metrics.get("sample_sizes", {})
-    key = {"gold_accuracy": "gold", "audit_pass_rate": "audit"}.get(metric)
+    key = {
+        "gold_accuracy": "gold",
+        "audit_pass_rate": "audit",
+        "label_issue_rate": "label_issues",
+        "n_label_issues": "label_issues",
+    }.get(metric)
     if metric in COEFFICIENTS:
         key = "agreement"
     found = sizes.get(key) if key else metrics["metrics"].get("n_items")

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labelgate.analysis.near_duplicates import conflicting_duplicates, near_duplicate_pairs
+from labelgate.analysis.near_duplicates import near_duplicate_groups, near_duplicate_pairs
 from labelgate.config import columns as col
 from labelgate.config.pipeline import LabelIssuesStep
 from labelgate.metrics.label_quality.confident_learning import find_label_issues
@@ -61,12 +61,11 @@ def _codes(values: pd.Series, label_ids: Sequence[str]) -> np.ndarray:
 
 def votes_text(annotations: pd.DataFrame, item_ids: Sequence[str]) -> list[str]:
     """'billing 2, refund_request 1' per item, most votes first, ties by label."""
-    counts = annotations.groupby([col.ITEM_ID, col.LABEL]).size()
-    out = {}
-    for item_id, group in counts.groupby(level=0):
-        pairs = sorted(group.droplevel(0).items(), key=lambda kv: (-kv[1], kv[0]))
-        out[item_id] = ", ".join(f"{label} {n}" for label, n in pairs)
-    return [out.get(i, "") for i in item_ids]
+    counts = annotations.groupby([col.ITEM_ID, col.LABEL]).size().reset_index(name="n")
+    counts = counts.sort_values([col.ITEM_ID, "n", col.LABEL], ascending=[True, False, True])
+    parts = counts[col.LABEL].astype(str) + " " + counts["n"].astype(str)
+    joined = parts.groupby(counts[col.ITEM_ID], sort=False).agg(", ".join)
+    return list(joined.reindex(list(item_ids)).fillna(""))
 
 
 @dataclass(frozen=True)
@@ -112,9 +111,11 @@ def _scores(inputs: IssueInputs, given_codes: np.ndarray, step: LabelIssuesStep)
     method = step.rank_by
     if method == "auto":
         method = "consensus_quality" if several else "self_confidence"
-    if method == "consensus_quality" and len(inputs.annotations):
-        return _crowd_scores(inputs, given_codes)
-    quality = label_quality_scores(given_codes, inputs.probabilities, method=method)  # type: ignore[arg-type]
+    if method == "consensus_quality":
+        if len(inputs.annotations) and len(given_codes):
+            return _crowd_scores(inputs, given_codes)
+        method = "self_confidence"  # no annotations to weigh: the model alone
+    quality = label_quality_scores(given_codes, inputs.probabilities, method=method)
     empty = pd.DataFrame(
         columns=[col.ANNOTATOR_ID, "agreement_with_consensus", "annotator_quality", "weight"]
     )
@@ -146,37 +147,47 @@ def _reasons(
 
 
 def _duplicate_conflicts(inputs: IssueInputs, step: LabelIssuesStep) -> pd.DataFrame:
+    """Items in a group of near-duplicates (connected by pairs at the threshold, exact copies
+    included) whose final labels differ: item_id, other (the group's first item with another
+    label), other_label, group_size."""
+    columns = [col.ITEM_ID, "other", "other_label", "group_size"]
     if inputs.texts is None or step.near_duplicate_threshold is None:
-        return pd.DataFrame(columns=["item_id_a", "item_id_b", "similarity", "label_a", "label_b"])
-    texts = inputs.texts.dropna()
-    texts = texts[texts.astype(str).str.len() > 0]
-    pairs = near_duplicate_pairs(texts.astype(str), threshold=step.near_duplicate_threshold)
-    ids = texts.index.to_numpy()
-    named = pd.DataFrame(
-        {
-            "item_id_a": ids[pairs["item_index_a"].to_numpy(dtype=np.int64)],
-            "item_id_b": ids[pairs["item_index_b"].to_numpy(dtype=np.int64)],
-            "similarity": pairs["similarity"].to_numpy(),
-        }
+        return pd.DataFrame(columns=columns)
+    texts = inputs.texts.dropna().astype(str)
+    texts = texts[texts.str.len() > 0]
+    pairs = near_duplicate_pairs(texts, threshold=step.near_duplicate_threshold)
+    if pairs.empty:
+        return pd.DataFrame(columns=columns)
+    labels = inputs.given.drop_duplicates(col.ITEM_ID).set_index(col.ITEM_ID)[col.LABEL]
+    members = pd.DataFrame(
+        {col.ITEM_ID: texts.index, "group": near_duplicate_groups(pairs, len(texts))}
     )
-    return conflicting_duplicates(named, inputs.given[[col.ITEM_ID, col.LABEL]])
+    members = members[members["group"] >= 0].assign(label=lambda m: m[col.ITEM_ID].map(labels))
+    members = members.dropna(subset=["label"])
+    mixed = members.groupby("group")["label"].transform("nunique") > 1
+    members = members[mixed]
+    rows = []
+    for _, group in members.groupby("group", sort=True):
+        for item, label in zip(group[col.ITEM_ID], group["label"], strict=True):
+            other = group[group["label"] != label].iloc[0]
+            rows.append((item, other[col.ITEM_ID], other["label"], len(group)))
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _mark_duplicates(table: pd.DataFrame, conflicts: pd.DataFrame) -> None:
-    """Flag both items of a near-duplicate pair whose final labels differ, saying with which."""
+    """Flag every item of a near-duplicate group whose final labels differ, saying with which."""
     position = {item: i for i, item in enumerate(table[col.ITEM_ID])}
     flags = table["is_issue"].to_numpy(dtype=bool).copy()
     reasons = list(table["reason"])
-    for a, b, sim, label_a, label_b in conflicts[
-        ["item_id_a", "item_id_b", "similarity", "label_a", "label_b"]
-    ].itertuples(index=False):
-        for item, other, label in ((a, b, label_b), (b, a, label_a)):
-            i = position.get(item)
-            if i is None:
-                continue
-            text = f"near-duplicate of '{other}' (Jaccard {float(sim):.2f}) labelled '{label}'"
-            flags[i] = True
-            reasons[i] = f"{reasons[i]}; {text}" if reasons[i] else text
+    for item, other, label, size in conflicts.itertuples(index=False):
+        i = position.get(item)
+        if i is None:
+            continue
+        text = f"near-duplicate of '{other}' labelled '{label}'"
+        if size > 2:
+            text += f" ({size} near-identical items)"
+        flags[i] = True
+        reasons[i] = f"{reasons[i]}; {text}" if reasons[i] else text
     table["is_issue"] = flags
     table["reason"] = reasons
 
@@ -292,9 +303,10 @@ def find_issues(inputs: IssueInputs, step: LabelIssuesStep) -> LabelIssues:
         "filter_by": step.filter_by,
         "n_items_checked": len(table),
         "n_label_issues": n_issues,
-        "label_issue_rate": n_issues / len(table) if len(table) else 0.0,
+        # None, not 0.0, when nothing was checked: a gate on it must not pass on no evidence.
+        "label_issue_rate": n_issues / len(table) if len(table) else None,
         "n_adjudicated_not_flagged": int(decided.sum()),
-        "n_near_duplicate_conflicts": len(conflicts),
+        "n_near_duplicate_conflicts": len(conflicts),  # items in mixed-label groups
         "model_weight": scores.model_weight,
         "by_label": _by_label(table, label_ids),
         "top_changes": _changes(table),

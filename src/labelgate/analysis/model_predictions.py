@@ -15,7 +15,11 @@ from labelgate.config.pipeline import ModelStep
 from labelgate.errors import InputError
 from labelgate.models.identity import ModelIdentity
 from labelgate.models.provided import probabilities_from_table
-from labelgate.models.text_classifier import TextModelSettings, out_of_fold_probabilities
+from labelgate.models.text_classifier import (
+    TextModelSettings,
+    model_identity,
+    out_of_fold_probabilities,
+)
 from labelgate.problems import Problem
 
 FOLD = "fold"
@@ -135,9 +139,13 @@ def predict(
         has = got.has_prediction
     else:
         text = model_text(items, fields).reindex(item_ids).fillna("")
-        oof = out_of_fold_probabilities(
-            list(text.to_numpy()), codes, len(label_ids), text_settings(step)
-        )
+        settings = text_settings(step)
+        try:
+            oof = out_of_fold_probabilities(
+                list(text.to_numpy()), codes, len(label_ids), settings, class_names=label_ids
+            )
+        except InputError as exc:  # too few settled labels to cross-fit: skip, do not block
+            return _skipped(item_ids, codes, label_ids, model_identity(settings), str(exc))
         probabilities, identity, fold = oof.probabilities, oof.identity, oof.fold
         has = np.ones(len(item_ids), dtype=bool)
         warnings += list(oof.warnings)
@@ -154,6 +162,33 @@ def predict(
         "warnings": warnings,
     }
     return Predictions(frame.reset_index(drop=True), summary)
+
+
+def _skipped(
+    item_ids: Sequence[str],
+    codes: np.ndarray,
+    label_ids: Sequence[str],
+    identity: ModelIdentity,
+    why: str,
+) -> Predictions:
+    """No predictions, and why: a young dataset with too few settled labels still gets its
+    report and gate (a gate on label_issue_rate then says it was not computed)."""
+    frame = disabled_predictions(label_ids).frame
+    summary = {
+        "enabled": True,
+        "provider": "tfidf_logreg",
+        **identity.as_dict(),
+        "n_items": len(item_ids),
+        "n_predicted": 0,
+        "n_labelled": int((codes >= 0).sum()),
+        "accuracy_vs_final": None,
+        "log_loss_vs_final": None,
+        "accuracy_vs_gold": None,
+        "n_gold": 0,
+        "skipped": why,
+        "warnings": [f"the model was not trained: {why}"],
+    }
+    return Predictions(frame, summary)
 
 
 def disabled_predictions(label_ids: Sequence[str]) -> Predictions:

@@ -452,7 +452,12 @@ def validation_summary(
     duplicate_rule = [c.id or c.kind for c in checks if c.kind == "duplicate_items"]
     n_items = max(len(tables.items), tables.annotations[col.ITEM_ID].nunique())
     dup_items = int(found["rule_id"].isin(duplicate_rule).sum())
-    near_rule = [c.id or c.kind for c in checks if c.kind == "near_duplicate_items"]
+    # A near-duplicate check runs only where its field has text in the items table.
+    near_rule = [
+        c.id or c.kind
+        for c in checks
+        if c.kind == "near_duplicate_items" and c.field in tables.items and not tables.items.empty
+    ]
     near_items = found.loc[found["rule_id"].isin(near_rule), col.ITEM_ID].nunique()
     summary = {
         "dataset": dataset,
@@ -462,7 +467,8 @@ def validation_summary(
         "violation_rate": float(flagged.mean()) if len(tables.annotations) else 0.0,
         "duplicate_item_rate": dup_items / n_items if n_items else 0.0,
         # Share of items in at least one near-duplicate pair; None (a gate on it cannot pass)
-        # when no near_duplicate_items check runs, as 0.0 would claim a clean dataset.
+        # when no near_duplicate_items check runs, or there is no item text to compare, as
+        # 0.0 would claim a clean dataset.
         "near_duplicate_item_rate": (near_items / n_items if n_items else 0.0)
         if near_rule
         else None,

@@ -52,7 +52,7 @@ def read_predictions(path: Path, item_col: str, label_ids: list[str]) -> pd.Data
     score), optional model and model_version; values as text, converted by the model layer."""
     display = str(path)
     raw = read_source(path, infer_format(path, None, display), display)
-    others = tuple(c for c in raw.frame.columns if c not in ("_row", item_col))
+    others = tuple(c for c in raw.frame.columns if c not in ("_row", item_col, col.ITEM_ID))
     wanted = tuple(dict.fromkeys(("model", "model_version", col.LABEL, "score", *others)))
     frame = rename_columns(raw, {col.ITEM_ID: item_col}, (col.ITEM_ID,), wanted, display)
     return frame.drop(columns="_row")
@@ -87,6 +87,18 @@ def _model_probabilities(
         items[TEXT] = texts.reindex(items[col.ITEM_ID]).fillna("").to_numpy(dtype=object)
     gold = pd.DataFrame({col.ITEM_ID: pd.Series(dtype=object), col.LABEL: pd.Series(dtype=object)})
     result = predict(items, first, gold, label_ids, step, [TEXT], predictions, where)
+    if result.summary.get("skipped"):
+        n_tied = int((first["status"] == "unresolved").sum())
+        raise InputError(
+            [
+                Problem(
+                    where,
+                    message=f"the built-in model cannot be trained: {result.summary['skipped']}",
+                    fix=f"{n_tied} of {len(first)} items have tied votes and are not trained "
+                    "on. Lower --folds, add annotations, or give --predictions.",
+                )
+            ]
+        )
     probabilities, has = probability_matrix(result.frame, first[col.ITEM_ID].tolist(), label_ids)
     if not has.all():
         missing = first[col.ITEM_ID][~has].tolist()
@@ -119,7 +131,11 @@ def label_issues_file(
     extra = (TEXT,) if text_col else ()
     frame, skipped = read_export(path, wanted, col.ANNOTATION_REQUIRED, file_format, control, extra)
     if text_col and TEXT not in frame.columns:
-        raise UsageError(f"--text-col '{text_col}' is not a column of {path}.")
+        raise UsageError(
+            f"--text-col '{text_col}' is not a column of {path}. (An annotation tool's export "
+            "keeps the text in its tasks: give --predictions, or a CSV with the text beside "
+            "each annotation.)"
+        )
     if frame.empty:
         raise InputError(
             [Problem(str(path), message="no usable annotation rows.", fix="Check the columns.")]
@@ -141,6 +157,23 @@ def label_issues_file(
     return result
 
 
+def _fit_predictions(
+    predictions: pd.DataFrame, votes: pd.DataFrame, labels: list[str]
+) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """A predictions file fitted to the annotations: its probability columns join the label
+    set (a class nobody chose is still a class), and items nobody annotated are left out and
+    counted."""
+    reserved = {col.ITEM_ID, "model", "model_version", col.LABEL, "score", "fold", "source_id"}
+    label_ids = sorted(set(labels) | {c for c in predictions.columns if c not in reserved})
+    annotated = predictions[col.ITEM_ID].isin(set(votes[col.ITEM_ID]))
+    notes = []
+    if not annotated.all():
+        notes.append(
+            f"{int((~annotated).sum())} predictions of items without annotations are ignored"
+        )
+    return predictions[annotated], label_ids, notes
+
+
 def label_issues_of_votes(
     annotations: pd.DataFrame,
     texts: pd.Series | None,
@@ -152,7 +185,10 @@ def label_issues_of_votes(
     """Label issues of canonical annotations (item_id, annotator_id, label); `texts`: item_id
     -> text for the built-in model; `predictions`: a team's table instead."""
     votes = unique_annotations(annotations)
+    notes: list[str] = []
     label_ids = sorted(votes[col.LABEL].unique())
+    if predictions is not None:
+        predictions, label_ids, notes = _fit_predictions(predictions, votes, label_ids)
     if len(label_ids) < 2:
         raise InputError(
             [
@@ -176,12 +212,12 @@ def label_issues_of_votes(
     }
     messages = [
         f"{summary['n_label_issues']} likely label errors in {summary['n_items_checked']} items "
-        f"({summary['label_issue_rate']:.1%}; ranked by {summary['ranked_by']}, flagged by "
+        f"({summary['label_issue_rate'] or 0:.1%}; ranked by {summary['ranked_by']}, flagged by "
         f"{summary['filter_by']}; model {summary['model_version']})"
     ]
+    messages += notes
     if summary["accuracy_vs_consensus"] is not None:
-        messages.append(
-            f"out-of-fold model accuracy vs the consensus: {summary['accuracy_vs_consensus']:.3f}"
-        )
+        how = "out-of-fold model" if step.provider == "tfidf_logreg" else "your predictions'"
+        messages.append(f"{how} accuracy vs the consensus: {summary['accuracy_vs_consensus']:.3f}")
     messages += [f"WARNING: {w}" for w in predicted.get("warnings", [])]
     return LabelIssuesResult(issues.table[list(ISSUE_COLUMNS)], summary, messages)

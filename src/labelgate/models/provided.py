@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -206,6 +206,14 @@ def _score_row(record: dict[str, object], labels: list[str]) -> tuple[np.ndarray
         )
     if len(labels) == 1:
         return np.ones(1), ""
+    if score < 1.0 / len(labels):
+        # Below 1/K the named label would not be the likeliest: the score is of some other
+        # label (the given one?), and spreading 1 - score would invent a prediction.
+        return np.empty(0), (
+            f"score {score:g} of '{label}' is below 1/{len(labels)}, so '{label}' would not be "
+            "the model's prediction; write the predicted label and its probability, or one "
+            "probability column per label."
+        )
     vector = np.full(len(labels), (1.0 - score) / (len(labels) - 1))
     vector[labels.index(str(label))] = score
     return vector, ""
@@ -217,12 +225,18 @@ def _place(
     """Write each row into its item's line; problems for duplicate and unknown item ids."""
     problems = []
     counts = Counter(item for _, item, _ in rows)
-    for item, count in sorted(counts.items()):
-        if count > 1:
-            numbers = [str(n) for n, i, _ in rows if i == item]
-            problems.append(
-                f"item '{item}' has {count} predictions (rows {', '.join(numbers)}); keep one row per item."
-            )
+    numbers: dict[str, list[str]] = defaultdict(list)
+    for n, item, _ in rows:  # one pass: rows of repeated items, by item
+        if counts[item] > 1:
+            numbers[item].append(str(n))
+    repeated = sorted(numbers)
+    for item in repeated[:SHOWN]:
+        problems.append(
+            f"item '{item}' has {counts[item]} predictions (rows {', '.join(numbers[item][:SHOWN])}"
+            f"{', ...' if counts[item] > SHOWN else ''}); keep one row per item."
+        )
+    if len(repeated) > SHOWN:
+        problems.append(f"{len(repeated) - SHOWN} more items have several predictions.")
     position = {item: k for k, item in enumerate(item_ids)}
     unknown = sorted({item for _, item, _ in rows if item not in position})
     if unknown:

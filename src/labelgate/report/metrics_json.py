@@ -58,4 +58,6 @@ def collect_metrics(
         "gold": aggregate["n_gold_items"],
         "audit": (audit["results"] or {}).get("n_audited", 0),
     }
+    if label_issues and label_issues.get("enabled"):
+        sizes["label_issues"] = label_issues["n_items_checked"]
     return {"metrics": metrics, "intervals": intervals, "sample_sizes": sizes}

@@ -219,7 +219,7 @@ def label_issue_lines(issues: dict[str, Any] | None, files: OutputFiles) -> list
     lines = [
         f"Likely label errors ({md_text(issues['ranked_by'])}, model "
         f"{md_code(issues['model_version'])}): {issues['n_label_issues']} of "
-        f"{issues['n_items_checked']} items ({issues['label_issue_rate']:.1%}); the "
+        f"{issues['n_items_checked']} items ({_fmt(issues['label_issue_rate'])}); the "
         f"{issues['n_queued']} most doubtful are in {md_code(files.review_queue)}, to review "
         "and return as adjudications."
     ]

@@ -22,8 +22,10 @@ from labelgate.analysis.model_inputs import (
     probability_matrix,
 )
 from labelgate.config import columns as col
+from labelgate.errors import InputError
 from labelgate.io.json_io import read_json, write_json
 from labelgate.io.writers import read_parquet, write_csv, write_parquet
+from labelgate.problems import Problem
 from labelgate.project import build_files
 from labelgate.project.context import DatasetContext
 from labelgate.stages import base
@@ -62,11 +64,17 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     """What the person running the stage sees."""
     if not summary["enabled"]:
         return ["no model in the pipeline: no label issues looked for"]
+    rate = summary["label_issue_rate"]
     lines = [
         f"{summary['n_label_issues']} likely label errors in {summary['n_items_checked']} items "
-        f"({summary['label_issue_rate']:.1%}; {summary['ranked_by']}, {summary['filter_by']}); "
-        f"{summary['n_queued']} queued for review"
+        f"({'n/a' if rate is None else f'{rate:.1%}'}; {summary['ranked_by']}, "
+        f"{summary['filter_by']}); {summary['n_queued']} queued for review"
     ]
+    if not summary["n_items_checked"]:
+        lines.append(
+            "WARNING: no settled item has a prediction, so nothing was checked; a gate on "
+            "label_issue_rate will say it was not computed"
+        )
     gold = summary["gold"]
     if gold.get("auprc_label_quality") is not None:
         lines.append(
@@ -79,7 +87,19 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
 
 def compute(ctx: DatasetContext) -> tuple[LabelIssues | None, pd.DataFrame, dict[str, Any]]:
     """(issues, review queue, summary) without writing them."""
-    predicted = read_json(ctx.out / build_files.PREDICT_JSON)
+    path = ctx.out / build_files.PREDICT_JSON
+    if not path.exists():
+        raise InputError(
+            [
+                Problem(
+                    f"build/{ctx.name}/{build_files.PREDICT_JSON}",
+                    message="not found: the label_issues stage reads what predict wrote.",
+                    fix=f"Run `labelgate stage predict --dataset {ctx.name}` first, or "
+                    "`labelgate run`.",
+                )
+            ]
+        )
+    predicted = read_json(path)
     if not predicted.get("enabled"):
         _, queue = _empty()
         return None, queue, {"enabled": False}

@@ -138,11 +138,15 @@ def run(ctx: DatasetContext) -> base.StageResult:
     )
     # A multi-label or span dataset reports its task's coefficients, not the pipeline's list.
     shown = list(TASK_COEFFICIENTS.get(ctx.schema.task, ctx.pipeline.agreement.coefficients))
+    out = ctx.out
+    written = write_json(out / build_files.METRICS_JSON, metrics)
+    # The gate stage reads metrics.json (floats rounded to 10 places): the pages evaluate the
+    # gates on the same numbers, so their verdicts cannot differ from gate.json's.
+    metrics = read_json(written)
     text = summary_markdown(ctx.name, parts, metrics, shown, files, label_issues)
     data = report_data(ctx, parts, metrics, shown, label_issues)
-    out = ctx.out
     outputs = [
-        write_json(out / build_files.METRICS_JSON, metrics),
+        written,
         write_text(out / build_files.SUMMARY_MD, text),
         write_text(out / build_files.REPORT_HTML, render_report(data)),
         write_text(out / build_files.PROGRESS_HTML, render_progress(data)),

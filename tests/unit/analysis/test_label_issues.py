@@ -56,18 +56,33 @@ def test_an_adjudicated_label_is_never_flagged() -> None:
     assert result.summary["n_adjudicated_not_flagged"] == 1
 
 
-def test_near_duplicates_with_different_labels_are_both_flagged() -> None:
+def test_every_item_of_a_near_duplicate_group_with_two_labels_is_flagged() -> None:
     texts = pd.Series({f"i{i:02d}": f"ticket number {i} about something else" for i in range(40)})
     texts["i03"] = "my order never arrived and I want my money back please"
-    texts["i04"] = "my order never arrived and I want my money back please!"
+    texts["i05"] = texts["i03"]  # an exact copy: its pair is reported once, with i03
+    texts["i04"] = texts["i03"] + "!"
     result = find_issues(_inputs(texts=texts), LabelIssuesStep())
     table = result.table.set_index("item_id")
-    assert result.summary["n_near_duplicate_conflicts"] == 1
-    for item, other in (("i03", "i04"), ("i04", "i03")):
+    assert result.summary["n_near_duplicate_conflicts"] == 3
+    assert (
+        "near-duplicate of 'i04' labelled 'a' (3 near-identical items)"
+        in table.loc["i05", "reason"]
+    )
+    for item in ("i03", "i04", "i05"):
         assert table.loc[item, "is_issue"]
-        assert f"near-duplicate of '{other}'" in table.loc[item, "reason"]
     off = find_issues(_inputs(texts=texts), LabelIssuesStep(near_duplicate_threshold=None))
     assert off.summary["n_near_duplicate_conflicts"] == 0
+
+
+def test_nothing_to_check_gives_no_rate_rather_than_a_clean_zero() -> None:
+    inputs = _inputs()
+    empty = IssueInputs(
+        inputs.annotations.iloc[:0], inputs.given.iloc[:0], np.zeros((0, 2)), LABELS
+    )
+    result = find_issues(empty, LabelIssuesStep())
+    assert result.summary["n_items_checked"] == 0
+    assert result.summary["label_issue_rate"] is None
+    assert result.summary["ranked_by"] == "self_confidence"
 
 
 def test_gold_checks_label_quality_against_vote_share() -> None:
