@@ -507,10 +507,53 @@ def entities(rng: np.random.Generator, n_items: int = 400) -> dict[str, str]:
     return {"raw/project-7-at-2026-10-15.json": json.dumps(tasks, ensure_ascii=False) + "\n"}
 
 
+def tickets_ops(rng: np.random.Generator, files: dict[str, str]) -> dict[str, str]:
+    """Operations data for tickets, from its own stream (the other files' values are kept):
+    each ticket's arrival time (up to 90 minutes before the earliest time its annotations
+    can carry) and a roster of the team (w29 and w30 left out, w31 on it without work)."""
+    start = datetime(2026, 10, 5, 8, 0, tzinfo=UTC)
+    lines = files["raw/items.jsonl"].splitlines()
+    n_items = len(lines)
+    records = []
+    for i, line in enumerate(lines):
+        batch = 1 if i < n_items // 2 else 2
+        before = int(rng.integers(5, 90))
+        arrived = start + timedelta(days=(batch - 1) * 14, minutes=i * 3 - before)
+        record = json.loads(line)
+        record["arrived_at"] = arrived.strftime("%Y-%m-%dT%H:%M:%SZ")
+        records.append(record)
+    roster = [
+        "# The ticket team: capacity per assignment plan, pay and the hours each can give a day.",
+        "kind: roster",
+        "format_version: 1",
+        "currency: USD",
+        "annotators:",
+    ]
+    for w in range(1, 32):
+        if w in (29, 30):
+            continue
+        per_item = w % 7 == 0  # a few are paid per annotation
+        pay = (
+            f"rate_per_item: {rng.choice([0.06, 0.07, 0.08]):.2f}"
+            if per_item
+            else f"rate_per_hour: {rng.choice(np.arange(14.0, 24.5, 0.5)):.1f}"
+        )
+        hours = rng.choice([0.25, 0.5, 0.75])
+        skill = TICKET_LABELS[int(rng.integers(len(TICKET_LABELS)))]
+        roster.append(
+            f"  - {{annotator_id: w{w:02d}, capacity: {int(rng.integers(3, 9)) * 50}, {pay}, "
+            f"hours_per_day: {hours}, skills: [{skill}]}}"
+        )
+    return {"raw/items.jsonl": _jsonl_text(records), "roster.yaml": "\n".join(roster) + "\n"}
+
+
 def generate(seed: int = SEED) -> dict[str, str]:
     """Every generated file, path (relative to the project root) -> text."""
     rng = np.random.default_rng(seed)
-    files = {f"datasets/tickets/{k}": v for k, v in tickets(rng).items()}
+    made = tickets(rng)
+    # Operations fields come from their own stream, so the values above keep their bytes.
+    made.update(tickets_ops(np.random.default_rng([seed, 3]), made))
+    files = {f"datasets/tickets/{k}": v for k, v in made.items()}
     files.update({f"datasets/toxicity/{k}": v for k, v in toxicity(rng).items()})
     # Their own streams, so adding a dataset never changes the bytes of another.
     for number, (name, make) in enumerate((("emotions", emotions), ("entities", entities)), 1):

@@ -138,6 +138,7 @@ def test_schema_export_writes_one_json_schema_per_kind(tmp_path: Path) -> None:
             "qa_rules",
             "dataset",
             "pipeline",
+            "roster",
             "conf",
         )
     )

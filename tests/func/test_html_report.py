@@ -155,7 +155,10 @@ def _progress_page(out: Path, load: Any) -> None:
     text = seen.page.text_content("body")
     for annotator in ("w2", "w3", HOSTILE_ID):
         assert annotator not in text
-    assert "Not measured yet" in text
+    # The ops stage measured progress: the customer sees it, never costs or annotators.
+    assert "Not measured yet" not in text
+    assert "progress" in text.lower()
+    assert "cost" not in text.lower()
     _clean(seen, path)
 
 

@@ -67,7 +67,38 @@ METRICS: dict[str, MetricSpec] = {
     "annotators_needing_retraining": MetricSpec("annotators below the qualification bar", 0, None),
     "n_label_issues": MetricSpec("items flagged as likely label errors", 0.0, None),
     "label_issue_rate": MetricSpec("share of labelled items flagged as likely label errors"),
+    "suggestion_acceptance_rate": MetricSpec("share of model suggestions annotators accepted"),
+    "wrong_suggestion_acceptance_rate": MetricSpec(
+        "share of wrong model suggestions on gold items that annotators accepted", 0.0, 1.0, True
+    ),
+    # Operations (the ops stage, docs/ops.md); None when timestamps, rates or a roster are absent.
+    "progress": MetricSpec("items with a settled final label / the target"),
+    "throughput_per_hour": MetricSpec("annotations per elapsed hour", 0.0, None),
+    "labels_per_day": MetricSpec("final labels per working day", 0.0, None),
+    "latency_median_hours": MetricSpec("median hours from arrival to final label", 0.0, None),
+    "latency_p90_hours": MetricSpec("90th percentile hours from arrival to final label", 0.0, None),
+    "utilization": MetricSpec("annotation time / available time from the roster", 0.0, None),
+    "cost_per_annotation": MetricSpec("cost of one annotation", 0.0, None),
+    "cost_per_final_label": MetricSpec("cost / items with a settled final label", 0.0, None),
+    "cost_per_accepted_label": MetricSpec(
+        "cost / settled items not judged incorrect by an audit", 0.0, None
+    ),
+    "eta_days": MetricSpec("days to reach the target at the recent rate", 0.0, None),
 }
+
+# The gateable figures of ops.json (the ops stage), copied into metrics.json.
+OPS_METRICS = (
+    "progress",
+    "throughput_per_hour",
+    "labels_per_day",
+    "latency_median_hours",
+    "latency_p90_hours",
+    "utilization",
+    "cost_per_annotation",
+    "cost_per_final_label",
+    "cost_per_accepted_label",
+    "eta_days",
+)
 
 AGGREGATORS: dict[str, str] = {
     "majority_vote": "most frequent label; ties go to the label declared first and to adjudication",

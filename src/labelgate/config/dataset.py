@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from labelgate.config.base import FormatVersion, Name, SemVer, StrictModel
+from labelgate.config.base import MAX_COUNT, FormatVersion, Name, SemVer, StrictModel
 
 SourceFormat = Literal[
     "csv",
@@ -131,6 +131,29 @@ class Sources(StrictModel):
         return out
 
 
+class OpsSettings(StrictModel):
+    """What the ops stage and `labelgate assign` need beyond the data (docs/ops.md)."""
+
+    roster: RelativePath | None = Field(
+        None,
+        description="The roster (YAML `kind: roster` or CSV), relative to the dataset folder.",
+    )
+    target_items: int | None = Field(
+        None, ge=1, le=MAX_COUNT, description="Items to label in all; default: the items known."
+    )
+    arrival_field: str | None = Field(
+        None,
+        description="Item field holding when an item arrived; default: `arrived_at` or "
+        "`created_at` when the items have one, else the item's first annotation.",
+    )
+    gold_share: float = Field(
+        0.05, ge=0, le=0.5, description="Share of a plan's assignments that are gold items."
+    )
+    eta_window_days: int = Field(
+        7, ge=1, le=365, description="Days of recent throughput the ETA is projected from."
+    )
+
+
 class Dataset(StrictModel):
     """A dataset manifest; names refer to files in schemas/, guidelines/, qa_rules/, pipelines/."""
 
@@ -152,4 +175,8 @@ class Dataset(StrictModel):
         default_factory=list,
         description="Batches or time ranges mapped to the guideline version they were "
         "annotated under; checked for gaps and overlaps.",
+    )
+    ops: OpsSettings = Field(
+        default_factory=OpsSettings,
+        description="Roster, progress target and arrival field for operations (docs/ops.md).",
     )

@@ -12,6 +12,7 @@ from labelgate.config.guideline_lock import GuidelinesLock
 from labelgate.config.params import Params
 from labelgate.config.pipeline import Pipeline
 from labelgate.config.qa_rules import QaRules
+from labelgate.config.roster import Roster
 from labelgate.config.schema import Schema
 
 # kind -> (model, the project files it describes, as globs for editors).
@@ -22,6 +23,8 @@ KINDS: dict[str, tuple[type[BaseModel], tuple[str, ...]]] = {
     "qa_rules": (QaRules, ("qa_rules/*.yaml", "qa_rules/*.yml")),
     "dataset": (Dataset, ("datasets/*/dataset.yaml",)),
     "pipeline": (Pipeline, ("pipelines/*.yaml", "pipelines/*.yml")),
+    # Named by a dataset's `ops.roster` (any name, YAML or CSV), so not mapped by a glob.
+    "roster": (Roster, ()),
     # The Hydra root people edit; params.yaml is generated (and holds dataset_files besides).
     "conf": (Params, ("conf/config.yaml",)),
 }

@@ -15,10 +15,11 @@ from labelgate.models.text_classifier import (
     assign_folds,
 )
 
+DEFAULT = TextModelSettings()
 SVD_SAMPLE = 20_000  # rows the SVD is fit on; every row is then projected
 
 
-def text_matrix(texts: Sequence[str], settings: TextModelSettings = TextModelSettings()) -> Any:
+def text_matrix(texts: Sequence[str], settings: TextModelSettings = DEFAULT) -> Any:
     """TF-IDF features of `texts` as the built-in model builds them: (n_texts, n_terms) CSR,
     rows of unit length (or all zero when no term is frequent enough)."""
     x, _ = _features(texts, settings)
@@ -79,7 +80,7 @@ def fit_predict_matrix(
     codes: np.ndarray,
     x_predict: Any,
     n_classes: int,
-    settings: TextModelSettings = TextModelSettings(),
+    settings: TextModelSettings = DEFAULT,
 ) -> np.ndarray:
     """The built-in logistic regression fit on (x_train, codes) and applied to x_predict:
     (n_predict, n_classes) float64, rows summing to 1 (a class without training rows gets 0)."""
@@ -88,7 +89,7 @@ def fit_predict_matrix(
 
 
 def out_of_fold_matrix(
-    x: Any, codes: np.ndarray, n_classes: int, settings: TextModelSettings = TextModelSettings()
+    x: Any, codes: np.ndarray, n_classes: int, settings: TextModelSettings = DEFAULT
 ) -> np.ndarray:
     """Out-of-fold probabilities (n, n_classes) of labelled rows `codes` (0..n_classes-1) by
     the seeded stratified K-fold of the built-in model; folds fall to len(codes) // 2 when

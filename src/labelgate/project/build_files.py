@@ -32,3 +32,4 @@ REVIEW_QUEUE = "review_queue.csv"
 REPORT_HTML = "report.html"
 PROGRESS_HTML = "progress.html"
 INDEX_HTML = "index.html"  # build/index.html, across datasets
+OPS_JSON = "ops.json"

@@ -28,6 +28,7 @@ from labelgate.project import layout
 from labelgate.project.compose import compose_conf, dataset_files, render_params, stale_against
 from labelgate.project.loader import Document, Project
 from labelgate.project.paths import EscapesProject, resolve_inside
+from labelgate.project.roster import load_roster
 
 _NUMERIC_LEVELS = ("ordinal", "interval", "ratio")
 _BEGINNING = datetime.min.replace(tzinfo=UTC)
@@ -326,7 +327,50 @@ def check_dataset(project: Project, doc: Document[Dataset]) -> list[Problem]:
     if guide is not None:
         released = released_versions(project, data.guideline, guide.model)
         problems += check_version_mappings(doc, released)
+    problems += check_roster(project.root, doc)
+    arrival = data.ops.arrival_field
+    if schema is not None and arrival is not None:
+        fields = {f.name for f in schema.model.item_fields}
+        if arrival not in fields:
+            problems.append(
+                at.problem(
+                    ("ops", "arrival_field"),
+                    f"'{arrival}' is not an item field of schema '{data.schema_}'.",
+                    f"Add `{{name: {arrival}, type: timestamp}}` to its item_fields. "
+                    + did_you_mean(arrival, fields),
+                )
+            )
     return problems
+
+
+def check_roster(root: Path, doc: Document[Dataset]) -> list[Problem]:
+    """The roster `ops.roster` names stays inside the dataset folder, exists and is valid."""
+    name = doc.model.ops.roster
+    if name is None:
+        return []
+    base = (root / doc.file).parent
+    key = ("ops", "roster")
+    try:
+        target = resolve_inside(base, base, name)
+    except EscapesProject as exc:
+        return [
+            doc.positions.problem(
+                key,
+                f"{exc}.",
+                "Keep the roster in the dataset folder (the ops stage's dvc dep).",
+            )
+        ]
+    if not target.is_file():
+        return [
+            doc.positions.problem(
+                key, f"roster '{name}' does not exist (looked for {target}).", "Fix the path."
+            )
+        ]
+    try:
+        load_roster(target, layout.relative(root, target))
+    except ConfigError as exc:
+        return list(exc.problems)
+    return []
 
 
 def _model_problems(

@@ -236,6 +236,27 @@ def _waiting(data: ReportData) -> Table | None:
     return Table(["item", "text"], rows) if rows else None
 
 
+# What progress.html shows of ops.json: progress and ETA, not cost or utilization.
+CUSTOMER_OPS = (
+    "progress",
+    "items_target",
+    "items_done",
+    "items_in_review",
+    "items_not_started",
+    "labels_per_day",
+    "latency_median_hours",
+    "latency_p90_hours",
+    "eta_days",
+    "eta_days_low",
+    "eta_days_high",
+    "eta_date",
+)
+
+
+def _customer_ops(ops: dict[str, Any]) -> dict[str, Any]:
+    return {k: ops[k] for k in CUSTOMER_OPS if k in ops}
+
+
 def render_progress(data: ReportData) -> str:
     """progress.html: progress, ETA (when ops measured it), headline quality, the gate and what
     changed; no annotator ids, and item text only when `report.progress_show_item_text`."""
@@ -245,7 +266,9 @@ def render_progress(data: ReportData) -> str:
         headline=headline(data),
         status=data.gate["status"],
         progress=_progress(data),
-        ops=sec.scalar_rows(data.extras.ops) if data.extras.ops is not None else None,
+        ops=sec.scalar_rows(_customer_ops(data.extras.ops))
+        if data.extras.ops is not None
+        else None,
         changes=_changes(data),
         gold=fmt(data.metrics["metrics"]["gold_accuracy"]),
         waiting=_waiting(data),

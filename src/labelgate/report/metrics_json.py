@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from labelgate.config.catalogue import OPS_METRICS
+
 
 def collect_metrics(
     ingest: dict[str, Any],
@@ -12,6 +14,7 @@ def collect_metrics(
     aggregate: dict[str, Any],
     audit: dict[str, Any],
     label_issues: dict[str, Any] | None = None,
+    ops: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Flatten the stage summaries into the metric names gates use (config.catalogue.METRICS).
 
@@ -36,9 +39,17 @@ def collect_metrics(
         "calibration_ece": (aggregate.get("calibration") or {}).get("ece_after"),
         "expected_error": (aggregate.get("routing") or {}).get("expected_error"),
     }
+    # Automation bias: None without suggestions (or wrong ones on gold), so a gate errors.
+    bias = aggregate.get("suggestions") or {}
+    metrics["suggestion_acceptance_rate"] = bias.get("acceptance_rate")
+    metrics["wrong_suggestion_acceptance_rate"] = bias.get("wrong_suggestion_acceptance_rate")
     if label_issues and label_issues.get("enabled"):
         metrics["n_label_issues"] = label_issues["n_label_issues"]
         metrics["label_issue_rate"] = label_issues["label_issue_rate"]
+    if ops is not None:
+        # The ops stage's gateable figures; None: not computed (ops.json says why).
+        for name in OPS_METRICS:
+            metrics[name] = ops.get(name)
     intervals: dict[str, Any] = {}
     for name, value in agreement["coefficients"].items():
         metrics[name] = value["value"]
@@ -47,6 +58,10 @@ def collect_metrics(
     if aggregate["gold_accuracy_interval"]:
         intervals["gold_accuracy"] = dict(
             zip(("ci_low", "ci_high"), aggregate["gold_accuracy_interval"], strict=True)
+        )
+    if bias.get("wrong_suggestion_acceptance_interval"):
+        intervals["wrong_suggestion_acceptance_rate"] = dict(
+            zip(("ci_low", "ci_high"), bias["wrong_suggestion_acceptance_interval"], strict=True)
         )
     if audit["results"]:
         intervals["audit_pass_rate"] = {

@@ -243,6 +243,33 @@ def label_issue_lines(issues: dict[str, Any] | None, files: OutputFiles) -> list
     return lines
 
 
+def suggestion_lines(aggregate: dict[str, Any]) -> list[str]:
+    """Automation bias, when annotators saw model suggestions: acceptance overall, of wrong
+    suggestions on gold, and accuracy on gold with and without one."""
+    bias = aggregate.get("suggestions") or {}
+    if not bias.get("n_with_suggestion"):
+        return []
+    text = (
+        f"Model suggestions: {bias['n_with_suggestion']} of {bias['n_annotations']} annotations "
+        f"had one ({_fmt(bias['suggestion_share'])}); {_fmt(bias['acceptance_rate'])} were "
+        "accepted."
+    )
+    if bias.get("wrong_suggestion_acceptance_rate") is not None:
+        low, high = bias["wrong_suggestion_acceptance_interval"]
+        text += (
+            f" Of {bias['n_wrong_suggestions_on_gold']} wrong suggestions on gold items, "
+            f"{_fmt(bias['wrong_suggestion_acceptance_rate'])} were accepted (95% CI "
+            f"{_fmt(low)} to {_fmt(high)}): automation bias."
+        )
+    with_, without = bias["with_suggestion"], bias["without_suggestion"]
+    if with_["gold_accuracy"] is not None and without["gold_accuracy"] is not None:
+        text += (
+            f" Accuracy on gold {_fmt(with_['gold_accuracy'])} with a suggestion, "
+            f"{_fmt(without['gold_accuracy'])} without."
+        )
+    return ["", text]
+
+
 def summary_markdown(
     name: str,
     parts: StageSummaries,
@@ -259,4 +286,5 @@ def summary_markdown(
     lines += ["", *_ingest_lines(parts.ingest)]
     lines += _outcome_lines(parts, files)
     lines += label_issue_lines(label_issues, files)
+    lines += suggestion_lines(parts.aggregate)
     return "\n".join(lines) + "\n"

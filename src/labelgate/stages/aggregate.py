@@ -11,6 +11,7 @@ from labelgate.analysis.consensus import (
     aggregate,
 )
 from labelgate.analysis.encoding import unique_annotations
+from labelgate.analysis.suggestions import suggestion_bias
 from labelgate.analysis.task_consensus import answers_as_text
 from labelgate.config import columns as col
 from labelgate.io.json_io import write_json
@@ -110,6 +111,14 @@ def summary_lines(result: Consensus) -> list[str]:
             f"gold accuracy {summary['gold_accuracy']:.3f} on {summary['n_gold_items']} gold items"
         )
     lines += calibration_lines(summary["calibration"], summary["routing"])
+    bias = summary.get("suggestions") or {}
+    if bias.get("n_with_suggestion"):
+        wrong = bias["wrong_suggestion_acceptance_rate"]
+        lines.append(
+            f"suggestions: {bias['n_with_suggestion']} annotations had one, "
+            f"{bias['acceptance_rate']:.1%} accepted"
+            + (f"; wrong ones on gold accepted {wrong:.1%}" if wrong is not None else "")
+        )
     if summary["annotators_needing_retraining"]:
         lines.append("needs retraining: " + ", ".join(summary["annotators_needing_retraining"]))
     return lines
@@ -117,7 +126,10 @@ def summary_lines(result: Consensus) -> list[str]:
 
 def run(ctx: DatasetContext) -> base.StageResult:
     """Write final_labels.parquet, annotators.csv, adjudication_queue.csv and aggregate.json."""
-    result = aggregate(read_inputs(ctx), settings(ctx))
+    inputs = read_inputs(ctx)
+    result = aggregate(inputs, settings(ctx))
+    # Automation bias: acceptance of the model suggestions annotators saw (none: zero counts).
+    result.summary["suggestions"] = suggestion_bias(inputs.annotations, inputs.gold)
     out = ctx.out
     outputs = [
         write_parquet(out / build_files.FINAL_LABELS, result.final_labels),

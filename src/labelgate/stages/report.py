@@ -126,7 +126,13 @@ def run(ctx: DatasetContext) -> base.StageResult:
     parts = read_summaries(ctx)
     label_issues = _optional_json(ctx.out / build_files.LABEL_ISSUES_JSON)
     metrics = collect_metrics(
-        parts.ingest, parts.validation, parts.agreement, parts.aggregate, parts.audit, label_issues
+        parts.ingest,
+        parts.validation,
+        parts.agreement,
+        parts.aggregate,
+        parts.audit,
+        label_issues,
+        ops=_optional_json(ctx.out / OPS_JSON),
     )
     metrics["dataset"] = ctx.name
     where = f"build/{ctx.name}"

@@ -1,0 +1,424 @@
+"""Annotation operations: progress, throughput, latency, utilization, cost and ETA.
+
+Frames in, one JSON-ready summary out (build/<ds>/ops.json). A figure that cannot be computed
+(no timestamps, no rates, no roster) is `None`, with the reason under `not_computed`.
+Times are UTC; hours are wall-clock hours unless the name says otherwise (`active_hours`: the
+sum of `duration_s`). See docs/ops.md for every figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from labelgate.config import columns as col
+from labelgate.config.dataset import OpsSettings
+from labelgate.config.roster import Roster
+
+DONE_STATUSES = ("agreed", "aggregated", "adjudicated")
+ARRIVAL_FIELDS = ("arrived_at", "created_at")
+Z90 = 1.6448536269514722  # two-sided 90% normal quantile: the ETA interval
+ROUND = 6
+
+
+@dataclass(frozen=True)
+class OpsInputs:
+    """What the ops stage reads.
+
+    annotations : canonical annotations (item_id, annotator_id, label; annotated_at, duration_s
+        and suggested_label when present), one row per annotation.
+    items : item_id and, optionally, the arrival field.
+    final : final labels (item_id, label, status, audit_verdict).
+    """
+
+    annotations: pd.DataFrame
+    items: pd.DataFrame
+    final: pd.DataFrame
+    roster: Roster | None
+    settings: OpsSettings
+
+
+def _r(value: float | None) -> float | None:
+    if value is None or not np.isfinite(value):
+        return None
+    return round(float(value), ROUND)
+
+
+def arrival_field(items: pd.DataFrame, settings: OpsSettings) -> str | None:
+    """The item column holding arrival times: the configured one, else arrived_at or
+    created_at when present, else None (latency then starts at the first annotation)."""
+    if settings.arrival_field is not None:
+        return settings.arrival_field if settings.arrival_field in items.columns else None
+    return next((f for f in ARRIVAL_FIELDS if f in items.columns), None)
+
+
+def _times(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values, utc=True, errors="coerce")
+
+
+def _column(frame: pd.DataFrame, name: str, kind: str) -> pd.Series:
+    if name in frame.columns:
+        return _times(frame[name]) if kind == "time" else pd.to_numeric(frame[name], "coerce")
+    return pd.Series(pd.NaT if kind == "time" else np.nan, index=frame.index)
+
+
+def progress(final: pd.DataFrame, annotations: pd.DataFrame, target: int | None) -> dict[str, Any]:
+    """Items done (a settled final label), in review (unresolved), fully labelled (at least the
+    usual number of annotations: the median per item), not started, and done / target."""
+    status = final["status"].astype(str) if len(final) else pd.Series(dtype=str)
+    done = int(status.isin(DONE_STATUSES).sum())
+    counts = annotations.groupby(col.ITEM_ID).size()
+    k = int(np.median(counts)) if len(counts) else 0
+    goal = target if target is not None else len(final)
+    return {
+        "items_target": goal,
+        "items_done": done,
+        "items_in_review": int((status == "unresolved").sum()),
+        "items_fully_labelled": int((counts >= k).sum()) if k else 0,
+        "items_not_started": max(goal - len(counts), 0),
+        "annotations_per_item_planned": k,
+        "progress": _r(min(done / goal, 1.0)) if goal else None,
+    }
+
+
+def _completion(annotations: pd.DataFrame, final: pd.DataFrame) -> pd.Series:
+    """When each settled item got its last annotation (its final label could be set), by id."""
+    settled = final.loc[final["status"].astype(str).isin(DONE_STATUSES), col.ITEM_ID]
+    times = annotations.assign(t=_column(annotations, "annotated_at", "time")).dropna(subset="t")
+    last = times.groupby(col.ITEM_ID)["t"].max()
+    return last[last.index.isin(settled)]
+
+
+def throughput(
+    annotations: pd.DataFrame, done_at: pd.Series
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Annotations and final labels per hour (over the elapsed time from the first to the last
+    annotation) and per working day (a day with at least one annotation), and per day."""
+    when = _column(annotations, "annotated_at", "time").dropna()
+    if when.empty:
+        reason = "annotations have no annotated_at"
+        return {"throughput_per_hour": None, "labels_per_hour": None, "labels_per_day": None}, {
+            "throughput_per_hour": reason,
+            "labels_per_hour": reason,
+            "labels_per_day": reason,
+        }
+    hours = max((when.max() - when.min()).total_seconds() / 3600, 1.0)
+    days = when.dt.strftime("%Y-%m-%d")
+    n_days = days.nunique()
+    return {
+        "throughput_per_hour": _r(len(when) / hours),
+        "labels_per_hour": _r(len(done_at) / hours),
+        "annotations_per_day": _r(len(when) / n_days),
+        "labels_per_day": _r(len(done_at) / n_days),
+        "working_days": int(n_days),
+        "first_annotation_at": when.min().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "last_annotation_at": when.max().strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }, {}
+
+
+def daily(annotations: pd.DataFrame, done_at: pd.Series) -> list[dict[str, Any]]:
+    """Per calendar day (UTC) from the first to the last annotation: annotations, final labels
+    and cumulative final labels."""
+    when = _column(annotations, "annotated_at", "time").dropna()
+    if when.empty:
+        return []
+    span = pd.date_range(when.min().normalize(), when.max().normalize(), freq="D")
+    a = when.dt.normalize().value_counts().reindex(span, fill_value=0)
+    d = done_at.dt.normalize().value_counts().reindex(span, fill_value=0)
+    cumulative = d.cumsum()
+    return [
+        {
+            "date": day.strftime("%Y-%m-%d"),
+            "annotations": int(a[day]),
+            "final_labels": int(d[day]),
+            "final_labels_cumulative": int(cumulative[day]),
+        }
+        for day in span
+    ]
+
+
+def latency(
+    items: pd.DataFrame, annotations: pd.DataFrame, done_at: pd.Series, field: str | None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Hours from an item's arrival (`field`, else its first annotation) to its final label
+    (its last annotation): median and 90th percentile over settled items."""
+    if done_at.empty:
+        reason = "no settled item has an annotated_at"
+        return {"latency_median_hours": None, "latency_p90_hours": None, "latency_from": None}, {
+            "latency_median_hours": reason,
+            "latency_p90_hours": reason,
+        }
+    if field is not None:
+        arrived = _times(items.set_index(col.ITEM_ID)[field]).reindex(done_at.index)
+    else:
+        times = annotations.assign(t=_column(annotations, "annotated_at", "time"))
+        arrived = times.groupby(col.ITEM_ID)["t"].min().reindex(done_at.index)
+    hours = ((done_at - arrived).dt.total_seconds() / 3600).dropna().clip(lower=0)
+    if hours.empty:
+        reason = f"no settled item has a {field or 'first annotation'} time"
+        return {"latency_median_hours": None, "latency_p90_hours": None, "latency_from": field}, {
+            "latency_median_hours": reason,
+            "latency_p90_hours": reason,
+        }
+    values = hours.to_numpy()
+    return {
+        "latency_median_hours": _r(float(np.median(values))),
+        "latency_p90_hours": _r(float(np.quantile(values, 0.9))),
+        "latency_from": field or "first_annotation",
+        "latency_n_items": len(values),
+    }, {}
+
+
+def annotation_costs(annotations: pd.DataFrame, roster: Roster | None) -> pd.Series:
+    """Cost of each annotation: rate_per_item, or rate_per_hour x duration_s / 3600; NaN when
+    the annotator is not in the roster, has no rate, or (hourly) the duration is missing."""
+    if roster is None or annotations.empty:
+        return pd.Series(np.nan, index=annotations.index)
+    per_item = {a.annotator_id: a.rate_per_item for a in roster.annotators if a.rate_per_item}
+    per_hour = {a.annotator_id: a.rate_per_hour for a in roster.annotators if a.rate_per_hour}
+    for a in roster.annotators:  # a rate of 0 is a rate (volunteers), not a missing one
+        if a.rate_per_item == 0:
+            per_item[a.annotator_id] = 0.0
+        if a.rate_per_hour == 0:
+            per_hour[a.annotator_id] = 0.0
+    who = annotations[col.ANNOTATOR_ID].astype(str)
+    seconds = _column(annotations, "duration_s", "number")
+    item_rate = who.map(per_item).astype(float)
+    hour_rate = who.map(per_hour).astype(float)
+    return item_rate.fillna(hour_rate * seconds / 3600)
+
+
+def cost(
+    annotations: pd.DataFrame, final: pd.DataFrame, costs: pd.Series, currency: str
+) -> tuple[dict[str, Any], dict[str, str], dict[str, dict[str, Any]]]:
+    """Total cost and cost per annotation, per final label (settled item), per accepted label
+    (settled and not judged incorrect by an audit) and by final label; `cost_coverage` is the
+    share of annotations with a cost (the rest are left out)."""
+    names = ("cost_per_annotation", "cost_per_final_label", "cost_per_accepted_label")
+    n_costed = int(costs.notna().sum())
+    if n_costed == 0:
+        reason = (
+            "no roster (dataset ops.roster)"
+            if not currency
+            else "no annotation has a cost: give the roster rates (and durations for hourly rates)"
+        )
+        return (
+            {**dict.fromkeys(names), "total_cost": None, "cost_coverage": 0.0},
+            dict.fromkeys(names, reason),
+            {},
+        )
+    status = final["status"].astype(str)
+    settled = final[status.isin(DONE_STATUSES)]
+    verdict = settled.get("audit_verdict", pd.Series("", index=settled.index)).astype(str)
+    accepted = settled[verdict != "incorrect"]
+    total = float(costs.sum())
+    summary = {
+        "currency": currency,
+        "total_cost": _r(total),
+        "cost_coverage": _r(n_costed / len(costs)),
+        "cost_per_annotation": _r(total / n_costed),
+        "cost_per_final_label": _r(total / len(settled)) if len(settled) else None,
+        "cost_per_accepted_label": _r(total / len(accepted)) if len(accepted) else None,
+        "items_accepted": len(accepted),
+    }
+    reasons = {k: "no settled item" for k in names[1:] if summary[k] is None}
+    spent = annotations.assign(cost=costs).groupby(col.ITEM_ID)["cost"].sum(min_count=1)
+    by_label: dict[str, dict[str, Any]] = {}
+    table = settled.assign(cost=spent.reindex(settled[col.ITEM_ID]).to_numpy())
+    for label, group in table.groupby(col.LABEL, sort=True):
+        by_label[str(label)] = {
+            "n_items": len(group),
+            "cost": _r(float(group["cost"].sum())),
+            "cost_per_final_label": _r(float(group["cost"].mean())),
+        }
+    return summary, reasons, by_label
+
+
+def per_annotator(
+    annotations: pd.DataFrame, final: pd.DataFrame, costs: pd.Series, roster: Roster | None
+) -> tuple[list[dict[str, Any]], float | None, str | None]:
+    """One row per annotator seen or rostered: annotations, annotations per active hour, active
+    hours, available hours (hours_per_day x working days), utilization, cost, agreement with
+    the final label and cost per agreeing annotation; and the total utilization."""
+    when = _column(annotations, "annotated_at", "time")
+    seconds = _column(annotations, "duration_s", "number")
+    working_days = when.dropna().dt.strftime("%Y-%m-%d").nunique()
+    truth = final.set_index(col.ITEM_ID)[col.LABEL].astype(str)
+    frame = pd.DataFrame(
+        {
+            "who": annotations[col.ANNOTATOR_ID].astype(str).to_numpy(),
+            "seconds": seconds.to_numpy(),
+            "cost": costs.to_numpy(),
+            "right": (
+                annotations[col.LABEL].astype(str).to_numpy()
+                == truth.reindex(annotations[col.ITEM_ID].astype(str)).to_numpy()
+            ),
+        }
+    )
+    hours_per_day = {a.annotator_id: a.hours_per_day for a in roster.annotators} if roster else {}
+    ids = sorted(set(frame["who"]) | set(hours_per_day))
+    rows = []
+    active_total = available_total = 0.0
+    groups = dict(tuple(frame.groupby("who", sort=True)))
+    for who in ids:
+        group = groups.get(who, frame.iloc[:0])
+        active = float(group["seconds"].sum()) / 3600 if group["seconds"].notna().any() else None
+        daily_hours = hours_per_day.get(who)
+        available = daily_hours * working_days if daily_hours and working_days else None
+        utilization = active / available if active is not None and available else None
+        if utilization is not None and active is not None and available is not None:
+            active_total += active
+            available_total += available
+        spent = float(group["cost"].sum()) if group["cost"].notna().any() else None
+        n_right = int(group["right"].sum())
+        rows.append(
+            {
+                "annotator_id": who,
+                "in_roster": who in hours_per_day,
+                "n_annotations": len(group),
+                "annotations_per_active_hour": _r(len(group) / active) if active else None,
+                "active_hours": _r(active),
+                "available_hours": _r(available),
+                "utilization": _r(utilization),
+                "cost": _r(spent),
+                "agreement_with_final": _r(n_right / len(group)) if len(group) else None,
+                "cost_per_agreeing_annotation": _r(spent / n_right)
+                if spent is not None and n_right
+                else None,
+            }
+        )
+    if available_total:
+        return rows, _r(active_total / available_total), None
+    reason = (
+        "no roster"
+        if roster is None
+        else "no annotator has both hours_per_day in the roster and durations with timestamps"
+    )
+    return rows, None, reason
+
+
+def prelabels(annotations: pd.DataFrame, final: pd.DataFrame) -> dict[str, Any] | None:
+    """Speed and accuracy (agreement with the final label) of annotations made with and
+    without a pre-label (`suggested_label`), and how often the pre-label was kept; None when
+    no annotation carries one."""
+    if "suggested_label" not in annotations.columns:
+        return None
+    shown = annotations["suggested_label"].notna() & (annotations["suggested_label"] != "")
+    if not shown.any():
+        return None
+    truth = final.set_index(col.ITEM_ID)[col.LABEL].astype(str)
+    right = (
+        annotations[col.LABEL].astype(str).to_numpy()
+        == truth.reindex(annotations[col.ITEM_ID].astype(str)).to_numpy()
+    )
+    seconds = _column(annotations, "duration_s", "number").to_numpy()
+    out: dict[str, Any] = {}
+    for name, mask in (("with", shown.to_numpy()), ("without", ~shown.to_numpy())):
+        s = seconds[mask]
+        s = s[np.isfinite(s)]
+        out[name] = {
+            "n_annotations": int(mask.sum()),
+            "median_duration_s": _r(float(np.median(s))) if len(s) else None,
+            "agreement_with_final": _r(float(right[mask].mean())) if mask.any() else None,
+        }
+    kept = annotations.loc[shown, col.LABEL].astype(str) == annotations.loc[
+        shown, "suggested_label"
+    ].astype(str)
+    out["with"]["suggestion_kept_rate"] = _r(float(kept.mean()))
+    return out
+
+
+def eta(
+    done_at: pd.Series, remaining: int, window_days: int
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Days to finish `remaining` items at the mean daily completion rate of the last
+    `window_days` calendar days (up to the last completion), with a 90% interval from the
+    day-to-day spread of that rate (normal approximation)."""
+    names = ("eta_days", "eta_days_low", "eta_days_high", "eta_date")
+    if remaining <= 0:
+        return {"eta_days": 0.0, "eta_days_low": 0.0, "eta_days_high": 0.0, "eta_date": None}, {}
+    if done_at.empty:
+        return dict.fromkeys(names), dict.fromkeys(names, "no settled item has a timestamp")
+    end = done_at.max().normalize()
+    span = pd.date_range(end - pd.Timedelta(days=window_days - 1), end, freq="D")
+    counts = done_at.dt.normalize().value_counts().reindex(span, fill_value=0).to_numpy(float)
+    rate = float(counts.mean())
+    if rate == 0:
+        return dict.fromkeys(names), dict.fromkeys(names, "nothing finished in the ETA window")
+    half = Z90 * float(counts.std(ddof=1)) / np.sqrt(len(counts)) if len(counts) > 1 else 0.0
+    high_rate, low_rate = rate + half, rate - half
+    days = remaining / rate
+    out: dict[str, Any] = {
+        "eta_days": _r(days),
+        "eta_days_low": _r(remaining / high_rate),
+        "eta_days_high": _r(remaining / low_rate) if low_rate > 0 else None,
+        "eta_date": (end + pd.Timedelta(days=float(np.ceil(days)))).strftime("%Y-%m-%d"),
+        "eta_rate_per_day": _r(rate),
+    }
+    reasons = {}
+    if out["eta_days_high"] is None:
+        reasons["eta_days_high"] = "the recent rate's interval reaches zero"
+    return out, reasons
+
+
+def roster_check(annotations: pd.DataFrame, roster: Roster | None) -> dict[str, list[str]]:
+    """Ids in the data missing from the roster, and rostered ids with no annotation."""
+    if roster is None:
+        return {"annotators_not_in_roster": [], "roster_annotators_without_annotations": []}
+    seen = set(annotations[col.ANNOTATOR_ID].astype(str))
+    listed = set(roster.ids())
+    return {
+        "annotators_not_in_roster": sorted(seen - listed),
+        "roster_annotators_without_annotations": sorted(listed - seen),
+    }
+
+
+def ops_summary(inputs: OpsInputs) -> dict[str, Any]:
+    """Everything ops.json holds: top-level headline figures (the report's and progress
+    page's rows, the gateable metrics), then `daily`, `annotators`, `by_label`, `prelabels`,
+    `warnings` and `not_computed` (metric -> reason)."""
+    annotations, final, settings = inputs.annotations, inputs.final, inputs.settings
+    field = arrival_field(inputs.items, settings)
+    not_computed: dict[str, str] = {}
+    if settings.arrival_field is not None and field is None:
+        not_computed["latency_from"] = (
+            f"items have no field '{settings.arrival_field}'; latency starts at the first "
+            "annotation"
+        )
+    done_at = _completion(annotations, final)
+    summary: dict[str, Any] = progress(final, annotations, settings.target_items)
+    rate, why = throughput(annotations, done_at)
+    summary.update(rate)
+    not_computed.update(why)
+    late, why = latency(inputs.items, annotations, done_at, field)
+    summary.update(late)
+    not_computed.update(why)
+    costs = annotation_costs(annotations, inputs.roster)
+    currency = inputs.roster.currency if inputs.roster else None
+    spent, why, by_label = cost(annotations, final, costs, currency or "")
+    summary.update(spent)
+    summary["currency"] = currency
+    not_computed.update(why)
+    rows, utilization, why_not = per_annotator(annotations, final, costs, inputs.roster)
+    summary["utilization"] = utilization
+    if why_not:
+        not_computed["utilization"] = why_not
+    remaining = summary["items_target"] - summary["items_done"]
+    projected, why = eta(done_at, remaining, settings.eta_window_days)
+    summary.update(projected)
+    not_computed.update(why)
+    summary.update(
+        {
+            "roster": inputs.roster is not None,
+            "daily": daily(annotations, done_at),
+            "annotators": rows,
+            "by_label": by_label,
+            "prelabels": prelabels(annotations, final),
+            "warnings": roster_check(annotations, inputs.roster),
+            "not_computed": dict(sorted(not_computed.items())),
+        }
+    )
+    return summary

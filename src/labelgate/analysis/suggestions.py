@@ -1,0 +1,98 @@
+"""Automation bias: how often annotators accept a model's suggestion, and wrong ones on gold."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from labelgate.config import columns as col
+from labelgate.metrics.proportions import wilson_interval
+
+
+def _rate(hits: int, n: int) -> float | None:
+    return hits / n if n else None
+
+
+def _interval(hits: int, n: int) -> list[float] | None:
+    return list(wilson_interval(hits, n)) if n else None
+
+
+def _median(values: pd.Series) -> float | None:
+    finite = values.dropna()
+    return float(np.median(finite)) if len(finite) else None
+
+
+def _text(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name not in frame.columns:
+        return pd.Series("", index=frame.index, dtype="str")
+    return frame[name].astype("str").fillna("").replace({"nan": "", "None": "", "<NA>": ""})
+
+
+def _counts(frame: pd.DataFrame) -> dict[str, Any]:
+    """The acceptance counts and rates of one group of annotations (columns added by
+    `suggestion_bias`: has, accepted, on_gold, wrong, correct, duration)."""
+    n, n_with = len(frame), int(frame["has"].sum())
+    accepted = int(frame["accepted"].sum())
+    wrong = frame["has"] & frame["on_gold"] & frame["wrong"]
+    n_wrong, wrong_accepted = int(wrong.sum()), int((wrong & frame["accepted"]).sum())
+    return {
+        "n_annotations": n,
+        "n_with_suggestion": n_with,
+        "suggestion_share": _rate(n_with, n),
+        "n_accepted": accepted,
+        "acceptance_rate": _rate(accepted, n_with),
+        "n_wrong_suggestions_on_gold": n_wrong,
+        "n_wrong_suggestions_accepted": wrong_accepted,
+        "wrong_suggestion_acceptance_rate": _rate(wrong_accepted, n_wrong),
+        "wrong_suggestion_acceptance_interval": _interval(wrong_accepted, n_wrong),
+    }
+
+
+def _arm(frame: pd.DataFrame) -> dict[str, Any]:
+    """Accuracy on gold and median duration of one arm (with or without a suggestion)."""
+    gold = frame[frame["on_gold"]]
+    right = int(gold["correct"].sum())
+    return {
+        "n_annotations": len(frame),
+        "n_gold": len(gold),
+        "gold_accuracy": _rate(right, len(gold)),
+        "gold_accuracy_interval": _interval(right, len(gold)),
+        "median_duration_s": _median(frame["duration"]),
+    }
+
+
+def suggestion_bias(annotations: pd.DataFrame, gold: pd.DataFrame) -> dict[str, Any]:
+    """Acceptance of model suggestions, overall and per annotator, and the with/without
+    comparison on gold.
+
+    annotations: item_id, annotator_id, label and optionally suggested_label, model_version,
+    duration_s (seconds as text or numbers); an annotation has a suggestion when its
+    suggested_label is not empty, and accepted it when label == suggested_label. gold:
+    item_id, label. A suggestion is wrong on a gold item when it differs from the gold label;
+    `wrong_suggestion_acceptance_rate` is the share of those the annotator kept (automation
+    bias), with a Wilson 95% interval. Rates are None when nothing is counted.
+    """
+    frame = annotations[[col.ITEM_ID, col.ANNOTATOR_ID, col.LABEL]].copy()
+    suggested = _text(annotations, "suggested_label").str.strip()
+    truth = dict(zip(gold[col.ITEM_ID].astype(str), gold[col.LABEL].astype(str), strict=False))
+    gold_label = frame[col.ITEM_ID].astype(str).map(truth).astype(object)
+    frame["has"] = (suggested != "").to_numpy()
+    frame["accepted"] = (frame["has"] & (frame[col.LABEL].astype(str) == suggested)).to_numpy()
+    frame["on_gold"] = gold_label.notna().to_numpy()
+    frame["wrong"] = (frame["on_gold"] & (suggested != gold_label.fillna(""))).to_numpy()
+    frame["correct"] = (frame[col.LABEL].astype(str) == gold_label).to_numpy()
+    duration = _text(annotations, "duration_s")
+    frame["duration"] = pd.to_numeric(duration, errors="coerce").to_numpy(dtype=np.float64)
+    versions = sorted({v for v in _text(annotations, "model_version")[frame["has"]] if v})
+    summary = _counts(frame)
+    summary["model_versions"] = versions
+    summary["with_suggestion"] = _arm(frame[frame["has"]])
+    summary["without_suggestion"] = _arm(frame[~frame["has"]])
+    summary["annotators"] = [
+        {"annotator_id": str(who), **_counts(group)}
+        for who, group in frame.groupby(col.ANNOTATOR_ID, sort=True)
+        if group["has"].any()
+    ]
+    return summary

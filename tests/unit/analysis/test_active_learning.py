@@ -1,0 +1,126 @@
+"""Active-learning strategies: hand-checked scores, ties, budgets and determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from labelgate.analysis import active_learning as al
+from labelgate.errors import UsageError
+
+P = np.array([[0.5, 0.3, 0.2], [0.9, 0.05, 0.05], [0.4, 0.4, 0.2], [1 / 3, 1 / 3, 1 / 3]])
+
+
+def view(p: np.ndarray = P, **kwargs: object) -> al.PoolView:
+    return al.PoolView(p, ["a", "b", "c"], np.array([10, 5, 0]), **kwargs)  # type: ignore[arg-type]
+
+
+def test_uncertainty_margin_entropy_by_hand() -> None:
+    np.testing.assert_allclose(al.least_confidence(P), [0.5, 0.1, 0.6, 2 / 3])
+    np.testing.assert_allclose(al.margin(P), [0.8, 0.15, 1.0, 1.0])
+    # Uniform over 3 classes has entropy log 3, i.e. 1 after dividing by log 3.
+    h = al.entropy(P)
+    assert h[3] == pytest.approx(1.0)
+    expected = -(0.5 * np.log(0.5) + 0.3 * np.log(0.3) + 0.2 * np.log(0.2)) / np.log(3)
+    assert h[0] == pytest.approx(expected)
+
+
+def test_rarity_weights_classes_by_inverse_count() -> None:
+    # weights 1/11, 1/6, 1/1 scaled by the largest (class c, no labelled item) -> 1/11, 1/6, 1
+    scores = al.rarity(
+        np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.5, 0.5, 0.0]]), np.array([10, 5, 0])
+    )
+    np.testing.assert_allclose(scores, [1.0, 1 / 11, 0.5 / 11 + 0.5 / 6])
+
+
+def test_novelty_is_one_minus_best_cosine() -> None:
+    pool = np.array([[1.0, 0.0], [0.0, 1.0], [np.sqrt(0.5), np.sqrt(0.5)]])
+    labelled = np.array([[1.0, 0.0]])
+    np.testing.assert_allclose(al.novelty(pool, labelled), [0.0, 1.0, 1 - np.sqrt(0.5)])
+    np.testing.assert_allclose(al.novelty(pool, labelled[:0]), [1.0, 1.0, 1.0])
+
+
+def test_vote_disagreement() -> None:
+    votes = np.array([[3, 0], [2, 1], [1, 1], [1, 0]])
+    np.testing.assert_allclose(al.vote_disagreement(votes), [0.0, 1 / 3, 0.5, 0.0])
+
+
+def test_ties_are_broken_by_the_seed_and_reproducibly() -> None:
+    scores = np.zeros(50)
+    first = al.order(scores, 1)
+    assert np.array_equal(first, al.order(scores, 1))
+    assert not np.array_equal(first, al.order(scores, 2))
+    assert sorted(first) == list(range(50))
+    # Score first, ties second: the highest always leads.
+    assert al.order(np.array([0.1, 0.9, 0.1]), 3)[0] == 1
+
+
+def test_select_ranks_by_score_and_explains() -> None:
+    chosen = al.select("uncertainty", view(), 2, seed=0)
+    assert list(chosen.index) == [3, 2]
+    assert chosen.reason[1] == "top class 'a' has only p=0.400"
+    margin = al.select("margin", view(), 4, seed=0)
+    assert set(margin.index[:2]) == {2, 3}  # both margins are 0
+    assert margin.index[3] == 1
+
+
+def test_budget_larger_than_pool_and_zero() -> None:
+    assert len(al.select("entropy", view(), 100).index) == 4
+    assert len(al.select("entropy", view(), 0).index) == 0
+    with pytest.raises(UsageError, match="budget must be >= 0"):
+        al.select("entropy", view(), -1)
+
+
+def test_random_is_deterministic_per_seed() -> None:
+    p = np.full((200, 3), 1 / 3)
+    a, b = al.select("random", view(p), 10, seed=5), al.select("random", view(p), 10, seed=5)
+    assert np.array_equal(a.index, b.index)
+    assert not np.array_equal(a.index, al.select("random", view(p), 10, seed=6).index)
+
+
+def test_diversity_takes_one_item_per_cluster() -> None:
+    rng = np.random.default_rng(0)
+    centres = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    emb = np.repeat(centres, 20, axis=0) + rng.normal(0, 0.01, (60, 3))
+    p = np.column_stack([np.linspace(0.5, 0.99, 60), 1 - np.linspace(0.5, 0.99, 60)])
+    v = al.PoolView(p, ["x", "y"], np.array([5, 5]), emb, emb[:1])
+    chosen = al.select("diversity", v, 3, seed=0)
+    assert sorted(i // 20 for i in chosen.index) == [0, 1, 2]
+    assert chosen.index[0] == 0  # the most uncertain item of all leads
+    again = al.select("diversity", v, 3, seed=0)
+    assert np.array_equal(chosen.index, again.index)
+    # Budget above the number of items: every item, each once.
+    assert sorted(al.select("diversity", v, 100, seed=0).index) == list(range(60))
+
+
+def test_mix_weights_ranks_and_refuses_unknown_names() -> None:
+    pool = np.eye(3)[[0, 1, 2, 0]]
+    v = view(P, pool_embedding=pool, labelled_embedding=np.eye(3)[:1])
+    only = al.select("mix", v, 4, 0, {"uncertainty": 1.0})
+    assert list(only.index[:2]) == [3, 2]
+    assert only.reason[0].startswith("mix: uncertainty 0.667")
+    with pytest.raises(UsageError, match="is not a strategy that can be mixed"):
+        al.select("mix", v, 2, 0, {"diversity": 1.0})
+    with pytest.raises(UsageError, match="not all 0"):
+        al.select("mix", v, 2, 0, {"uncertainty": 0.0})
+
+
+def test_novelty_without_features_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="novelty needs item features"):
+        al.select("novelty", view(), 2)
+
+
+def test_rank_normalise_averages_ties() -> None:
+    np.testing.assert_allclose(
+        al.rank_normalise(np.array([3.0, 1.0, 1.0, 2.0])), [1, 1 / 6, 1 / 6, 2 / 3]
+    )
+
+
+def test_reannotation_takes_the_larger_disagreement() -> None:
+    votes = np.array([[3, 0], [2, 1], [2, 0]])
+    oof = np.array([[0.9, 0.1], [0.8, 0.2], [0.1, 0.9]])
+    chosen = al.select_for_reannotation(votes, oof, ["x", "y"], 3, 0)
+    # scores: max(0, 0.1) = 0.1; max(1/3, 0.2) = 1/3; max(0, 0.9) = 0.9
+    assert list(chosen.index) == [2, 1, 0]
+    np.testing.assert_allclose(chosen.score, [0.9, 1 / 3, 0.1])
+    assert chosen.reason[0] == "2 of 2 votes for 'x'; the model gives 'x' p=0.100"
