@@ -38,7 +38,7 @@ functional: $(STAMP)
 	$(BIN)/pytest -q tests/func
 
 test: lint typecheck
-	$(BIN)/pytest -q -n auto
+	$(BIN)/pytest -q -n auto --dist worksteal
 
 # The demo tunes one dataset's gate to fail on purpose: exit 1 from `labelgate run` is shown,
 # not treated as a broken demo. Any other non-zero exit is.
