@@ -61,6 +61,15 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return init_repo(tmp_path_factory.mktemp("repro-output") / "proj")
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project already built, so a test that changes one file sees only what it re-runs
+    (its own, whatever order the parallel workers run the tests in)."""
+    root = init_repo(tmp_path_factory.mktemp("repro-built") / "proj")
+    assert cli("run", "-C", root).returncode == 0
+    return root
+
+
 def _log_part(stdout: str) -> list[str]:
     """The lines before the per-dataset screens (`labelgate run` prints one blank line there)."""
     return stdout.split("\n\n== ", 1)[0].splitlines()
@@ -83,14 +92,14 @@ def test_a_run_shows_stages_and_lock_updates_without_dvc_advice(project: Path) -
     ]
 
 
-def test_progress_names_each_stage_that_runs_with_its_place_in_the_plan(project: Path) -> None:
-    rules = project / "qa_rules/review_sentiment.yaml"
+def test_progress_names_each_stage_that_runs_with_its_place_in_the_plan(built: Path) -> None:
+    rules = built / "qa_rules/review_sentiment.yaml"
     text = rules.read_text(encoding="utf-8")
     rules.write_text(text.replace("min: 0.4", "min: 0.45"), encoding="utf-8")
     log: list[str] = []
     progress: list[str] = []
     try:
-        ran = reproduce(project, ["gate@example"], log.append, progress.append)
+        ran = reproduce(built, ["gate@example"], log.append, progress.append)
     finally:
         rules.write_text(text, encoding="utf-8")
     # The config stage reads the rules, and of its section files only the gates changed: the
