@@ -18,6 +18,7 @@ from labelgate.config.pipeline import LabelIssuesStep, ModelStep
 from labelgate.errors import InputError, UsageError
 from labelgate.io.canonical import read_export, rename_columns
 from labelgate.io.readers import infer_format, read_source
+from labelgate.metrics.label_quality.crowdlab import majority_vote
 from labelgate.problems import Problem
 
 TEXT = "text"
@@ -38,15 +39,6 @@ def vote_counts(annotations: pd.DataFrame, label_ids: list[str]) -> pd.DataFrame
     return counts.reindex(columns=label_ids, fill_value=0).sort_index()
 
 
-def majority(counts: pd.DataFrame, probabilities: np.ndarray | None) -> pd.Series:
-    """The most-voted label per item; ties broken by the model's probability (CROWDLAB's
-    initial consensus), else by label order. NaN-free: every item has a label."""
-    score = counts.to_numpy(dtype=np.float64)
-    if probabilities is not None:
-        score = score + 0.5 * probabilities  # < 1, so it only orders tied labels
-    return pd.Series(np.asarray(counts.columns)[score.argmax(axis=1)], index=counts.index)
-
-
 def read_predictions(path: Path, item_col: str, label_ids: list[str]) -> pd.DataFrame:
     """A predictions file: an item column, one probability column per label (or label and
     score), optional model and model_version; values as text, converted by the model layer."""
@@ -58,22 +50,24 @@ def read_predictions(path: Path, item_col: str, label_ids: list[str]) -> pd.Data
     return frame.drop(columns="_row")
 
 
-def _given(
-    votes: pd.DataFrame, label_ids: list[str], probabilities: np.ndarray | None
-) -> pd.DataFrame:
-    counts = vote_counts(votes, label_ids)
-    tied = (counts.to_numpy() == counts.to_numpy().max(axis=1, keepdims=True)).sum(axis=1) > 1
+def _given(counts: pd.DataFrame, probabilities: np.ndarray | None) -> pd.DataFrame:
+    """The most-voted label per item, ties broken by the model's probability (CROWDLAB's
+    initial consensus), else by label order; `status` unresolved where the votes tie."""
+    values = counts.to_numpy()
+    tied = (values == values.max(axis=1, keepdims=True)).sum(axis=1) > 1
+    probs = np.zeros(values.shape) if probabilities is None else probabilities
+    codes = majority_vote(values, probs)
     return pd.DataFrame(
         {
             col.ITEM_ID: counts.index.to_numpy(dtype=object),
-            col.LABEL: majority(counts, probabilities).to_numpy(dtype=object),
+            col.LABEL: np.asarray(counts.columns, dtype=object)[codes],
             "status": np.where(tied, "unresolved", "agreed"),
         }
     )
 
 
 def _model_probabilities(
-    votes: pd.DataFrame,
+    counts: pd.DataFrame,
     texts: pd.Series | None,
     label_ids: list[str],
     step: ModelStep,
@@ -81,7 +75,7 @@ def _model_probabilities(
     where: str = "predictions",
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """(probabilities for the sorted items, the predict summary)."""
-    first = _given(votes, label_ids, None)  # ties are not trained on
+    first = _given(counts, None)  # ties are not trained on
     items = pd.DataFrame({col.ITEM_ID: first[col.ITEM_ID]})
     if texts is not None:
         items[TEXT] = texts.reindex(items[col.ITEM_ID]).fillna("").to_numpy(dtype=object)
@@ -199,10 +193,11 @@ def label_issues_of_votes(
                 )
             ]
         )
+    counts = vote_counts(votes, label_ids)
     probabilities, predicted = _model_probabilities(
-        votes, texts, label_ids, step, predictions, where
+        counts, texts, label_ids, step, predictions, where
     )
-    given = _given(votes, label_ids, probabilities).assign(status="agreed")
+    given = _given(counts, probabilities).assign(status="agreed")
     issues = find_issues(IssueInputs(votes, given, probabilities, label_ids, texts), issues_step)
     summary = {
         **issues.summary,
