@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 from labelgate.cli.options import add_project_option
+from labelgate.cli.table_output import add_table_output_option, emit_table
 
 
 def register(sub: Any) -> None:
@@ -57,20 +57,13 @@ def register(sub: Any) -> None:
         action="store_true",
         help="exit 1 when capacity is short and some items have fewer than k annotators",
     )
-    parser.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        metavar="OUT",
-        help="write the plan to a .csv or .parquet file (default: CSV on stdout)",
-    )
+    add_table_output_option(parser, "the plan")
     add_project_option(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Make the plan, write it, and say how it went on stderr."""
-    from labelgate.app.aggregate import write_table
     from labelgate.app.assign import assign
     from labelgate.project.layout import find_root
 
@@ -83,13 +76,6 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         item_col=args.item_col,
     )
-    if args.output is None:
-        from labelgate.io.writers import csv_text
-
-        sys.stdout.write(csv_text(result.plan.table))
-    else:
-        write_table(args.output, result.plan.table)
-    for line in result.messages:
-        print(line, file=sys.stderr)
+    emit_table(result.plan.table, args.output, result.messages)
     short = result.plan.summary["n_unassigned_slots"]
     return 1 if args.strict and short else 0

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 from labelgate.cli.options import add_column_options, add_file_format_options
+from labelgate.cli.table_output import add_table_output_option, emit_table
 
 FILTERS = ("prune_by_noise_rate", "prune_by_class", "both", "confident_learning")
 RANKINGS = ("auto", "consensus_quality", "self_confidence", "normalized_margin")
@@ -62,13 +62,7 @@ def register(sub: Any) -> None:  # long: one argparse declaration per option
         "self_confidence or normalized_margin (the model alone); auto: consensus_quality "
         "when some item has 2+ annotators",
     )
-    parser.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        metavar="OUT",
-        help="write the table to a .csv or .parquet file (default: CSV on stdout)",
-    )
+    add_table_output_option(parser)
     parser.set_defaults(handler=run)
 
 
@@ -76,7 +70,6 @@ def run(args: argparse.Namespace) -> int:
     """Find the issues, write the table, and say how it went on stderr."""
     from pydantic import ValidationError
 
-    from labelgate.app.aggregate import write_table
     from labelgate.app.label_issues import label_issues_file
     from labelgate.config.pipeline import LabelIssuesStep, ModelStep
     from labelgate.errors import UsageError
@@ -105,12 +98,5 @@ def run(args: argparse.Namespace) -> int:
         file_format=args.file_format,
         control=args.field,
     )
-    if args.output is None:
-        from labelgate.io.writers import csv_text
-
-        sys.stdout.write(csv_text(result.table))
-    else:
-        write_table(args.output, result.table)
-    for line in result.messages:
-        print(line, file=sys.stderr)
+    emit_table(result.table, args.output, result.messages)
     return 0

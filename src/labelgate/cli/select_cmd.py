@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 from labelgate.cli.options import add_file_format_options
+from labelgate.cli.table_output import add_table_output_option, emit_table
 
 # analysis.active_learning.STRATEGIES, kept literal so `--help` imports no NumPy.
 STRATEGIES = (
@@ -115,19 +115,12 @@ def register(sub: Any) -> None:
         help="sampling rules: a YAML file whose next_batch: {strategy, budget, seed, weights} "
         "replaces --strategy, --budget, --seed and --weights",
     )
-    parser.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        metavar="OUT",
-        help="write the table to a .csv or .parquet file (default: CSV on stdout)",
-    )
+    add_table_output_option(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Select, write the table, and say how it went on stderr."""
-    from labelgate.app.aggregate import write_table
     from labelgate.app.selecting import parse_weights, select_items
 
     strategy, budget, seed = args.strategy, args.budget, args.seed
@@ -148,12 +141,5 @@ def run(args: argparse.Namespace) -> int:
         args.file_format,
         args.field,
     )
-    if args.output is None:
-        from labelgate.io.writers import csv_text
-
-        sys.stdout.write(csv_text(result.table))
-    else:
-        write_table(args.output, result.table)
-    for line in result.messages:
-        print(line, file=sys.stderr)
+    emit_table(result.table, args.output, result.messages)
     return 0
