@@ -124,3 +124,15 @@ def test_reannotation_takes_the_larger_disagreement() -> None:
     assert list(chosen.index) == [2, 1, 0]
     np.testing.assert_allclose(chosen.score, [0.9, 1 / 3, 0.1])
     assert chosen.reason[0] == "2 of 2 votes for 'x'; the model gives 'x' p=0.100"
+
+
+def test_the_command_line_and_the_yaml_name_the_same_strategies() -> None:
+    # Kept literal in cli/ (no NumPy for --help) and config/ (no NumPy in config models).
+    from typing import get_args
+
+    from labelgate.analysis.active_learning import STRATEGIES
+    from labelgate.cli.select_cmd import STRATEGIES as CLI_STRATEGIES
+    from labelgate.config.sampling import Strategy
+
+    assert CLI_STRATEGIES == STRATEGIES
+    assert get_args(Strategy) == STRATEGIES
