@@ -17,15 +17,7 @@ from labelgate.metrics.label_quality.crowdlab import crowdlab
 from labelgate.metrics.label_quality.rankings import label_quality_scores, rank_issues
 from labelgate.metrics.ranking import average_precision
 
-ISSUE_COLUMNS = (
-    col.ITEM_ID,
-    "given_label",
-    "suggested_label",
-    "label_quality",
-    "is_issue",
-    "rank",
-    "reason",
-)
+ISSUE_COLUMNS = col.LABEL_ISSUE_COLUMNS
 # Filled in by the reviewer; the rows then go into the dataset's adjudications file.
 DECISION_COLUMNS = (col.LABEL, "adjudicator_id", "ruling_id", "note")
 

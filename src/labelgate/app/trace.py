@@ -7,7 +7,6 @@ from typing import Any
 
 import pandas as pd
 
-from labelgate.analysis.label_issues import ISSUE_COLUMNS
 from labelgate.analysis.task_consensus import answers_as_text
 from labelgate.config import columns as col
 from labelgate.errors import InputError
@@ -166,7 +165,7 @@ def _model_check(out: Path, item_id: str) -> dict[str, Any] | None:
     if row.empty:
         return None
     record = _records(row.drop(columns=[col.ITEM_ID]))[0]
-    return {k: record.get(k) for k in ("model_version", *ISSUE_COLUMNS[1:])}
+    return {k: record.get(k) for k in ("model_version", *col.LABEL_ISSUE_COLUMNS[1:])}
 
 
 def trace_item(root: Path, dataset: str, item_id: str) -> dict[str, Any]:

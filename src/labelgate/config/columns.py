@@ -88,3 +88,14 @@ QUARANTINE_REASONS = (
     "no_label",
     "multiple_labels",
 )
+
+# label_issues.parquet and `labelgate label-issues`: one row per checked item, issues first.
+LABEL_ISSUE_COLUMNS = (
+    ITEM_ID,
+    "given_label",
+    "suggested_label",
+    "label_quality",
+    "is_issue",
+    "rank",
+    "reason",
+)
