@@ -286,3 +286,17 @@ def test_trace_shows_what_the_model_said_of_a_label(built: Path) -> None:
     assert "model check (tfidf_logreg-" in result.stdout
     assert "rank 1, suggests" in result.stdout
     assert "flagged as a likely label error" in result.stdout
+
+
+def test_a_predictions_file_row_that_cannot_be_read_stops_the_command(
+    export: Path, tmp_path: Path
+) -> None:
+    probs = tmp_path / "probs.csv"
+    probs.write_text('review_id,negative,neutral,positive\nr000,0.1,0.1,0.8\n"r001,0.2\n')
+    result = cli(
+        "label-issues", export, "--item-col", "review_id", "--annotator-col", "worker",
+        "--label-col", "answer", "--predictions", probs,
+    )  # fmt: skip
+    assert result.returncode == 3, result.stderr
+    assert "probs.csv" in result.stderr
+    assert "cannot be read" in result.stderr

@@ -16,8 +16,7 @@ from labelgate.analysis.model_predictions import predict
 from labelgate.config import columns as col
 from labelgate.config.pipeline import LabelIssuesStep, ModelStep
 from labelgate.errors import InputError, UsageError
-from labelgate.io.canonical import read_export, rename_columns
-from labelgate.io.readers import infer_format, read_source
+from labelgate.io.canonical import read_export, read_predictions_table
 from labelgate.metrics.label_quality.crowdlab import majority_vote
 from labelgate.problems import Problem
 
@@ -37,17 +36,6 @@ def vote_counts(annotations: pd.DataFrame, label_ids: list[str]) -> pd.DataFrame
     """(items x labels) vote counts, items sorted."""
     counts = pd.crosstab(annotations[col.ITEM_ID], annotations[col.LABEL])
     return counts.reindex(columns=label_ids, fill_value=0).sort_index()
-
-
-def read_predictions(path: Path, item_col: str, label_ids: list[str]) -> pd.DataFrame:
-    """A predictions file: an item column, one probability column per label (or label and
-    score), optional model and model_version; values as text, converted by the model layer."""
-    display = str(path)
-    raw = read_source(path, infer_format(path, None, display), display)
-    others = tuple(c for c in raw.frame.columns if c not in ("_row", item_col, col.ITEM_ID))
-    wanted = tuple(dict.fromkeys(("model", "model_version", col.LABEL, "score", *others)))
-    frame = rename_columns(raw, {col.ITEM_ID: item_col}, (col.ITEM_ID,), wanted, display)
-    return frame.drop(columns="_row")
 
 
 def _given(counts: pd.DataFrame, probabilities: np.ndarray | None) -> pd.DataFrame:
@@ -137,9 +125,12 @@ def label_issues_file(
     texts = None
     if text_col:
         texts = frame.drop_duplicates(col.ITEM_ID).set_index(col.ITEM_ID)[TEXT]
-    labels = sorted(frame[col.LABEL].unique())
     predictions = (
-        read_predictions(predictions_path, columns.get(col.ITEM_ID, col.ITEM_ID), labels)
+        read_predictions_table(
+            predictions_path,
+            str(predictions_path),
+            {col.ITEM_ID: columns.get(col.ITEM_ID, col.ITEM_ID)},
+        )
         if predictions_path is not None
         else None
     )

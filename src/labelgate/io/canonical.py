@@ -127,6 +127,29 @@ def read_export(
     return frame, skipped
 
 
+def read_predictions_table(
+    path: Path,
+    display: str,
+    mapping: dict[str, str],
+    file_format: str | None = None,
+    control: str | None = None,
+) -> pd.DataFrame:
+    """A model's predictions file: `item_id` (mapped by `mapping` like any source), optional
+    `model`, `model_version`, `label`, `score`, and every other column as it is named (one
+    probability per label); values as text, checked by models/provided.py. A record that
+    cannot be read is an InputError: a half-read model is no model."""
+    raw = read_source(path, infer_format(path, file_format, display), display, control)
+    if raw.bad_rows:
+        row, reason, text = raw.bad_rows[0]
+        message = f"row {row} cannot be read ({reason}): {text[:80]}"
+        raise InputError([Problem(display, row, 0, "", message, "Fix the row.")])
+    taken = {"_row", *mapping, *mapping.values()}
+    others = tuple(c for c in raw.frame.columns if c not in taken)
+    optional = tuple(dict.fromkeys(("model", "model_version", col.LABEL, "score", *others)))
+    frame = rename_columns(raw, mapping, (col.ITEM_ID,), optional, display)
+    return frame.drop(columns="_row")
+
+
 SHOWN = 200  # characters of a value a quarantine detail shows
 RAW_SHOWN = 2000  # characters of a field the quarantine's `raw` record keeps
 

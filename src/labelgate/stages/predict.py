@@ -8,11 +8,9 @@ import pandas as pd
 
 from labelgate.analysis.model_inputs import model_fields
 from labelgate.analysis.model_predictions import Predictions, disabled_predictions, predict
-from labelgate.config import columns as col
 from labelgate.errors import InputError
-from labelgate.io.canonical import rename_columns
+from labelgate.io.canonical import read_predictions_table
 from labelgate.io.json_io import write_json
-from labelgate.io.readers import infer_format, read_source
 from labelgate.io.writers import read_parquet, write_parquet
 from labelgate.problems import Problem
 from labelgate.project import build_files
@@ -28,26 +26,9 @@ def read_provided(ctx: DatasetContext) -> pd.DataFrame | None:
     if source is None:
         return None
     path = resolve_inside(ctx.root, ctx.dataset_dir, source.path)
-    display = relative(ctx.root, path)
-    raw = read_source(path, infer_format(path, source.format, display), display, source.field)
-    if raw.bad_rows:
-        row, reason, text = raw.bad_rows[0]
-        raise InputError(
-            [
-                Problem(
-                    display,
-                    row,
-                    0,
-                    "",
-                    f"row {row} cannot be read ({reason}): {text[:80]}",
-                    "Fix the row.",
-                )
-            ]
-        )
-    others = tuple(c for c in raw.frame.columns if c not in ("_row", *source.columns.values()))
-    optional = tuple(dict.fromkeys(("model", "model_version", col.LABEL, "score", *others)))
-    frame = rename_columns(raw, source.columns, (col.ITEM_ID,), optional, display)
-    return frame.drop(columns="_row")
+    return read_predictions_table(
+        path, relative(ctx.root, path), source.columns, source.format, source.field
+    )
 
 
 def _source_display(ctx: DatasetContext) -> str:
