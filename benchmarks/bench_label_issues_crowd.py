@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from labelgate.aggregation.catalog import make
+from labelgate.analysis.label_issues import vote_share
 from labelgate.app.label_issues import label_issues_of_votes
 from labelgate.config.pipeline import LabelIssuesStep, ModelStep
 from labelgate.metrics.ranking import average_precision
@@ -101,13 +102,8 @@ def evaluate(votes: pd.DataFrame, texts: pd.Series, truth: pd.Series, seed: int)
     table = table[table.index.isin(truth.index)]
     wrong = (table["given_label"] != truth.reindex(table.index)).to_numpy()
     given = table["given_label"]
-    share = (
-        votes.merge(given.rename("given"), left_on="item_id", right_index=True)
-        .assign(hit=lambda d: d["label"] == d["given"])
-        .groupby("item_id")["hit"]
-        .mean()
-        .reindex(table.index)
-    )
+    share = vote_share(votes, given.rename("label").rename_axis("item_id").reset_index())
+    share = share.reindex(table.index)
     self_conf = label_issues_of_votes(
         votes, texts, ModelStep(seed=seed), LabelIssuesStep(rank_by="self_confidence")
     ).table.set_index("item_id")["label_quality"]
