@@ -32,8 +32,10 @@ from labelgate.analysis.near_duplicates import (
 
 THRESHOLD = 0.8
 NGRAM = 5
-IMDB = Path(
-    "/work/shared/data/real/imdb_label_errors_cleanlab/imdb_test_with_cleanlab_mturk.csv.gz"
+# The shared real data sits beside the repository checkout (skipped when absent).
+IMDB = (
+    Path(__file__).resolve().parents[2]
+    / "shared/data/real/imdb_label_errors_cleanlab/imdb_test_with_cleanlab_mturk.csv.gz"
 )
 
 

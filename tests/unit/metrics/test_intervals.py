@@ -63,8 +63,7 @@ IRRCAC_README_RAW4RATERS = {
     "brennan_prediger": (0.77273, 0.14472, (0.454, 1.0)),
 }
 # Weighted and second-dataset SEs, 3 decimals, from afergadis/irrCAC (Python port of irrCAC)
-# @ 2b71b15ae8997386367ffe1c3f2c2288044002da test/unit/irrCAC/raw/test_*.py, as collected in
-# /work/shared/data/real/agreement_examples/expected_irrCAC_python_tests.tsv.
+# @ 2b71b15ae8997386367ffe1c3f2c2288044002da test/unit/irrCAC/raw/test_*.py.
 IRRCAC_PORT_RAW4RATERS_SE = {
     ("linear", "brennan_prediger"): 0.123,
     ("linear", "fleiss_kappa"): 0.149,
