@@ -81,7 +81,9 @@ def test_mix_disagreement_and_features_without_text(files: Path, tmp_path: Path)
     weights.write_text("weights: {uncertainty: 0.7, novelty: 0.3}\n", encoding="utf-8")
     mix = _select(files, "--text-col", "body", "--strategy", "mix", "--weights-file", weights)
     assert len(mix) == 40
-    assert mix["reason"].str.startswith("mix: uncertainty").all()
+    # 30 labelled items of 2 classes are a cold start: the batch represents the pool.
+    cold = "cold start (30 labelled items, fewer than 50 per class): a random member of cluster"
+    assert mix["reason"].str.startswith(cold).all()
     again = _select(files, "--text-col", "body", "--budget", "3", "--strategy", "disagreement")
     # Items w2 answered differently (every 9th) lead: 1 of 2 votes.
     assert again["item_id"].str.startswith("L").all()
@@ -193,6 +195,25 @@ def test_automation_bias_reaches_aggregate_metrics_and_summary(
 
     assert "automation bias" in " ".join(suggestion_lines(on_disk)) or not len(wrong)
     assert suggestion_lines({"suggestions": {"n_with_suggestion": 0}}) == []
+
+
+def test_exploration_share_past_the_cold_start(files: Path, tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    rows = [(f"M{i:03d}", "w1", "pos" if i % 2 else "neg") for i in range(100)]
+    texts = [_text(rng, label, i) for i, (_, _, label) in enumerate(rows)]
+    frame = pd.DataFrame(rows, columns=["id", "worker", "answer"]).assign(body=texts)
+    frame.to_csv(tmp_path / "labelled.csv", index=False)
+    (tmp_path / "pool.jsonl").write_bytes((files / "pool.jsonl").read_bytes())
+    half = _select(tmp_path, "--text-col", "body", "--budget", "10", "--exploration", "0.5")
+    drawn = half["reason"].str.startswith("exploration (50% of the batch at random); top class")
+    assert drawn.sum() == 5
+    assert half["reason"][~drawn].str.startswith("top class").all()
+    rules = tmp_path / "sampling.yaml"
+    rules.write_text("next_batch:\n  budget: 10\n  exploration: 0\n", encoding="utf-8")
+    ranked = _select(tmp_path, "--text-col", "body", "--rules", rules)
+    assert ranked["reason"].str.startswith("top class").all()
+    # The scores only order the exploiting part: the ranked batch's best 5 lead both tables.
+    assert half["item_id"][~drawn].tolist() == ranked["item_id"].head(5).tolist()
 
 
 def test_sampling_rules_file_sets_the_next_batch(files: Path, tmp_path: Path) -> None:

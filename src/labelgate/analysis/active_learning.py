@@ -4,6 +4,14 @@ Every strategy scores items in [0, 1] (higher = label it sooner) from arrays: cl
 probabilities of the pool (n_pool, n_classes), the labelled class counts, and dense
 L2-normalised embeddings of pool and labelled items. Ties are broken by a seeded random
 order, so a selection is a function of its inputs and the seed.
+
+Scores only rank well once the model has learnt something. The uncertainty strategies (and
+`diversity` and `mix` built on them) therefore guard against a cold start, when too few items
+are labelled for the model's confidence to mean much: the batch is then
+drawn to represent the pool (one random item of each k-means cluster, or a seeded random draw)
+instead of by score. After that, an `exploration` share of every batch is still a seeded random
+draw, so the labelled set keeps covering the pool that the scores alone would neglect
+(sampling bias of uncertainty sampling; Settles 2009, "Active Learning Literature Survey").
 """
 
 from __future__ import annotations
@@ -18,6 +26,12 @@ from labelgate.errors import UsageError
 # Strategies that score each pool item on its own, and so can be mixed.
 SCORE_STRATEGIES = ("uncertainty", "margin", "entropy", "rare", "novelty", "random")
 STRATEGIES = (*SCORE_STRATEGIES, "diversity", "mix", "disagreement")
+# Scores from the model's confidence, and the strategies built on them: they need a model
+# that works (mix only with a weight on a confidence score).
+CONFIDENCE = ("uncertainty", "margin", "entropy")
+GUARDED = (*CONFIDENCE, "diversity", "mix")
+EXPLORATION = 0.3  # share of a batch drawn at random once past the cold start (measured)
+COLD_START_PER_CLASS = 50  # labelled items per class (on average) before scores are trusted
 NOVELTY_REFERENCE = 2000  # labelled items novelty compares with (a seeded sample beyond)
 KMEANS_SAMPLE = 20_000  # items k-means is fit on; every item is then assigned
 CHUNK = 65_536  # rows per block of a pool-by-centre product
@@ -211,44 +225,117 @@ def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
     return {name: float(w) for name, w in weights.items() if w > 0}
 
 
+def cold_start(view: PoolView) -> str | None:
+    """Why the model cannot rank the pool yet, or None: fewer than COLD_START_PER_CLASS
+    labelled items per class on average. (A model predicting one class for nearly the whole
+    pool is no trigger: measured, replacing such batches cost more than the exploration share
+    already recovers.)"""
+    counts = np.asarray(view.labelled_counts, dtype=np.float64)
+    total = counts.sum()
+    if total < COLD_START_PER_CLASS * len(counts):
+        return f"{int(total)} labelled items, fewer than {COLD_START_PER_CLASS} per class"
+    return None
+
+
+def representative(view: PoolView, budget: int, seed: int, why: str) -> Selection:
+    """A batch that stands for the pool, not for the model: a random member of each of
+    `budget` k-means clusters, or a seeded random draw without an embedding."""
+    n = len(view.probabilities)
+    rng = np.random.default_rng([seed, 2])  # a stream apart from ties and exploration
+    if view.pool_embedding is not None:
+        index, cluster = diversity(view.pool_embedding, rng.random(n), budget, seed)
+        reasons = [f"cold start ({why}): a random member of cluster {c}" for c in cluster]
+    else:
+        index = rng.permutation(n)[: min(budget, n)]
+        reasons = [f"cold start ({why}): a random draw"] * len(index)
+    return Selection(index, np.zeros(len(index)), reasons)
+
+
+def explore(
+    scores: np.ndarray, budget: int, seed: int, exploration: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The best `budget` by score, but a share `exploration` of them (rounded) drawn at seeded
+    random from the rest, spread evenly over the ranks so any prefix keeps the share.
+    Returns (positions, whether each was drawn)."""
+    budget = min(budget, len(scores))
+    n_drawn = int(exploration * budget + 0.5)
+    ranked = order(scores, seed)
+    best, rest = ranked[: budget - n_drawn], ranked[budget - n_drawn :]
+    drawn = rest[np.random.default_rng([seed, 1]).permutation(len(rest))[:n_drawn]]
+    slots = np.arange(budget)
+    is_drawn = (slots + 1) * n_drawn // max(budget, 1) > slots * n_drawn // max(budget, 1)
+    index = np.empty(budget, dtype=np.int64)
+    index[is_drawn], index[~is_drawn] = drawn, best
+    return index, is_drawn
+
+
+def is_guarded(strategy: str, weights: Mapping[str, float] | None) -> bool:
+    """Whether `strategy` leans on the model's confidence (mix: with a weight on one)."""
+    if strategy == "mix":
+        return any(w > 0 for name, w in (weights or {}).items() if name in CONFIDENCE)
+    return strategy in GUARDED
+
+
 def select(
     strategy: str,
     view: PoolView,
     budget: int,
     seed: int = 0,
     weights: Mapping[str, float] | None = None,
+    exploration: float = EXPLORATION,
 ) -> Selection:
     """Choose up to `budget` pool items by `strategy` (STRATEGIES but disagreement, which
-    re-annotates labelled items: `select_for_reannotation`)."""
+    re-annotates labelled items: `select_for_reannotation`). Strategies that lean on the
+    model's confidence pick representative items at a cold start, and otherwise draw a share
+    `exploration` of the batch at seeded random (uncertainty, margin, entropy, mix)."""
     if budget < 0:
         raise UsageError(f"--budget must be >= 0; got {budget}.")
-    n = len(view.probabilities)
+    if not 0.0 <= exploration <= 1.0:
+        raise UsageError(f"--exploration must be between 0 and 1; got {exploration}.")
+    if strategy not in STRATEGIES or strategy == "disagreement":
+        valid = [s for s in STRATEGIES if s != "disagreement"]
+        raise UsageError(f"unknown strategy '{strategy}'; use one of {', '.join(valid)}.")
     if strategy == "mix":
-        mixed = check_weights(weights or {})
+        weights = check_weights(weights or {})
+    if strategy == "diversity" and view.pool_embedding is None:
+        raise UsageError("diversity needs item features: give --text-col or --feature-cols.")
+    guarded = is_guarded(strategy, weights)
+    why = cold_start(view) if guarded else None
+    if why is not None:
+        return representative(view, budget, seed, why)
+    if strategy == "diversity":
+        return _diversity(view, budget, seed)
+    if strategy == "mix":
+        mixed = dict(weights or {})
         parts = {name: strategy_scores(name, view, seed) for name in mixed}
         total = sum(mixed.values())
-        scores = sum((w / total) * rank_normalise(parts[name]) for name, w in mixed.items())
-        scores = np.asarray(scores, dtype=np.float64) if mixed else np.zeros(n)
-        index = order(scores, seed)[:budget]
-        reasons = [
-            "mix: " + ", ".join(f"{name} {parts[name][i]:.3f}" for name in mixed) for i in index
-        ]
-        return Selection(index, scores[index], reasons)
-    if strategy == "diversity":
-        if view.pool_embedding is None:
-            raise UsageError("diversity needs item features: give --text-col or --feature-cols.")
-        scores = least_confidence(view.probabilities)
-        index, cluster = diversity(view.pool_embedding, scores, budget, seed)
-        reasons = [
-            f"cluster {c}: its most uncertain item (top probability {view.probabilities[i].max():.3f})"
-            for i, c in zip(index, cluster, strict=True)
-        ]
-        return Selection(index, scores[index], reasons)
-    if strategy not in SCORE_STRATEGIES:
-        raise UsageError(f"unknown strategy '{strategy}'; use one of {', '.join(STRATEGIES)}.")
-    scores = strategy_scores(strategy, view, seed)
-    index = order(scores, seed)[:budget]
-    return Selection(index, scores[index], [_reason(strategy, view, i, scores[i]) for i in index])
+        mix = sum((w / total) * rank_normalise(parts[name]) for name, w in mixed.items())
+        scores = np.asarray(mix, dtype=np.float64)
+    else:
+        scores = strategy_scores(strategy, view, seed)
+    index, drawn = explore(scores, budget, seed, exploration if guarded else 0.0)
+    reasons = []
+    for i, was_drawn in zip(index, drawn, strict=True):
+        if strategy == "mix":
+            text = "mix: " + ", ".join(f"{name} {parts[name][i]:.3f}" for name in mixed)
+        else:
+            text = _reason(strategy, view, i, scores[i])
+        reasons.append(
+            f"exploration ({exploration:.0%} of the batch at random); {text}" if was_drawn else text
+        )
+    return Selection(index, scores[index], reasons)
+
+
+def _diversity(view: PoolView, budget: int, seed: int) -> Selection:
+    """The most uncertain item of each of `budget` k-means clusters."""
+    assert view.pool_embedding is not None
+    scores = least_confidence(view.probabilities)
+    index, cluster = diversity(view.pool_embedding, scores, budget, seed)
+    reasons = [
+        f"cluster {c}: its most uncertain item (top probability {view.probabilities[i].max():.3f})"
+        for i, c in zip(index, cluster, strict=True)
+    ]
+    return Selection(index, scores[index], reasons)
 
 
 def _top_two(p: np.ndarray, names: Sequence[str]) -> tuple[str, float, str, float]:

@@ -44,7 +44,8 @@ def _period(times: pd.Series, kind: WindowKind) -> pd.Series:
         out[known] = t.dt.strftime("%Y-%m-%d")
     elif kind == "week":
         iso = t.dt.isocalendar()
-        out[known] = [f"{y:04d}-W{w:02d}" for y, w in zip(iso["year"], iso["week"], strict=True)]
+        weeks = [f"{y:04d}-W{w:02d}" for y, w in zip(iso["year"], iso["week"], strict=True)]
+        out[known] = pd.Series(weeks, index=t.index, dtype="str")
     else:
         out[known] = t.dt.strftime("%Y-%m")
     return out

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from labelgate.analysis.prelabels import THRESHOLDS, precision_at_coverage, suggest
 from labelgate.app.selecting import (
     Columns,
+    Labelled,
     consensus_codes,
     feature_matrices,
     read_labelled,
@@ -17,8 +19,11 @@ from labelgate.app.selecting import (
 )
 from labelgate.config import columns as col
 from labelgate.errors import InputError, UsageError
+from labelgate.io.canonical import read_predictions_table
 from labelgate.io.exporters.prelabels import PRELABEL_FORMATS, write_prelabels
+from labelgate.models.provided import probabilities_from_table
 from labelgate.models.text_classifier import TextModelSettings, model_identity
+from labelgate.problems import Problem
 
 
 @dataclass
@@ -44,8 +49,13 @@ def prelabel(
     seed: int = 0,
     source_format: str | None = None,
     control: str | None = None,
+    predictions_path: Path | None = None,
 ) -> PrelabelResult:
-    """Suggest a label for every pool item (none below `min_confidence`) and write `output`."""
+    """Suggest a label for every pool item (none below `min_confidence`) and write `output`.
+
+    With `predictions_path`, a team's own model's probabilities (the predictions table of
+    docs/model-qa.md) are the suggestions instead of the built-in model's, and the coverage
+    table is measured on its predictions of the labelled items."""
     from labelgate.models.features import fit_predict_matrix, out_of_fold_matrix
 
     if file_format not in PRELABEL_FORMATS:
@@ -59,6 +69,17 @@ def prelabel(
         raise InputError(f"{labelled_path}: only one label used; a model needs 2.")
     pool = read_pool(pool_path, columns, source_format, control)
     pool = pool[~pool[col.ITEM_ID].isin(set(labelled.item_ids))].reset_index(drop=True)
+    if predictions_path is not None:
+        return _prelabel_from_table(
+            predictions_path,
+            labelled,
+            codes,
+            pool,
+            output,
+            file_format,
+            min_confidence,
+            (from_name, to_name),
+        )
     x_lab, x_pool = feature_matrices(labelled.fields, pool, columns, settings)
     n_classes = len(labelled.class_names)
     probabilities = fit_predict_matrix(x_lab, codes, x_pool, n_classes, settings)
@@ -76,6 +97,54 @@ def prelabel(
         f"{n} of {len(suggestions)} pool items pre-labelled (min confidence {min_confidence:g}; "
         f"model {version} on {len(codes)} labelled items) -> {output} ({file_format})"
     ]
+    return PrelabelResult(suggestions, coverage, version, messages)
+
+
+def _prelabel_from_table(
+    path: Path,
+    labelled: Labelled,
+    codes: np.ndarray,
+    pool: pd.DataFrame,
+    output: Path,
+    file_format: str,
+    min_confidence: float,
+    names: tuple[str, str],
+) -> PrelabelResult:
+    """Suggestions from a team's predictions table: pool items it does not score get none."""
+    table = read_predictions_table(path, str(path), {})
+    # The table may score labels no labelled item has yet: they come after the used ones, so
+    # the labelled items' codes stay valid.
+    reserved = {col.ITEM_ID, "model", "model_version", col.LABEL, "score"}
+    labels = list(labelled.class_names)
+    labels += sorted(c for c in table.columns if c not in reserved and c not in labels)
+    pool_ids = pool[col.ITEM_ID].tolist()
+    ids = [*labelled.item_ids, *pool_ids]
+    got = probabilities_from_table(table, ids, labels)
+    if got.problems:
+        raise InputError([Problem(str(path), message=m) for m in got.problems])
+    n_lab = len(labelled.item_ids)
+    scored = got.has_prediction[n_lab:]
+    suggestions = suggest(pool_ids, got.probabilities[n_lab:], labels, min_confidence)
+    unscored = ~scored
+    suggestions.loc[unscored, "suggested_label"] = ""
+    suggestions.loc[unscored, "suggestion_score"] = np.nan
+    on_labelled = got.has_prediction[:n_lab]
+    coverage = precision_at_coverage(
+        got.probabilities[:n_lab][on_labelled], codes[on_labelled], (*THRESHOLDS, min_confidence)
+    )
+    version = got.identity.model_version
+    write_prelabels(output, file_format, suggestions, pool, labels, version, *names)
+    n = int((suggestions["suggested_label"] != "").sum())
+    messages = [
+        f"{n} of {len(suggestions)} pool items pre-labelled (min confidence {min_confidence:g}; "
+        f"{got.identity.model} {version} from {path}) -> {output} ({file_format})"
+    ]
+    if unscored.any():
+        messages.append(f"{int(unscored.sum())} pool items have no prediction in {path}")
+    messages.append(
+        f"the coverage table uses its predictions of {int(on_labelled.sum())} labelled items: "
+        "optimistic unless they were made out of fold"
+    )
     return PrelabelResult(suggestions, coverage, version, messages)
 
 

@@ -11,7 +11,10 @@ import numpy as np
 import pandas as pd
 
 from labelgate.analysis.active_learning import (
+    EXPLORATION,
     PoolView,
+    cold_start,
+    is_guarded,
     select,
     select_for_reannotation,
 )
@@ -203,8 +206,10 @@ def select_items(
     weights: Mapping[str, float] | None = None,
     file_format: str | None = None,
     control: str | None = None,
+    exploration: float = EXPLORATION,
 ) -> SelectResult:
-    """Rank pool items (or, for `disagreement`, labelled ones) and keep the best `budget`."""
+    """Rank pool items (or, for `disagreement`, labelled ones) and keep the best `budget`;
+    `exploration` is the share of the batch drawn at random (analysis.active_learning)."""
     settings = TextModelSettings(seed=seed)
     labelled = read_labelled(labelled_path, columns, file_format, control)
     codes = consensus_codes(labelled.votes)
@@ -225,12 +230,15 @@ def select_items(
         pool = read_pool(pool_path, columns, file_format, control)
         pool = pool[~pool[col.ITEM_ID].isin(set(labelled.item_ids))].reset_index(drop=True)
         view = pool_view(labelled, codes, pool, columns, settings, strategy, weights)
-        chosen = select(strategy, view, budget, seed, weights)
+        chosen = select(strategy, view, budget, seed, weights, exploration)
         ids = pool[col.ITEM_ID].astype(str).tolist()
         messages = [
             f"{len(chosen.index)} of {len(ids)} pool items by {strategy} (seed {seed}; "
             f"model {model_identity(settings).model_version} on {len(codes)} labelled items)"
         ]
+        why = cold_start(view) if is_guarded(strategy, weights) else None
+        if why is not None:
+            messages.append(f"cold start: {why}; the batch represents the pool instead")
     table = pd.DataFrame(
         {
             "item_id": [ids[i] for i in chosen.index],
@@ -262,6 +270,12 @@ def pool_view(
     probabilities = fit_predict_matrix(x_lab, codes, x_pool, n_classes, settings)
     needs = {strategy} | set(weights or {})
     pool_embedding = labelled_embedding = None
+    counts = np.bincount(codes, minlength=n_classes)
+    if is_guarded(strategy, weights) and len(pool):
+        # A cold start picks one item per k-means cluster, which needs the embedding.
+        probe = PoolView(probabilities, labelled.class_names, counts)
+        if cold_start(probe) is not None:
+            needs.add("diversity")
     if needs & {"novelty", "diversity"}:
         from scipy.sparse import issparse, vstack
 
@@ -271,7 +285,7 @@ def pool_view(
     return PoolView(
         probabilities=probabilities,
         class_names=labelled.class_names,
-        labelled_counts=np.bincount(codes, minlength=n_classes),
+        labelled_counts=counts,
         pool_embedding=pool_embedding,
         labelled_embedding=labelled_embedding,
     )

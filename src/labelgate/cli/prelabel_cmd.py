@@ -29,7 +29,9 @@ def register(sub: Any) -> None:
         "  labelgate prelabel --labeled done.csv --pool todo.csv --text-col text "
         "--format labelstudio -o tasks.json\n"
         "  labelgate prelabel --labeled done.csv --pool todo.csv --text-col text "
-        "--format prodigy --min-confidence 0.8 --coverage-out coverage.csv -o tasks.jsonl",
+        "--format prodigy --min-confidence 0.8 --coverage-out coverage.csv -o tasks.jsonl\n"
+        "  labelgate prelabel --labeled done.csv --pool todo.csv --text-col text "
+        "--predictions our_model.csv --format argilla -o records.json",
     )
     add_model_input_options(parser)
     parser.add_argument(
@@ -37,6 +39,13 @@ def register(sub: Any) -> None:
         choices=("tfidf_logreg",),
         default="tfidf_logreg",
         help="the model (TF-IDF + logistic regression; logistic regression on --feature-cols)",
+    )
+    parser.add_argument(
+        "--predictions",
+        type=Path,
+        metavar="FILE",
+        help="suggest your own model's labels instead: a predictions table (item_id and a "
+        "probability column per label, or label and score; model and model_version name it)",
     )
     parser.add_argument(
         "--format", choices=FORMATS, default="labelstudio", help="the import format to write"
@@ -91,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         args.seed,
         args.file_format,
         args.field,
+        args.predictions,
     )
     if args.coverage_out is not None:
         write_table(args.coverage_out, result.coverage)

@@ -21,6 +21,7 @@ STRATEGIES = (
     "mix",
     "disagreement",
 )
+EXPLORATION = 0.3  # analysis.active_learning.EXPLORATION, literal for the same reason
 
 
 def add_model_input_options(parser: argparse.ArgumentParser) -> None:
@@ -80,7 +81,10 @@ def register(sub: Any) -> None:
         "classes), novelty (far from every labelled item), diversity (the most uncertain "
         "item of each of --budget k-means clusters), random, mix (weighted ranks), or "
         "disagreement (labelled items to re-annotate: annotators or the out-of-fold model "
-        "disagree with the consensus). Output: item_id, rank, score, strategy, reason. The "
+        "disagree with the consensus). uncertainty, margin, entropy, diversity and mix take "
+        "one item per k-means cluster while fewer than 50 items per class are labelled (cold "
+        "start), then draw --exploration of the batch at random. Output: item_id, rank, score, "
+        "strategy, reason. The "
         "same inputs and seed give the same table.",
         epilog="examples:\n"
         "  labelgate select --labeled done.csv --pool todo.csv --text-col text --budget 100 "
@@ -109,11 +113,19 @@ def register(sub: Any) -> None:
         help="mix weights as YAML ({strategy: weight}, or under 'weights:')",
     )
     parser.add_argument(
+        "--exploration",
+        type=float,
+        default=EXPLORATION,
+        metavar="F",
+        help="uncertainty, margin, entropy and mix: the share of the batch drawn at random "
+        "once past the cold start (at a cold start the whole batch represents the pool)",
+    )
+    parser.add_argument(
         "--rules",
         type=Path,
         metavar="YAML",
-        help="sampling rules: a YAML file whose next_batch: {strategy, budget, seed, weights} "
-        "replaces --strategy, --budget, --seed and --weights",
+        help="sampling rules: a YAML file whose next_batch: {strategy, budget, seed, weights, "
+        "exploration} replaces --strategy, --budget, --seed, --weights and --exploration",
     )
     add_table_output_option(parser)
     parser.set_defaults(handler=run)
@@ -124,12 +136,14 @@ def run(args: argparse.Namespace) -> int:
     from labelgate.app.selecting import parse_weights, select_items
 
     strategy, budget, seed = args.strategy, args.budget, args.seed
+    exploration = args.exploration
     weights = parse_weights(args.weights, args.weights_file) if strategy == "mix" else None
     if args.rules is not None:
         from labelgate.app.selecting import load_rules
 
         rules = load_rules(args.rules)
         strategy, budget, seed, weights = rules.strategy, rules.budget, rules.seed, rules.weights
+        exploration = rules.exploration
     result = select_items(
         args.labeled,
         args.pool,
@@ -140,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
         weights,
         args.file_format,
         args.field,
+        exploration,
     )
     emit_table(result.table, args.output, result.messages)
     return 0
