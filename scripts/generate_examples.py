@@ -143,14 +143,15 @@ def _ticket_text(rng: np.random.Generator, label: str) -> str:
     return f"{greeting} {body}{ending}".strip()
 
 
-def tickets(rng: np.random.Generator, n_items: int = 3000) -> dict[str, str]:
+def tickets(rng: np.random.Generator, n_items: int = 3000) -> tuple[dict[str, str], np.ndarray]:
     """Support-ticket intent (nominal, 6 labels), 3 annotators per item from a pool of 30.
 
     Flaws on purpose: annotator w07 is careless (mostly 'other', very fast), w13 answers at
     random; 30 exact and 20 near-duplicate tickets; malformed CSV rows, empty and misspelt
     labels, a bad duration and broken JSON lines. Batch b1 (CSV, guideline 1.0.0, schema
     1.0.0 label 'login_problem') and batch b2 (JSONL, guideline 1.1.0, whose ruling R-004
-    settles refund_request vs billing, so b2 confuses them far less).
+    settles refund_request vs billing, so b2 confuses them far less). Returns the files and
+    each ticket's true label (code), which the feedback data is drawn from.
     """
     weights = np.array([0.22, 0.24, 0.14, 0.16, 0.14, 0.10])
     truth = rng.choice(len(TICKET_LABELS), size=n_items, p=weights)
@@ -270,13 +271,14 @@ def tickets(rng: np.random.Generator, n_items: int = 3000) -> dict[str, str]:
     adjudications = _csv_text(
         ["item_id", "label", "adjudicator_id", "ruling_id", "note"], decisions
     )
-    return {
+    files = {
         "raw/items.jsonl": items,
         "raw/batch1_annotations.csv": "".join(lines),
         "raw/batch2_annotations.jsonl": "".join(b2),
         "raw/gold.csv": gold,
         "adjudications.csv": adjudications,
     }
+    return files, truth
 
 
 TOXIC_WORDS = ["idiot", "clown", "trash", "pathetic", "moron", "loser"]
@@ -547,12 +549,143 @@ def tickets_ops(rng: np.random.Generator, files: dict[str, str]) -> dict[str, st
     return {"raw/items.jsonl": _jsonl_text(records), "roster.yaml": "\n".join(roster) + "\n"}
 
 
+DRIFTING = "w21"  # careful in batch 1, sloppy in batch 2
+PRELABELLED_FROM = 2250  # tickets from T02250 on were shown a model's suggestion
+REVIEW_REASONS = {
+    "refund_as_billing": "asks for money back, so refund_request (R-004)",
+    "other": "the ticket states an intent; 'other' is for none of the labels",
+    "wrong": "wrong intent: read the whole ticket before choosing",
+}
+
+
+def _annotation_rows(files: dict[str, str]) -> list[tuple[str, str, str, str]]:
+    """(item, annotator, label, time) of every readable annotation in both batches."""
+    rows = []
+    for row in list(csv.reader(io.StringIO(files["raw/batch1_annotations.csv"])))[1:]:
+        if len(row) == 5:
+            rows.append((row[0], row[1], row[2], row[4]))
+    for line in files["raw/batch2_annotations.jsonl"].splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if "created_at" in record and record["annotator"]:
+            rows.append(
+                (record["item"], record["annotator"], record["label"], record["created_at"])
+            )
+    return rows
+
+
+def tickets_feedback(
+    rng: np.random.Generator, files: dict[str, str], truth: np.ndarray
+) -> dict[str, str]:
+    """Feedback data for tickets, from its own stream: annotator w21 drifts (wrong on 35% of
+    batch 2), the second half of batch 2 carries a model's suggestions that annotators
+    sometimes take over when wrong, 250 calibration items with known answers join the gold,
+    two reviewers judge a 12% sample of the annotations with reasons (a verdict
+    'maybe' and a review of an annotation that does not exist show quarantine), and a
+    20-question qualification test the 30 annotators and 3 candidates who never started took."""
+    ids = {f"T{i:05d}": int(t) for i, t in enumerate(truth)}
+    k = len(TICKET_LABELS)
+    b2 = []
+    for line in files["raw/batch2_annotations.jsonl"].splitlines(keepends=True):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            b2.append(line)
+            continue
+        t = ids[record["item"]]
+        changed = False
+        if record["annotator"] == DRIFTING and rng.random() < 0.35:
+            record["label"] = TICKET_LABELS[(t + 1 + int(rng.integers(k - 1))) % k]
+            changed = True
+        if int(record["item"][1:]) >= PRELABELLED_FROM:
+            # The tool showed a model's suggestion: right 90% of the time, and a wrong one
+            # is taken over by the annotator 40% of the time (automation bias).
+            right = rng.random() < 0.9
+            suggestion = t if right else (t + 1 + int(rng.integers(k - 1))) % k
+            score = rng.uniform(0.75, 0.98) if right else rng.uniform(0.5, 0.9)
+            if not right and rng.random() < 0.4:
+                record["label"] = TICKET_LABELS[suggestion]
+            record["suggested_label"] = TICKET_LABELS[suggestion]
+            record["suggestion_score"] = round(float(score), 3)
+            record["model_version"] = "intent-clf-2026.10"
+            changed = True
+        if changed:
+            line = json.dumps(record, ensure_ascii=False) + "\n"
+        b2.append(line)
+    made = {"raw/batch2_annotations.jsonl": "".join(b2)}
+    reviews = []
+    for item, annotator, label, when in _annotation_rows({**files, **made}):
+        if rng.random() >= 0.12:
+            continue
+        true = TICKET_LABELS[ids[item]] if item in ids else ""
+        given = "account_access" if label == "login_problem" else label
+        wrong = given != true
+        # Reviewers miss a few errors and reject a few right answers.
+        reject = rng.random() < 0.9 if wrong else rng.random() < 0.03
+        reason = ""
+        if reject and rng.random() > 0.05:
+            if true == "refund_request" and given == "billing":
+                reason = REVIEW_REASONS["refund_as_billing"]
+            elif given == "other" and wrong:
+                reason = REVIEW_REASONS["other"]
+            else:
+                reason = REVIEW_REASONS["wrong"]
+        at = datetime.fromisoformat(when.replace("Z", "+00:00")) + timedelta(
+            hours=int(rng.integers(12, 72))
+        )
+        reviews.append(
+            [
+                item,
+                annotator,
+                f"rev0{int(rng.integers(1, 3))}",
+                "reject" if reject else "accept",
+                reason,
+                at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            ]
+        )
+    reviews.append(
+        ["T00001", "w99", "rev01", "reject", "no such annotation", "2026-10-20T09:00:00Z"]
+    )
+    reviews.append([reviews[0][0], reviews[0][1], "rev02", "maybe", "", "2026-10-20T09:05:00Z"])
+    made["raw/reviews.csv"] = _csv_text(
+        ["ticket_id", "worker_id", "reviewer", "verdict", "reason", "reviewed_at"], reviews
+    )
+    questions = [f"Q{q:02d}" for q in range(1, 21)]
+    key = rng.integers(k, size=len(questions))
+    made["raw/qualification_key.csv"] = _csv_text(
+        ["question", "answer"],
+        [[q, TICKET_LABELS[int(a)]] for q, a in zip(questions, key, strict=True)],
+    )
+    takers = {f"w{w:02d}": 0.92 for w in range(1, 31)}
+    takers.update({"w07": 0.55, "w13": 1 / k, "c01": 0.5, "c02": 0.6, "c03": 0.95})
+    answers = []
+    for person, skill in takers.items():
+        for q, a in zip(questions, key, strict=True):
+            right = rng.random() < skill
+            given = int(a) if right else (int(a) + 1 + int(rng.integers(k - 1))) % k
+            answers.append([person, q, TICKET_LABELS[given]])
+    made["raw/qualification.csv"] = _csv_text(["worker_id", "question", "answer"], answers)
+    # Calibration items: 250 batch-2 tickets with a known answer, mixed into the work so that
+    # gold accuracy can be followed per batch (the gold file lists them after the others).
+    known = {line.split(",")[0] for line in files["raw/gold.csv"].splitlines()[1:]}
+    later = [i for i in range(len(truth) // 2, len(truth)) if f"T{i:05d}" not in known]
+    calibration = sorted(int(i) for i in rng.choice(later, size=250, replace=False))
+    made["raw/gold.csv"] = files["raw/gold.csv"] + "".join(
+        f"T{i:05d},{TICKET_LABELS[int(truth[i])]}\n" for i in calibration
+    )
+    return made
+
+
 def generate(seed: int = SEED) -> dict[str, str]:
     """Every generated file, path (relative to the project root) -> text."""
     rng = np.random.default_rng(seed)
-    made = tickets(rng)
-    # Operations fields come from their own stream, so the values above keep their bytes.
+    made, truth = tickets(rng)
+    # Operations and feedback data come from their own streams, so the values above keep
+    # their bytes.
     made.update(tickets_ops(np.random.default_rng([seed, 3]), made))
+    made.update(tickets_feedback(np.random.default_rng([seed, 4]), made, truth))
     files = {f"datasets/tickets/{k}": v for k, v in made.items()}
     files.update({f"datasets/toxicity/{k}": v for k, v in toxicity(rng).items()})
     # Their own streams, so adding a dataset never changes the bytes of another.

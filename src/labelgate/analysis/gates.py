@@ -14,17 +14,27 @@ NO_BASELINE = "no_baseline"
 """A regression gate (max_drop) evaluated without a baseline: the regression was not checked."""
 
 
-def _sample_size(metric: str, metrics: dict[str, Any]) -> int:
-    """How many items a metric rests on (pairable items for agreement coefficients)."""
+# The sample_sizes entry (metrics.json) a metric rests on; agreement coefficients rest on
+# pairable items and every other metric on the dataset's items.
+SAMPLE_KEYS = {
+    "gold_accuracy": "gold",
+    "audit_pass_rate": "audit",
+    "label_issue_rate": "label_issues",
+    "n_label_issues": "label_issues",
+    "suggestion_acceptance_rate": "suggestions",
+    "wrong_suggestion_acceptance_rate": "wrong_suggestions_on_gold",
+    "review_rejection_rate": "reviews",
+    "annotator_rejection_rate_max": "reviews",
+    "label_shift_jsd": "drift",
+    "item_drift_auc": "drift",
+    "agreement_drop": "drift",
+}
+
+
+def sample_size(metric: str, metrics: dict[str, Any]) -> int:
+    """How many items (or annotations, for suggestions and reviews) a metric rests on."""
     sizes = metrics.get("sample_sizes", {})
-    key = {
-        "gold_accuracy": "gold",
-        "audit_pass_rate": "audit",
-        "label_issue_rate": "label_issues",
-        "n_label_issues": "label_issues",
-    }.get(metric)
-    if metric in COEFFICIENTS:
-        key = "agreement"
+    key = "agreement" if metric in COEFFICIENTS else SAMPLE_KEYS.get(metric)
     found = sizes.get(key) if key else metrics["metrics"].get("n_items")
     return int(found or 0)
 
@@ -161,7 +171,7 @@ def evaluate_gate(
             "error",
             f"{gate.metric} could not be computed for this dataset (no data for it); a gate on it cannot pass.",
         )
-    n = _sample_size(gate.metric, metrics)
+    n = sample_size(gate.metric, metrics)
     if gate.min_items is not None and (n or 0) < gate.min_items:
         return verdict(
             "error",

@@ -84,6 +84,31 @@ METRICS: dict[str, MetricSpec] = {
         "cost / settled items not judged incorrect by an audit", 0.0, None
     ),
     "eta_days": MetricSpec("days to reach the target at the recent rate", 0.0, None),
+    # Feedback (the feedback stage, docs/feedback.md): drift between consecutive windows (the
+    # largest over the pairs), review verdicts and qualification.
+    "label_shift_jsd": MetricSpec(
+        "largest Jensen-Shannon divergence (bits) of final-label shares between windows"
+    ),
+    "item_drift_auc": MetricSpec(
+        "largest AUC of a classifier telling a window's items from the previous one's (0.5: "
+        "no drift)",
+        0.0,
+        1.0,
+        True,
+    ),
+    "agreement_drop": MetricSpec(
+        "largest fall of Krippendorff's alpha from one window to the next", -2.0, 2.0, True
+    ),
+    "review_rejection_rate": MetricSpec("share of reviewed annotations rejected", 0.0, 1.0, True),
+    "annotator_rejection_rate_max": MetricSpec(
+        "highest per-annotator share of reviewed annotations rejected"
+    ),
+    "qualification_pass_rate": MetricSpec("share of tested annotators who passed"),
+    "annotators_flagged_for_retraining": MetricSpec(
+        "annotators flagged by the qualification test, gold accuracy over time or overall",
+        0,
+        None,
+    ),
 }
 
 # The gateable figures of ops.json (the ops stage), copied into metrics.json.
@@ -98,6 +123,17 @@ OPS_METRICS = (
     "cost_per_final_label",
     "cost_per_accepted_label",
     "eta_days",
+)
+
+# The gateable figures of feedback.json (the feedback stage), copied into metrics.json.
+FEEDBACK_METRICS = (
+    "label_shift_jsd",
+    "item_drift_auc",
+    "agreement_drop",
+    "review_rejection_rate",
+    "annotator_rejection_rate_max",
+    "qualification_pass_rate",
+    "annotators_flagged_for_retraining",
 )
 
 AGGREGATORS: dict[str, str] = {

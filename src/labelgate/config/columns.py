@@ -29,6 +29,12 @@ ANNOTATION_COLUMNS = (
 GOLD_COLUMNS = (ITEM_ID, LABEL)
 ADJUDICATION_COLUMNS = (ITEM_ID, LABEL, "adjudicator_id", "ruling_id", "note")
 AUDIT_RESULT_COLUMNS = (ITEM_ID, "auditor_id", "verdict", LABEL, "reason")
+# Tier-2 reviews: a reviewer's verdict on one annotation (the item and the annotator who made it).
+REVIEW_COLUMNS = (ITEM_ID, ANNOTATOR_ID, "reviewer_id", "verdict", "reason", "reviewed_at")
+REVIEW_VERDICTS = ("accept", "reject")
+# A qualification test taken before work: one answer per annotator and question (`item_id`);
+# the key holds each question's right answer, like gold (GOLD_COLUMNS).
+QUALIFICATION_COLUMNS = (ANNOTATOR_ID, ITEM_ID, LABEL)
 QUARANTINE_COLUMNS = ("table", "source", "row", "reason", "detail", "raw")
 VIOLATION_COLUMNS = (
     "rule_id",
@@ -62,7 +68,14 @@ STATUSES = ("agreed", "aggregated", "adjudicated", "unresolved")
 # object or array (a Parquet list or struct) there is quarantined as `nested_value`, a value
 # over several lines (a quoted field that ran on, e.g. from a stray quote) as
 # `newline_in_value`. Other columns (an item's `text`) may hold both.
-SINGLE_VALUE_COLUMNS = (ITEM_ID, ANNOTATOR_ID, LABEL, "adjudicator_id", "auditor_id")
+SINGLE_VALUE_COLUMNS = (
+    ITEM_ID,
+    ANNOTATOR_ID,
+    LABEL,
+    "adjudicator_id",
+    "auditor_id",
+    "reviewer_id",
+)
 # Every reason code the quarantine table uses (docs/concepts.md, "Stages": ingest).
 QUARANTINE_REASONS = (
     "malformed_row",
@@ -73,12 +86,15 @@ QUARANTINE_REASONS = (
     "missing_annotator_id",
     "missing_label",
     "missing_verdict",
+    "bad_verdict",
     "bad_duration",
     "bad_timestamp",
     "unknown_item",
+    "unknown_annotation",
     "unknown_label",
     "split_label_needs_reannotation",
     "duplicate_item_id",
+    "duplicate_answer",
     # Annotations a tool export holds but that are not labels (labelgate import's reasons).
     "cancelled",
     "skipped",

@@ -118,13 +118,38 @@ class Sources(StrictModel):
         "`label` and `score`; `model` and `model_version` name it. Used by a pipeline whose "
         "model provider is `predictions`.",
     )
+    reviews: SourceFile | None = Field(
+        None,
+        description="Tier-2 review verdicts, one row per review of an annotation: `item_id`, "
+        "`annotator_id` (who made the annotation), `verdict` (accept or reject), optional "
+        "`reviewer_id`, `reason`, `reviewed_at`.",
+    )
+    qualification: SourceFile | None = Field(
+        None,
+        description="Answers to the qualification test taken before work: `annotator_id`, "
+        "`item_id` (the question), `label` (the answer). Needs `qualification_key`; "
+        "single-label datasets only.",
+    )
+    qualification_key: SourceFile | None = Field(
+        None,
+        description="The qualification test's right answers: `item_id` (the question), `label`.",
+    )
 
     def files(self) -> list[tuple[str, SourceFile]]:
         """(key path, source) for every declared file."""
         out: list[tuple[str, SourceFile]] = [
             (f"sources.annotations[{i}]", s) for i, s in enumerate(self.annotations)
         ]
-        for key in ("items", "gold", "adjudications", "audit_results", "predictions"):
+        for key in (
+            "items",
+            "gold",
+            "adjudications",
+            "audit_results",
+            "predictions",
+            "reviews",
+            "qualification",
+            "qualification_key",
+        ):
             source = getattr(self, key)
             if source is not None:
                 out.append((f"sources.{key}", source))

@@ -314,6 +314,50 @@ class ReportStep(StrictModel):
     )
 
 
+class FeedbackStep(StrictModel):
+    """What the feedback stage writes: guideline suggestions, annotator pages and drift."""
+
+    window: Literal["batch", "day", "week", "month"] = Field(
+        "batch",
+        description="How work is cut into consecutive windows for drift and for gold accuracy "
+        "over time: by the annotations' batch (ordered by first annotated_at), or by UTC day, "
+        "ISO week or month of annotated_at.",
+    )
+    min_window_items: int = Field(
+        30,
+        ge=2,
+        le=MAX_COUNT,
+        description="A window with fewer items is not compared with its neighbour (its drift "
+        "figures are null, with the reason).",
+    )
+    top_pairs: int = Field(
+        5, ge=1, le=100, description="Confused label pairs written up in guideline_suggestions."
+    )
+    pair_examples: int = Field(3, ge=0, le=50, description="Example items per confused pair.")
+    annotator_examples: int = Field(
+        5, ge=0, le=100, description="Items each annotator got wrong, shown on their page."
+    )
+    annotator_pages: bool = Field(
+        True, description="Write one feedback page per annotator (feedback/annotators/)."
+    )
+    seed: int = Field(
+        0, ge=0, le=MAX_SEED, description="Seed of the drift classifier's folds and bootstrap."
+    )
+    folds: int = Field(5, ge=2, le=20, description="K of the drift classifier's cross-fitting.")
+    max_items_per_window: int = Field(
+        5000,
+        ge=10,
+        le=MAX_COUNT,
+        description="Items of each window the drift classifier sees at most (a seeded sample).",
+    )
+    resamples: int = Field(
+        1000,
+        ge=0,
+        le=100_000,
+        description="Bootstrap resamples of alpha per window and of its drop; 0: no interval.",
+    )
+
+
 class Pipeline(StrictModel):
     """A stage recipe that datasets name."""
 
@@ -329,3 +373,8 @@ class Pipeline(StrictModel):
         "null: the predict and label_issues stages do nothing.",
     )
     label_issues: LabelIssuesStep = Field(default_factory=LabelIssuesStep)
+    feedback: FeedbackStep = Field(
+        default_factory=FeedbackStep,
+        description="Guideline suggestions, feedback per annotator, reviews, qualification and "
+        "drift (docs/feedback.md).",
+    )

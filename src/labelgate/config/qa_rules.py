@@ -235,11 +235,53 @@ class Gate(StrictModel):
 
 
 class AnnotatorQualification(StrictModel):
-    """The gold-accuracy bar annotators must clear."""
+    """The bars annotators must clear: gold accuracy, the qualification test, and gold
+    accuracy over time (calibration)."""
 
-    min_gold_accuracy: float = Field(0.8, ge=0, le=1)
-    min_gold_items: int = Field(20, ge=1, le=MAX_COUNT)
-    exclude_below: bool = Field(False, description="Drop their labels from aggregation.")
+    min_gold_accuracy: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="Below this accuracy on gold items an annotator needs retraining.",
+    )
+    min_gold_items: int = Field(
+        20,
+        ge=1,
+        le=MAX_COUNT,
+        description="Annotators with fewer gold items are not judged; over time, a window "
+        "with fewer of an annotator's gold items is not compared.",
+    )
+    exclude_below: bool = Field(
+        False, description="Drop the labels of annotators below the bar from aggregation."
+    )
+    qualification_pass_mark: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Share of the qualification test's questions (sources.qualification) an "
+        "annotator must answer right; below it they are flagged for retraining.",
+    )
+    min_qualification_questions: int = Field(
+        10,
+        ge=1,
+        le=MAX_COUNT,
+        description="Annotators who answered fewer of the test's questions are not assessed.",
+    )
+    max_gold_accuracy_drop: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Flag an annotator whose gold accuracy in their latest window fell by more "
+        "than this from their first window, when a one-sided Fisher exact test says the fall "
+        "is real (p < 0.05); windows need min_gold_items_per_window gold items.",
+    )
+    min_gold_items_per_window: int = Field(
+        5,
+        ge=1,
+        le=MAX_COUNT,
+        description="Gold items of an annotator a window needs to be compared over time; "
+        "fewer and the window is left out.",
+    )
 
 
 class AuditSampling(StrictModel):

@@ -16,7 +16,7 @@ import pandas as pd
 from labelgate.config import columns as col
 from labelgate.config.dataset import AnnotationSource, SourceFile, VersionMapping
 from labelgate.config.schema import MEDIA_TYPES, Schema, SplitMigration
-from labelgate.errors import InternalError
+from labelgate.errors import InputError, InternalError
 from labelgate.io.canonical import (
     Quarantine,
     apply_labels,
@@ -36,6 +36,7 @@ from labelgate.io.label_sets import (
 )
 from labelgate.io.readers import RawTable
 from labelgate.io.writers import restore_cell
+from labelgate.problems import Problem
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,26 @@ class RawSources:
     gold: RawSource | None = None
     adjudications: RawSource | None = None
     audit_results: RawSource | None = None
+    reviews: RawSource | None = None
+    qualification: RawSource | None = None
+    qualification_key: RawSource | None = None
+
+
+def empty_table(columns: tuple[str, ...]) -> pd.DataFrame:
+    """A table with these string columns and no rows: what an undeclared source gives."""
+    return pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
+
+
+def empty_reviews() -> pd.DataFrame:
+    """The reviews table with no rows (`reviewed_at` a UTC timestamp column)."""
+    return _typed_reviews(empty_table(col.REVIEW_COLUMNS))
+
+
+def _typed_reviews(frame: pd.DataFrame) -> pd.DataFrame:
+    # Checked before: every non-empty reviewed_at parses.
+    stamps = pd.to_datetime(frame["reviewed_at"].replace("", None), utc=True, format="ISO8601")
+    # One resolution whatever the values: pandas picks seconds for some, microseconds for others.
+    return frame.assign(reviewed_at=stamps.astype("datetime64[us, UTC]"))
 
 
 @dataclass
@@ -70,6 +91,11 @@ class Ingested:
     quarantine: pd.DataFrame
     reannotation: pd.DataFrame
     spans: pd.DataFrame = field(default_factory=lambda: spans_table([]))  # task: spans
+    reviews: pd.DataFrame = field(default_factory=empty_reviews)
+    qualification: pd.DataFrame = field(
+        default_factory=lambda: empty_table(col.QUALIFICATION_COLUMNS)
+    )
+    qualification_key: pd.DataFrame = field(default_factory=lambda: empty_table(col.GOLD_COLUMNS))
     sources: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[Quarantine] = field(default_factory=list)  # per source, in source order
     notes: list[str] = field(default_factory=list)  # whole columns that could not be read
@@ -155,8 +181,10 @@ def _detail(
 _ISO = "%Y-%m-%dT%H:%M:%SZ"
 
 
-def _timestamp_details(values: pd.Series, columns: dict[str, str]) -> pd.Series:
-    """Per bad annotated_at value: what it looks like, and the fix (export ISO 8601)."""
+def _timestamp_details(
+    values: pd.Series, columns: dict[str, str], name: str = "annotated_at"
+) -> pd.Series:
+    """Per bad time (annotated_at, reviewed_at): what it looks like, and the fix (ISO 8601)."""
     text = values.astype("str")
     seconds, millis = _like(text, r"\d{9,10}(\.\d+)?"), _like(text, r"\d{12,13}")
     number = pd.Series(
@@ -174,9 +202,7 @@ def _timestamp_details(values: pd.Series, columns: dict[str, str]) -> pd.Series:
         ],
         default="is not an ISO 8601 time",
     )
-    return _detail(
-        "annotated_at", columns, text, diagnosis, "export ISO 8601 times (2026-01-01T00:00:00Z)"
-    )
+    return _detail(name, columns, text, diagnosis, "export ISO 8601 times (2026-01-01T00:00:00Z)")
 
 
 def _duration_details(values: pd.Series, columns: dict[str, str]) -> pd.Series:
@@ -229,17 +255,7 @@ def _checked_rows(
             details = _duration_details(frame.loc[bad, "duration_s"], columns)
             _note_whole_column(frame, "duration_s", bad, "bad_duration", details, quarantine, notes)
             frame = quarantine.take(frame, bad, "bad_duration", details.reindex(frame.index))
-    if "annotated_at" in frame:
-        stamps = pd.to_datetime(
-            frame["annotated_at"].replace("", None), errors="coerce", utc=True, format="ISO8601"
-        )
-        bad = ((frame["annotated_at"] != "") & stamps.isna()).to_numpy()
-        if bad.any():
-            details = _timestamp_details(frame.loc[bad, "annotated_at"], columns)
-            _note_whole_column(
-                frame, "annotated_at", bad, "bad_timestamp", details, quarantine, notes
-            )
-            frame = quarantine.take(frame, bad, "bad_timestamp", details.reindex(frame.index))
+    frame = _bad_timestamps(frame, "annotated_at", quarantine, columns, notes)
     if known_items is not None:
         unknown = ~frame[col.ITEM_ID].isin(known_items)
         frame = quarantine.take(
@@ -249,6 +265,27 @@ def _checked_rows(
             "item_id '" + clipped(frame[col.ITEM_ID]) + "' is not in the items file",
         )
     return frame
+
+
+def _bad_timestamps(
+    frame: pd.DataFrame,
+    name: str,
+    quarantine: Quarantine,
+    columns: dict[str, str],
+    notes: list[str],
+) -> pd.DataFrame:
+    """Quarantine rows whose time `name` is not ISO 8601 (`bad_timestamp`); empty is allowed."""
+    if name not in frame:
+        return frame
+    stamps = pd.to_datetime(
+        frame[name].replace("", None), errors="coerce", utc=True, format="ISO8601"
+    )
+    bad = ((frame[name] != "") & stamps.isna()).to_numpy()
+    if not bad.any():
+        return frame
+    details = _timestamp_details(frame.loc[bad, name], columns, name)
+    _note_whole_column(frame, name, bad, "bad_timestamp", details, quarantine, notes)
+    return quarantine.take(frame, bad, "bad_timestamp", details.reindex(frame.index))
 
 
 def _note_whole_column(
@@ -418,6 +455,13 @@ class _TableSpec:
     required: tuple[str, ...]
     optional: tuple[str, ...]
     labelled: bool  # map labels through the schema (gold, adjudications)
+    unique: tuple[str, ...] = ()  # columns that identify a row: later repeats are quarantined
+    repeated: str = f"duplicate_{col.ITEM_ID}"  # their reason code
+    repeated_detail: str = "the same item_id appears earlier in the file; the first row is kept"
+
+
+# A row checker run after the common steps: (rows, their quarantine) -> rows kept.
+RowCheck = Callable[[pd.DataFrame, Quarantine], pd.DataFrame]
 
 
 def _missing_optional(table: str, display: str) -> dict[str, Any]:
@@ -442,11 +486,16 @@ def _restored(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _simple(
-    raw: RawSource | None, spec: _TableSpec, schema: Schema, done: Ingested
+    raw: RawSource | None,
+    spec: _TableSpec,
+    schema: Schema,
+    done: Ingested,
+    check: RowCheck | None = None,
 ) -> pd.DataFrame:
-    """Items, gold, adjudications or audit results: columns, labels, first row per item."""
+    """Items, gold, adjudications, audit results, reviews or qualification: columns, labels,
+    the first row per `spec.unique` key, then the table's own `check`."""
     columns = (*spec.required, *spec.optional)
-    empty = pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
+    empty = empty_table(columns)
     if raw is None:
         return empty
     if raw.table is None:
@@ -471,16 +520,13 @@ def _simple(
             "_row"
         )
     duplicated = (
-        frame[col.ITEM_ID].duplicated(keep="first").to_numpy()
-        if spec.name in ("items", "gold")
+        frame.duplicated(list(spec.unique), keep="first").to_numpy()
+        if spec.unique
         else np.zeros(len(frame), bool)
     )
-    frame = quarantine.take(
-        frame,
-        duplicated,
-        f"duplicate_{col.ITEM_ID}",
-        "the same item_id appears earlier in the file; the first row is kept",
-    )
+    frame = quarantine.take(frame, duplicated, spec.repeated, spec.repeated_detail)
+    if check is not None:
+        frame = check(frame, quarantine)
     done.rejected.append(quarantine)
     done.sources.append(
         _count(spec.name, raw.display, raw.table.rows_in, len(frame), quarantine.frame())
@@ -509,7 +555,8 @@ def _items(
     raw: RawSources, schema: Schema, done: Ingested, media_digest: Callable[[str], str] | None
 ) -> pd.DataFrame:
     fields = tuple(f.name for f in schema.item_fields)
-    items = _simple(raw.items, _TableSpec("items", (col.ITEM_ID,), fields, False), schema, done)
+    spec = _TableSpec("items", (col.ITEM_ID,), fields, False, unique=(col.ITEM_ID,))
+    items = _simple(raw.items, spec, schema, done)
     hashed = ("string", "category", *MEDIA_TYPES)
     string_fields = [f.name for f in schema.item_fields if f.type in hashed]
     values = items[string_fields].copy()
@@ -559,6 +606,115 @@ def carried(raw: RawSources, name: str) -> RawSource | None:
     return RawSource(config, RawTable(frame.reset_index(drop=True)), display)
 
 
+def _verdicts(frame: pd.DataFrame, quarantine: Quarantine, columns: dict[str, str]) -> pd.DataFrame:
+    """Verdicts lower-cased; anything but accept or reject quarantined (`bad_verdict`)."""
+    verdict = frame["verdict"].str.lower()
+    bad = (~verdict.isin(col.REVIEW_VERDICTS)).to_numpy()
+    diagnosis = np.full(len(frame), "is neither accept nor reject (case does not matter)")
+    detail = _detail("verdict", columns, frame["verdict"], diagnosis, "export accept or reject")
+    frame = quarantine.take(frame, bad, "bad_verdict", detail)
+    return frame.assign(verdict=verdict[~bad].astype("str"))
+
+
+def _reviewed_annotations(
+    frame: pd.DataFrame, quarantine: Quarantine, annotations: pd.DataFrame
+) -> pd.DataFrame:
+    """Quarantine reviews of an (item, annotator) that no kept annotation has
+    (`unknown_annotation`): a review must judge an annotation that exists."""
+    known = pd.MultiIndex.from_arrays([annotations[col.ITEM_ID], annotations[col.ANNOTATOR_ID]])
+    pairs = pd.MultiIndex.from_arrays([frame[col.ITEM_ID], frame[col.ANNOTATOR_ID]])
+    missing = ~pairs.isin(known)
+    if not missing.any():
+        return frame
+    item_known = frame[col.ITEM_ID].isin(annotations[col.ITEM_ID]).to_numpy()
+    where = pd.Series(
+        np.where(item_known, "the item's other annotations were", "no annotation of the item was"),
+        index=frame.index,
+        dtype="str",
+    )
+    detail = (
+        "annotator_id '"
+        + clipped(frame[col.ANNOTATOR_ID])
+        + "' has no annotation of item_id '"
+        + clipped(frame[col.ITEM_ID])
+        + "' ("
+        + where
+        + " ingested); check both ids against the exports, or see quarantine.parquet for why "
+        "that annotation was set aside"
+    )
+    return quarantine.take(frame, missing, "unknown_annotation", detail)
+
+
+def _reviews(raw: RawSource | None, schema: Schema, done: Ingested) -> pd.DataFrame:
+    """The reviews table: verdicts checked, times parsed, every review of a kept annotation.
+
+    Reviews judge annotations, so they work for every task (the label is the annotation's)."""
+    spec = _TableSpec(
+        "reviews",
+        (col.ITEM_ID, col.ANNOTATOR_ID, "verdict"),
+        ("reviewer_id", "reason", "reviewed_at"),
+        False,
+    )
+    columns = raw.config.columns if raw is not None else {}
+
+    def check(frame: pd.DataFrame, quarantine: Quarantine) -> pd.DataFrame:
+        frame = _verdicts(frame, quarantine, columns)
+        frame = _bad_timestamps(frame, "reviewed_at", quarantine, columns, done.notes)
+        return _reviewed_annotations(frame, quarantine, done.annotations)
+
+    table = _simple(raw, spec, schema, done, check)
+    return _typed_reviews(table[list(col.REVIEW_COLUMNS)])
+
+
+def _qualification(
+    raw: RawSources, schema: Schema, done: Ingested
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(key, answers) of the qualification test: labels mapped like gold, one key row per
+    question and one answer per annotator and question (the first), answers to questions the
+    key lacks quarantined (`unknown_item`)."""
+    if raw.qualification is not None and schema.task != "single_label":
+        raise InputError(
+            [
+                Problem(
+                    raw.qualification.display,
+                    message="a qualification test is scored on single-label tasks; this "
+                    f"dataset's schema is {schema.task.replace('_', '-')}.",
+                    fix="Remove sources.qualification and sources.qualification_key from "
+                    "dataset.yaml.",
+                )
+            ]
+        )
+    key_spec = _TableSpec("qualification_key", col.GOLD_COLUMNS, (), True, unique=(col.ITEM_ID,))
+    key = _simple(raw.qualification_key, key_spec, schema, done)
+    spec = _TableSpec(
+        "qualification",
+        col.QUALIFICATION_COLUMNS,
+        (),
+        True,
+        unique=(col.ANNOTATOR_ID, col.ITEM_ID),
+        repeated="duplicate_answer",
+        repeated_detail="the annotator answered this question earlier in the file; the first "
+        "answer is kept",
+    )
+    keyed = raw.qualification_key is not None and raw.qualification_key.table is not None
+    where = raw.qualification_key.display if raw.qualification_key is not None else ""
+
+    def check(frame: pd.DataFrame, quarantine: Quarantine) -> pd.DataFrame:
+        if not keyed:  # no key (yet): nothing to check the questions against
+            return frame
+        unknown = (~frame[col.ITEM_ID].isin(key[col.ITEM_ID])).to_numpy()
+        detail = (
+            "question item_id '"
+            + clipped(frame[col.ITEM_ID])
+            + f"' is not in the qualification key ({where}), so the answer cannot be scored; "
+            "add the question's right answer to the key, or remove its answers"
+        )
+        return quarantine.take(frame, unknown, "unknown_item", detail)
+
+    answers = _simple(raw.qualification, spec, schema, done, check)
+    return key, answers
+
+
 def ingest(
     raw: RawSources,
     schema: Schema,
@@ -595,7 +751,8 @@ def ingest(
     done.annotations = pd.concat(parts, ignore_index=True)
     done.spans = _with_text(pd.concat(span_parts, ignore_index=True), done.items, schema)
     done.reannotation = reannotation_list(splits)
-    done.gold = _simple(raw.gold, _TableSpec("gold", col.GOLD_COLUMNS, (), True), schema, done)
+    gold = _TableSpec("gold", col.GOLD_COLUMNS, (), True, unique=(col.ITEM_ID,))
+    done.gold = _simple(raw.gold, gold, schema, done)
     adjudications = _TableSpec(
         "adjudications", (col.ITEM_ID, col.LABEL), col.ADJUDICATION_COLUMNS[2:], True
     )
@@ -605,6 +762,8 @@ def ingest(
     )
     done.audit_results = _simple(raw.audit_results, audit, schema, done)
     done.audit_results["verdict"] = done.audit_results["verdict"].str.lower()
+    done.reviews = _reviews(raw.reviews, schema, done)
+    done.qualification_key, done.qualification = _qualification(raw, schema, done)
     done.quarantine = pd.concat([q.frame() for q in done.rejected], ignore_index=True)
     for entry in done.sources:
         if entry["rows_in"] != entry["rows_kept"] + entry["rows_quarantined"]:

@@ -322,6 +322,7 @@ def check_dataset(project: Project, doc: Document[Dataset]) -> list[Problem]:
     pipeline_doc = project.pipelines.get(data.pipeline)
     if schema is not None and pipeline_doc is not None:
         problems += _model_problems(doc, schema.model, pipeline_doc)
+    problems += _qualification_problems(doc, schema.model if schema else None, rules)
     for key, source in data.sources.files():
         problems += check_source(project.root, doc, key, source)
     if guide is not None:
@@ -340,6 +341,62 @@ def check_dataset(project: Project, doc: Document[Dataset]) -> list[Problem]:
                     + did_you_mean(arrival, fields),
                 )
             )
+    return problems
+
+
+def _qualification_problems(
+    doc: Document[Dataset], schema: Schema | None, rules: Document[QaRules] | None
+) -> list[Problem]:
+    """A qualification test has answers and a key, on a single-label task; a pass mark has a
+    test to apply to.
+
+    A pass mark without a test is an error, not a warning: `labelgate check` has no warnings,
+    and a bar that assesses nobody would let a gate on retraining flags pass unnoticed."""
+    sources, at, name = doc.model.sources, doc.positions, doc.name
+    problems = []
+    pairs = (("qualification", "qualification_key"), ("qualification_key", "qualification"))
+    for present, absent in pairs:
+        if getattr(sources, present) is not None and getattr(sources, absent) is None:
+            problems.append(
+                at.problem(
+                    ("sources", present),
+                    f"dataset '{name}' declares sources.{present} but no sources.{absent}: "
+                    "the test's answers are scored against its key, so each needs the other.",
+                    f"Add sources.{absent} ("
+                    + (
+                        "item_id: the question, label: its right answer"
+                        if absent == "qualification_key"
+                        else "annotator_id, item_id: the question, label: the answer"
+                    )
+                    + f"), or remove sources.{present}.",
+                )
+            )
+    if sources.qualification is not None and schema is not None and schema.task != "single_label":
+        problems.append(
+            at.problem(
+                ("sources", "qualification"),
+                f"a qualification test is scored on single-label tasks; dataset '{name}' is "
+                f"{schema.task.replace('_', '-')} (schema '{doc.model.schema_}').",
+                "Remove sources.qualification and sources.qualification_key.",
+            )
+        )
+    bar = rules.model.annotator_qualification if rules is not None else None
+    if (
+        rules is not None
+        and bar is not None
+        and bar.qualification_pass_mark is not None
+        and sources.qualification is None
+    ):
+        problems.append(
+            rules.positions.problem(
+                ("annotator_qualification", "qualification_pass_mark"),
+                f"qualification_pass_mark is set, but dataset '{name}' ({doc.file}) declares no "
+                "sources.qualification, so nobody would be assessed against it.",
+                f"Add sources.qualification and sources.qualification_key to {doc.file} "
+                "(optional: true until the test has been taken), or remove "
+                "qualification_pass_mark.",
+            )
+        )
     return problems
 
 

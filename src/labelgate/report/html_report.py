@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from labelgate.report import html_feedback as fb
 from labelgate.report import html_sections as sec
 from labelgate.report.html import (
     Cell,
@@ -30,11 +31,11 @@ STATUS_ORDER = ("agreed", "aggregated", "adjudicated", "unresolved")
 @dataclass(frozen=True)
 class Extras:
     """Sections that appear when their stage has run: label issues (with the review queue),
-    drift and ops (progress, throughput, ETA)."""
+    feedback (drift, confused pairs, reviews, retraining) and ops (progress, throughput, ETA)."""
 
     label_issues: dict[str, Any] | None = None
     review_queue: list[dict[str, str]] = field(default_factory=list)
-    drift: dict[str, Any] | None = None
+    feedback: dict[str, Any] | None = None
     ops: dict[str, Any] | None = None
 
 
@@ -177,7 +178,9 @@ def render_report(data: ReportData) -> str:
         queue=_queue_table(data),
         audit=_audit(parts.audit),
         issues=_issues(extras, data.top_n),
-        drift=sec.scalar_rows(extras.drift) if extras.drift is not None else None,
+        feedback=fb.feedback_section(extras.feedback, data.top_n),
+        drift=fb.drift_section((extras.feedback or {}).get("drift")),
+        bias=fb.suggestion_section(parts.aggregate.get("suggestions")),
         ops=sec.scalar_rows(extras.ops) if extras.ops is not None else None,
         lineage=data.lineage,
     )

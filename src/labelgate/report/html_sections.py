@@ -8,8 +8,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from labelgate.analysis.gates import counts_as
-from labelgate.config.catalogue import COEFFICIENTS
+from labelgate.analysis.gates import counts_as, sample_size
 from labelgate.report import charts
 from labelgate.report.html import Cell, Table, as_number, fmt, num_cell, pct, text_cell
 
@@ -22,20 +21,9 @@ _MARGIN_SIDES = {
     "min_items": ("n", 1),
 }
 # The sample a metric rests on, as analysis/gates.py counts it for min_items.
-_SAMPLES = {"gold_accuracy": "gold", "audit_pass_rate": "audit"}
-
-
 def chart(spec: dict[str, Any], prefix: str) -> Markup:
     """An SVG chart to place in a page as it is (vl-convert escapes every string it draws)."""
     return Markup(charts.svg(spec, prefix))  # SVG text nodes come escaped
-
-
-def _sample_size(metric: str, metrics: dict[str, Any]) -> Any:
-    sizes = metrics.get("sample_sizes", {})
-    if metric in COEFFICIENTS:
-        return sizes.get("agreement")
-    key = _SAMPLES.get(metric)
-    return sizes.get(key) if key else metrics["metrics"].get("n_items")
 
 
 def _margins(check: dict[str, Any], metrics: dict[str, Any]) -> list[dict[str, Any]]:
@@ -44,7 +32,7 @@ def _margins(check: dict[str, Any], metrics: dict[str, Any]) -> list[dict[str, A
         "value": check["value"],
         "ci_low": (check.get("interval") or {}).get("ci_low"),
         "ci_high": (check.get("interval") or {}).get("ci_high"),
-        "n": _sample_size(check["metric"], metrics),
+        "n": sample_size(check["metric"], metrics),
     }
     rows = []
     for key, threshold in check["thresholds"].items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labelgate.config.catalogue import OPS_METRICS
+from labelgate.config.catalogue import FEEDBACK_METRICS, OPS_METRICS
 
 
 def collect_metrics(
@@ -15,6 +15,7 @@ def collect_metrics(
     audit: dict[str, Any],
     label_issues: dict[str, Any] | None = None,
     ops: dict[str, Any] | None = None,
+    feedback: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Flatten the stage summaries into the metric names gates use (config.catalogue.METRICS).
 
@@ -50,6 +51,10 @@ def collect_metrics(
         # The ops stage's gateable figures; None: not computed (ops.json says why).
         for name in OPS_METRICS:
             metrics[name] = ops.get(name)
+    if feedback is not None:
+        # None: not computed (feedback.json says why: one window, no reviews, no test).
+        for name in FEEDBACK_METRICS:
+            metrics[name] = feedback.get(name)
     intervals: dict[str, Any] = {}
     for name, value in agreement["coefficients"].items():
         metrics[name] = value["value"]
@@ -68,6 +73,8 @@ def collect_metrics(
             "ci_low": audit["results"]["ci_low"],
             "ci_high": audit["results"]["ci_high"],
         }
+    if feedback is not None:
+        intervals.update(_feedback_intervals(feedback))
     sizes = {
         "agreement": agreement["n_pairable_items"],
         "gold": aggregate["n_gold_items"],
@@ -75,4 +82,38 @@ def collect_metrics(
     }
     if label_issues and label_issues.get("enabled"):
         sizes["label_issues"] = label_issues["n_items_checked"]
+    if bias:
+        sizes["suggestions"] = bias.get("n_with_suggestion", 0)
+        sizes["wrong_suggestions_on_gold"] = bias.get("n_wrong_suggestions_on_gold", 0)
+    if feedback is not None:
+        sizes["reviews"] = (feedback.get("reviews") or {}).get("n_reviews", 0)
+        sizes["drift"] = _drift_items(feedback.get("drift") or {})
     return {"metrics": metrics, "intervals": intervals, "sample_sizes": sizes}
+
+
+def _interval(low: Any, high: Any) -> dict[str, Any] | None:
+    return None if low is None or high is None else {"ci_low": low, "ci_high": high}
+
+
+def _feedback_intervals(feedback: dict[str, Any]) -> dict[str, Any]:
+    """Intervals of the feedback metrics: the drift pair that set each maximum, the Wilson
+    interval of the overall rejection rate."""
+    drift = feedback.get("drift") or {}
+    reviews = feedback.get("reviews") or {}
+    found = {
+        "agreement_drop": _interval(*(drift.get("agreement_drop_ci") or (None, None))),
+        "item_drift_auc": _interval(*(drift.get("item_drift_auc_ci") or (None, None))),
+        "review_rejection_rate": _interval(reviews.get("ci_low"), reviews.get("ci_high")),
+    }
+    return {k: v for k, v in found.items() if v is not None and feedback.get(k) is not None}
+
+
+def _drift_items(drift: dict[str, Any]) -> int:
+    """Items behind a drift figure: those of the smallest window that was compared."""
+    windows = {w["window"]: w["n_items"] for w in drift.get("windows", [])}
+    compared = [
+        min(windows.get(p["from"], 0), windows.get(p["to"], 0))
+        for p in drift.get("pairs", [])
+        if not p.get("skipped")
+    ]
+    return min(compared) if compared else 0

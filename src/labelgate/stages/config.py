@@ -31,6 +31,7 @@ def sections(ctx: DatasetContext) -> dict[str, BaseModel | list[BaseModel] | Non
         "pipeline.report": pipeline.report,
         "pipeline.model": pipeline.model,
         "pipeline.label_issues": pipeline.label_issues,
+        "pipeline.feedback": pipeline.feedback,
     }
 
 

@@ -65,6 +65,9 @@ def read_sources(ctx: DatasetContext) -> RawSources:
         gold=_read(ctx, sources.gold),
         adjudications=_read(ctx, sources.adjudications),
         audit_results=_read(ctx, sources.audit_results),
+        reviews=_read(ctx, sources.reviews),
+        qualification=_read(ctx, sources.qualification),
+        qualification_key=_read(ctx, sources.qualification_key),
     )
 
 
@@ -115,6 +118,10 @@ def run(ctx: DatasetContext) -> base.StageResult:
         write_parquet(out / build_files.GOLD, done.gold),
         write_parquet(out / build_files.ADJUDICATIONS, done.adjudications),
         write_parquet(out / build_files.AUDIT_RESULTS, done.audit_results),
+        # Written always (empty, with the columns, when not declared): the feedback stage's deps.
+        write_parquet(out / build_files.REVIEWS, done.reviews),
+        write_parquet(out / build_files.QUALIFICATION, done.qualification),
+        write_parquet(out / build_files.QUALIFICATION_KEY, done.qualification_key),
         write_parquet(out / build_files.QUARANTINE, done.quarantine),
         write_parquet(out / build_files.SPANS, done.spans),
         write_csv(out / build_files.REANNOTATION, done.reannotation),

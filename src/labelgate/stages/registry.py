@@ -22,6 +22,7 @@ STAGE_NAMES = (
     "predict",
     "label_issues",
     "audit",
+    "feedback",
     "ops",
     "report",
     "gate",

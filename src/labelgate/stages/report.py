@@ -23,9 +23,6 @@ from labelgate.report.summary_md import OutputFiles, StageSummaries, summary_mar
 from labelgate.stages import base
 from labelgate.stages.config import guideline_lock
 
-# Written by later phases' stages; a section of report.html appears when its file exists.
-DRIFT_JSON = "drift.json"
-OPS_JSON = "ops.json"
 
 
 def read_summaries(ctx: DatasetContext) -> StageSummaries:
@@ -57,8 +54,8 @@ def _extras(out: Path, label_issues: dict[str, Any] | None) -> Extras:
     return Extras(
         label_issues=enabled,
         review_queue=read_rows(out / build_files.REVIEW_QUEUE) if enabled else [],
-        drift=_optional_json(out / DRIFT_JSON),
-        ops=_optional_json(out / OPS_JSON),
+        feedback=_optional_json(out / build_files.FEEDBACK_JSON),
+        ops=_optional_json(out / build_files.OPS_JSON),
     )
 
 
@@ -132,7 +129,8 @@ def run(ctx: DatasetContext) -> base.StageResult:
         parts.aggregate,
         parts.audit,
         label_issues,
-        ops=_optional_json(ctx.out / OPS_JSON),
+        ops=_optional_json(ctx.out / build_files.OPS_JSON),
+        feedback=_optional_json(ctx.out / build_files.FEEDBACK_JSON),
     )
     metrics["dataset"] = ctx.name
     where = f"build/{ctx.name}"

@@ -382,3 +382,86 @@ def test_a_control_character_in_a_config_is_an_error_not_a_crash(
     assert any(
         p.startswith("pipelines/default.yaml:10:19: U+0000 (NUL) is not allowed") for p in found
     ), found
+
+
+QUALIFICATION = """
+  qualification: {path: raw/quali.csv}
+  qualification_key: {path: raw/quali_key.csv}
+"""
+
+
+def _with_test(make_project: ProjectFactory, sources: str) -> Path:
+    root = make_project(
+        {"datasets/example/raw/quali.csv": "", "datasets/example/raw/quali_key.csv": ""}
+    )
+    manifest = root / "datasets/example/dataset.yaml"
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8").rstrip("\n") + sources, encoding="utf-8"
+    )
+    return root
+
+
+def test_a_qualification_test_with_its_key_and_a_pass_mark_is_clean(
+    make_project: ProjectFactory,
+) -> None:
+    root = _with_test(make_project, QUALIFICATION)
+    replace_in(
+        root,
+        "qa_rules/review_sentiment.yaml",
+        "min_gold_items: 2",
+        "min_gold_items: 2\n  qualification_pass_mark: 0.7\n  max_gold_accuracy_drop: 0.2",
+    )
+    assert problems_of(root) == []
+
+
+@pytest.mark.parametrize(
+    ("kept", "missing", "fix"),
+    [
+        ("qualification", "qualification_key", "item_id: the question, label: its right answer"),
+        ("qualification_key", "qualification", "annotator_id, item_id: the question"),
+    ],
+)
+def test_qualification_answers_and_key_need_each_other(
+    make_project: ProjectFactory, kept: str, missing: str, fix: str
+) -> None:
+    line = next(s for s in QUALIFICATION.splitlines() if s.startswith(f"  {kept}:"))
+    root = _with_test(make_project, "\n" + line + "\n")
+    (found,) = problems_of(root)
+    assert found.startswith(f"datasets/example/dataset.yaml:32:3: sources.{kept}: ")
+    assert (
+        f"dataset 'example' declares sources.{kept} but no sources.{missing}: the test's "
+        "answers are scored against its key, so each needs the other." in found
+    )
+    assert f"Add sources.{missing} ({fix}" in found
+    assert found.endswith(f"or remove sources.{kept}.")
+
+
+def test_a_pass_mark_without_a_qualification_test_is_an_error(
+    make_project: ProjectFactory,
+) -> None:
+    root = make_project()
+    replace_in(
+        root,
+        "qa_rules/review_sentiment.yaml",
+        "min_gold_items: 2",
+        "min_gold_items: 2\n  qualification_pass_mark: 0.7",
+    )
+    (found,) = problems_of(root)
+    assert found == (
+        "qa_rules/review_sentiment.yaml:25:3: annotator_qualification.qualification_pass_mark: "
+        "qualification_pass_mark is set, but dataset 'example' (datasets/example/dataset.yaml) "
+        "declares no sources.qualification, so nobody would be assessed against it. Add "
+        "sources.qualification and sources.qualification_key to datasets/example/dataset.yaml "
+        "(optional: true until the test has been taken), or remove qualification_pass_mark."
+    )
+
+
+def test_a_qualification_test_needs_a_single_label_task(make_project: ProjectFactory) -> None:
+    root = _with_test(make_project, QUALIFICATION)
+    replace_in(root, "schemas/review_sentiment.yaml", "level: nominal", "task: multi_label")
+    found = [p for p in problems_of(root) if "qualification" in p]
+    assert found == [
+        "datasets/example/dataset.yaml:32:3: sources.qualification: a qualification test is "
+        "scored on single-label tasks; dataset 'example' is multi-label (schema "
+        "'review_sentiment'). Remove sources.qualification and sources.qualification_key."
+    ]
