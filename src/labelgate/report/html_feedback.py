@@ -23,7 +23,7 @@ def drift_section(drift: dict[str, Any] | None) -> dict[str, Any] | None:
     """Per window (items, alpha) and per consecutive pair (JSD, AUC, alpha drop), with a
     chart of alpha across windows and of each pair's divergence and AUC."""
     if not drift or drift.get("skipped"):
-        return {"note": drift["skipped"]} if drift else None
+        return {"note": drift["skipped"], "window": drift.get("window", "batch")} if drift else None
     windows = drift.get("windows") or []
     pairs = drift.get("pairs") or []
     window_table = Table(

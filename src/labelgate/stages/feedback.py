@@ -148,7 +148,7 @@ def compute(ctx: DatasetContext) -> dict[str, Any]:
         reason = (
             f"drift and confusion pairs are measured for single-label tasks, not {ctx.schema.task}"
         )
-        result["drift"] = {"skipped": reason}
+        result["drift"] = {"skipped": reason, "window": settings.window}
         result["confusion"] = {"skipped": reason}
         result["annotators"] = {}
         return result
