@@ -579,7 +579,7 @@ def _annotation_rows(files: dict[str, str]) -> list[tuple[str, str, str, str]]:
 def tickets_feedback(
     rng: np.random.Generator, files: dict[str, str], truth: np.ndarray
 ) -> dict[str, str]:
-    """Feedback data for tickets, from its own stream: annotator w21 drifts (wrong on 35% of
+    """Feedback data for tickets, from its own stream: annotator w21 drifts (wrong on 45% of
     batch 2), the second half of batch 2 carries a model's suggestions that annotators
     sometimes take over when wrong, 250 calibration items with known answers join the gold,
     two reviewers judge a 12% sample of the annotations with reasons (a verdict
@@ -596,20 +596,24 @@ def tickets_feedback(
             continue
         t = ids[record["item"]]
         changed = False
-        if record["annotator"] == DRIFTING and rng.random() < 0.35:
-            record["label"] = TICKET_LABELS[(t + 1 + int(rng.integers(k - 1))) % k]
-            changed = True
         if int(record["item"][1:]) >= PRELABELLED_FROM:
-            # The tool showed a model's suggestion: right 90% of the time, and a wrong one
-            # is taken over by the annotator 40% of the time (automation bias).
+            # The tool showed a model's suggestion: right 90% of the time. A right one puts
+            # half of the annotators who would have erred back on track; a wrong one is taken
+            # over 40% of the time (automation bias).
             right = rng.random() < 0.9
             suggestion = t if right else (t + 1 + int(rng.integers(k - 1))) % k
             score = rng.uniform(0.75, 0.98) if right else rng.uniform(0.5, 0.9)
-            if not right and rng.random() < 0.4:
+            taken = rng.random() < (0.5 if right else 0.4)
+            # Malformed labels stay as they are: they are the export's flaws, not choices.
+            if taken and record["label"] in TICKET_LABELS:
                 record["label"] = TICKET_LABELS[suggestion]
             record["suggested_label"] = TICKET_LABELS[suggestion]
             record["suggestion_score"] = round(float(score), 3)
             record["model_version"] = "intent-clf-2026.10"
+            changed = True
+        # The drifting annotator errs whatever the tool suggests.
+        if record["annotator"] == DRIFTING and rng.random() < 0.45:
+            record["label"] = TICKET_LABELS[(t + 1 + int(rng.integers(k - 1))) % k]
             changed = True
         if changed:
             line = json.dumps(record, ensure_ascii=False) + "\n"

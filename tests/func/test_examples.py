@@ -16,6 +16,6 @@ def test_generator_recreates_the_committed_files_byte_for_byte() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     files = module.generate()
-    assert len(files) == 13  # tickets 6, toxicity 3, emotions 3, entities 1
+    assert len(files) == 16  # tickets 9, toxicity 3, emotions 3, entities 1
     for name, text in files.items():
         assert (REPO_ROOT / name).read_bytes() == text.encode("utf-8"), name

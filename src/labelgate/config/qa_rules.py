@@ -248,8 +248,7 @@ class AnnotatorQualification(StrictModel):
         20,
         ge=1,
         le=MAX_COUNT,
-        description="Annotators with fewer gold items are not judged; over time, a window "
-        "with fewer of an annotator's gold items is not compared.",
+        description="Annotators with fewer gold items are not judged.",
     )
     exclude_below: bool = Field(
         False, description="Drop the labels of annotators below the bar from aggregation."
