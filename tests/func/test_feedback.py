@@ -204,7 +204,9 @@ def test_the_confused_pair_is_ranked_first_with_the_ruling_that_covers_it(built:
     assert consensus["ci_low"] <= consensus["rate"] <= consensus["ci_high"]
     assert top["examples"]
     text = (folder / "guideline_suggestions.md").read_text(encoding="utf-8")
-    assert "## 1. `positive` versus `neutral`" in text or "## 1. `neutral` versus `positive`" in text
+    assert (
+        "## 1. `positive` versus `neutral`" in text or "## 1. `neutral` versus `positive`" in text
+    )
     assert "R-001: Faint praise" in text
 
 

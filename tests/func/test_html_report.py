@@ -240,3 +240,41 @@ def test_report_command_without_a_build_is_exit_3(tmp_path: Path) -> None:
     done = cli("report", "-C", tmp_path / "empty")
     assert done.returncode == 3
     assert "labelgate run" in done.stderr
+
+
+@pytest.fixture(scope="module")
+def feedback_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The feedback tests' project (two batches, reviews, a qualification test), built."""
+    from tests.func.test_feedback import build_feedback_project
+
+    root = build_feedback_project(tmp_path_factory.mktemp("html-feedback") / "proj")
+    run_stages(root, "example", ("config", *ALL_STAGES))
+    return root
+
+
+def test_feedback_and_drift_sections_render_feedback_json(
+    load: Any, feedback_project: Path
+) -> None:
+    out = feedback_project / "build" / "example"
+    feedback = json.loads((out / "feedback.json").read_text())
+    path = out / build_files.REPORT_HTML
+    seen = load(path)
+    page = seen.page
+    # Drift: a row per window, the pair's AUC as feedback.json has it, and the chart drawn.
+    windows = page.eval_on_selector_all(
+        "#drift-windows tbody td:first-child", "cells => cells.map(c => c.textContent)"
+    )
+    assert windows == [w["window"] for w in feedback["drift"]["windows"]]
+    auc = page.eval_on_selector("#drift-pairs tbody td:nth-child(3)", "c => c.dataset.sort")
+    assert float(auc) == pytest.approx(feedback["item_drift_auc"])
+    assert page.query_selector_all("#drift svg"), "the drift chart is drawn"
+    # Feedback: the top confused pair, the rejection count, the flagged annotators.
+    top = page.text_content("#confused-pairs tbody tr:first-child td:first-child")
+    assert top == " / ".join(feedback["confused_pairs"][0]["labels"])
+    reviews = feedback["reviews"]
+    assert f"({reviews['n_rejected']} of {reviews['n_reviews']})" in page.text_content(
+        "#review-summary"
+    )
+    flagged = page.text_content("#retraining")
+    assert all(annotator in flagged for annotator in feedback["retraining"])
+    _clean(seen, path)

@@ -29,6 +29,7 @@ CONFIG: dict[str, Any] = {
 }
 WIDTH = 520
 _ID = re.compile(r'\bid="([^"]+)"')
+_REFERENCE = re.compile(r'(\bid="([^"]+)")|(url\(#([^)]+)\))')
 
 
 def _spec(values: list[dict[str, Any]], body: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -130,10 +131,18 @@ def _render(text: str) -> str:
 
 
 def svg(spec: dict[str, Any], prefix: str) -> str:
-    """The chart as an SVG element; its ids (and references to them) start with `prefix`."""
+    """The chart as an SVG element; its ids (and references to them) are `prefix-1`, `prefix-2`
+    ... in order of appearance. The renderer numbers gradients and clip paths with a counter
+    that lives as long as the process, so its own ids depend on what was drawn before."""
     text = _render(json.dumps(spec, sort_keys=True))
-    ids = set(_ID.findall(text))
-    for name in sorted(ids, key=len, reverse=True):
-        text = text.replace(f'id="{name}"', f'id="{prefix}-{name}"')
-        text = text.replace(f"url(#{name})", f"url(#{prefix}-{name})")
-    return text
+    names: dict[str, str] = {}
+    for name in _ID.findall(text):
+        names.setdefault(name, f"{prefix}-{len(names) + 1}")
+
+    def rename(match: re.Match[str]) -> str:
+        name = match.group(2) or match.group(4)
+        if name not in names:
+            return match.group(0)
+        return f'id="{names[name]}"' if match.group(1) else f"url(#{names[name]})"
+
+    return _REFERENCE.sub(rename, text)

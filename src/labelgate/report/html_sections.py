@@ -20,7 +20,8 @@ _MARGIN_SIDES = {
     "max_upper_bound": ("ci_high", -1),
     "min_items": ("n", 1),
 }
-# The sample a metric rests on, as analysis/gates.py counts it for min_items.
+
+
 def chart(spec: dict[str, Any], prefix: str) -> Markup:
     """An SVG chart to place in a page as it is (vl-convert escapes every string it draws)."""
     return Markup(charts.svg(spec, prefix))  # SVG text nodes come escaped

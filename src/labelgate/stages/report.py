@@ -24,7 +24,6 @@ from labelgate.stages import base
 from labelgate.stages.config import guideline_lock
 
 
-
 def read_summaries(ctx: DatasetContext) -> StageSummaries:
     """The JSON summaries the earlier stages wrote."""
     out = ctx.out
