@@ -85,6 +85,7 @@ TICKET_TEMPLATES = {
     ],
 }
 CHANNELS = ["email", "chat", "web"]
+TICKET_WEIGHTS = np.array([0.22, 0.24, 0.14, 0.16, 0.14, 0.10])
 GREETINGS = ["Hi,", "Hello,", "Hey there,", "Good morning,", "Dear support,", "Hi team,", "", ""]
 SIGN_OFFS = ["Thanks", "Regards", "Cheers", "Thank you in advance", "Best", ""]
 NAMES = [
@@ -153,8 +154,7 @@ def tickets(rng: np.random.Generator, n_items: int = 3000) -> tuple[dict[str, st
     settles refund_request vs billing, so b2 confuses them far less). Returns the files and
     each ticket's true label (code), which the feedback data is drawn from.
     """
-    weights = np.array([0.22, 0.24, 0.14, 0.16, 0.14, 0.10])
-    truth = rng.choice(len(TICKET_LABELS), size=n_items, p=weights)
+    truth = rng.choice(len(TICKET_LABELS), size=n_items, p=TICKET_WEIGHTS)
     texts = [_ticket_text(rng, TICKET_LABELS[t]) for t in truth]
     ids = [f"T{i:05d}" for i in range(n_items)]
     # Exact duplicates (a re-submitted ticket) and near duplicates (case and spacing changed).
@@ -682,6 +682,28 @@ def tickets_feedback(
     return made
 
 
+def tickets_pool(
+    rng: np.random.Generator, files: dict[str, str], n_new: int = 600
+) -> dict[str, str]:
+    """Tickets that arrived after batch 2 and nobody has annotated yet, from their own stream:
+    the pool the dataset's next_batch: rules choose from."""
+    records = [json.loads(line) for line in files["raw/items.jsonl"].splitlines()]
+    start = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+    first = len(records)
+    for n in range(n_new):
+        label = TICKET_LABELS[int(rng.choice(len(TICKET_LABELS), p=TICKET_WEIGHTS))]
+        arrived = start + timedelta(minutes=n * 4 + int(rng.integers(0, 4)))
+        records.append(
+            {
+                "ticket_id": f"T{first + n:05d}",
+                "text": _ticket_text(rng, label),
+                "channel": str(rng.choice(CHANNELS)),
+                "arrived_at": arrived.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            }
+        )
+    return {"raw/items.jsonl": _jsonl_text(records)}
+
+
 def generate(seed: int = SEED) -> dict[str, str]:
     """Every generated file, path (relative to the project root) -> text."""
     rng = np.random.default_rng(seed)
@@ -690,6 +712,7 @@ def generate(seed: int = SEED) -> dict[str, str]:
     # their bytes.
     made.update(tickets_ops(np.random.default_rng([seed, 3]), made))
     made.update(tickets_feedback(np.random.default_rng([seed, 4]), made, truth))
+    made.update(tickets_pool(np.random.default_rng([seed, 5]), made))
     files = {f"datasets/tickets/{k}": v for k, v in made.items()}
     files.update({f"datasets/toxicity/{k}": v for k, v in toxicity(rng).items()})
     # Their own streams, so adding a dataset never changes the bytes of another.

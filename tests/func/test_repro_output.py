@@ -106,11 +106,11 @@ def test_progress_names_each_stage_that_runs_with_its_place_in_the_plan(built: P
     # report (whose pages show each gate) and the gate re-run.
     assert ran == ["config@example", "report@example", "gate@example"]
     assert len(progress) == 4
-    assert re.fullmatch(r"\[1/12\] config@example \(0:\d\d elapsed\)", progress[0])
-    assert re.fullmatch(r"\[11/12\] report@example \(0:\d\d elapsed\)", progress[1])
-    assert re.fullmatch(r"\[12/12\] gate@example \(0:\d\d elapsed\)", progress[2])
-    assert re.fullmatch(r"3 of 12 stages ran in 0:\d\d", progress[3])
-    assert not any(line.startswith("[1/12]") for line in log)  # progress never goes to the log
+    assert re.fullmatch(r"\[1/13\] config@example \(0:\d\d elapsed\)", progress[0])
+    assert re.fullmatch(r"\[12/13\] report@example \(0:\d\d elapsed\)", progress[1])
+    assert re.fullmatch(r"\[13/13\] gate@example \(0:\d\d elapsed\)", progress[2])
+    assert re.fullmatch(r"3 of 13 stages ran in 0:\d\d", progress[3])
+    assert not any(line.startswith("[1/13]") for line in log)  # progress never goes to the log
     for advice in CHATTER:
         assert not any(advice in line for line in log), advice
 

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from labelgate.config.base import MAX_COUNT, FormatVersion, Name, SemVer, StrictModel
+from labelgate.config.sampling import NextBatch
 
 SourceFormat = Literal[
     "csv",
@@ -204,4 +205,9 @@ class Dataset(StrictModel):
     ops: OpsSettings = Field(
         default_factory=OpsSettings,
         description="Roster, progress target and arrival field for operations (docs/ops.md).",
+    )
+    next_batch: NextBatch | None = Field(
+        None,
+        description="The next batch to annotate, chosen by the next_batch stage from the "
+        "items without annotations (docs/active-learning.md); null: no batch is chosen.",
     )

@@ -38,3 +38,5 @@ INDEX_HTML = "index.html"  # build/index.html, across datasets
 OPS_JSON = "ops.json"
 FEEDBACK_JSON = "feedback.json"
 FEEDBACK_DIR = "feedback"  # guideline suggestions, annotators.csv, a page per annotator
+NEXT_BATCH_CSV = "next_batch.csv"
+NEXT_BATCH_JSON = "next_batch.json"

@@ -31,12 +31,15 @@ STATUS_ORDER = ("agreed", "aggregated", "adjudicated", "unresolved")
 @dataclass(frozen=True)
 class Extras:
     """Sections that appear when their stage has run: label issues (with the review queue),
-    feedback (drift, confused pairs, reviews, retraining) and ops (progress, throughput, ETA)."""
+    feedback (drift, confused pairs, reviews, retraining), ops (progress, throughput, ETA) and
+    the next batch (next_batch.json and the first rows of next_batch.csv)."""
 
     label_issues: dict[str, Any] | None = None
     review_queue: list[dict[str, str]] = field(default_factory=list)
     feedback: dict[str, Any] | None = None
     ops: dict[str, Any] | None = None
+    next_batch: dict[str, Any] | None = None
+    next_batch_rows: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,37 @@ def _issues(extras: Extras, top_n: int) -> dict[str, Any] | None:
     }
 
 
+def _next_batch(extras: Extras, top_n: int) -> dict[str, Any] | None:
+    """The next batch's rules and counts, and its first `top_n` items; None when the dataset
+    has no next_batch: block."""
+    summary = extras.next_batch
+    if not summary or not summary.get("enabled", True):
+        return None
+    rows: list[tuple[str, Any]] = [
+        (key, summary[key])
+        for key in ("strategy", "budget", "seed", "exploration", "n_pool_items", "n_chosen")
+        if summary.get(key) is not None
+    ]
+    if summary.get("skipped"):
+        rows.append(("not chosen", summary["skipped"]))
+    rows += [("note", message) for message in summary.get("messages") or []]
+    first = extras.next_batch_rows[:top_n]
+    table = Table(
+        ["rank", "item", "score", "reason"],
+        [
+            [
+                num_cell(r["rank"]),
+                text_cell(r["item_id"]),
+                num_cell(r["score"]),
+                text_cell(r["reason"]),
+            ]
+            for r in first
+        ],
+        {0, 2},
+    )
+    return {"rows": rows, "chosen": table if first else None, "size": len(extras.next_batch_rows)}
+
+
 def render_report(data: ReportData) -> str:
     """report.html: gates, agreement, per label and annotator, confusions, trends, audit,
     optional sections and lineage."""
@@ -182,6 +216,7 @@ def render_report(data: ReportData) -> str:
         drift=fb.drift_section((extras.feedback or {}).get("drift")),
         bias=fb.suggestion_section(parts.aggregate.get("suggestions")),
         ops=sec.scalar_rows(extras.ops) if extras.ops is not None else None,
+        next_batch=_next_batch(extras, data.top_n),
         lineage=data.lineage,
     )
 

@@ -32,6 +32,7 @@ def sections(ctx: DatasetContext) -> dict[str, BaseModel | list[BaseModel] | Non
         "pipeline.model": pipeline.model,
         "pipeline.label_issues": pipeline.label_issues,
         "pipeline.feedback": pipeline.feedback,
+        "dataset.next_batch": ctx.dataset.next_batch,
     }
 
 

@@ -74,7 +74,7 @@ def _text_fields(ctx: DatasetContext, items: pd.DataFrame) -> list[str]:
 
 
 def _feature_fields(ctx: DatasetContext, items: pd.DataFrame) -> list[str]:
-    kinds = ("integer", "number", "boolean", "category")
+    kinds = ("integer", "float", "boolean", "category")
     return [f.name for f in ctx.schema.item_fields if f.type in kinds and f.name in items]
 
 

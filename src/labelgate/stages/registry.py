@@ -23,6 +23,7 @@ STAGE_NAMES = (
     "label_issues",
     "audit",
     "feedback",
+    "next_batch",
     "ops",
     "report",
     "gate",

@@ -55,6 +55,8 @@ def _extras(out: Path, label_issues: dict[str, Any] | None) -> Extras:
         review_queue=read_rows(out / build_files.REVIEW_QUEUE) if enabled else [],
         feedback=_optional_json(out / build_files.FEEDBACK_JSON),
         ops=_optional_json(out / build_files.OPS_JSON),
+        next_batch=_optional_json(out / build_files.NEXT_BATCH_JSON),
+        next_batch_rows=read_rows(out / build_files.NEXT_BATCH_CSV),
     )
 
 
