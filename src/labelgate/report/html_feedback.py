@@ -14,6 +14,10 @@ def _interval(ci: list[float] | None) -> str:
     return f"[{fmt(ci[0])}, {fmt(ci[1])}]" if ci else ""
 
 
+def _pct_interval(ci: list[float] | None) -> str:
+    return f"[{pct(ci[0])}, {pct(ci[1])}]" if ci else ""
+
+
 def _value_with_ci(value: Any, ci: list[float] | None) -> Cell:
     cell = num_cell(value)
     return Cell(f"{cell.text} {_interval(ci)}".strip(), cell.sort)
@@ -100,7 +104,7 @@ def suggestion_section(bias: dict[str, Any] | None) -> dict[str, Any] | None:
         (
             "wrong suggestions on gold accepted",
             f"{pct(bias.get('wrong_suggestion_acceptance_rate'))} "
-            f"{_interval(bias.get('wrong_suggestion_acceptance_interval'))} "
+            f"{_pct_interval(bias.get('wrong_suggestion_acceptance_interval'))} "
             f"({bias.get('n_wrong_suggestions_accepted', 0)} of "
             f"{bias.get('n_wrong_suggestions_on_gold', 0)})",
         ),
@@ -131,9 +135,16 @@ def suggestion_section(bias: dict[str, Any] | None) -> dict[str, Any] | None:
         "wrong_suggestion_acceptance_rate",
     )
     columns = [k for k in wanted if people and k in people[0]]
+    titles = {
+        "annotator_id": "annotator",
+        "n_with_suggestion": "annotations with a suggestion",
+        "acceptance_rate": "accepted",
+        "n_wrong_suggestions_on_gold": "wrong suggestions on gold",
+        "wrong_suggestion_acceptance_rate": "wrong ones accepted",
+    }
     annotators = (
         Table(
-            columns,
+            [titles[c] for c in columns],
             [
                 [text_cell(a[c]) if c == "annotator_id" else num_cell(a[c]) for c in columns]
                 for a in people
