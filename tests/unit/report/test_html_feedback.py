@@ -31,7 +31,8 @@ def test_the_bias_rows_show_counts_and_a_percentage_interval() -> None:
     assert rows["accepted"] == "75.0%"
     # 2 of the 3 wrong suggestions on gold were kept; the Wilson interval in percent too.
     wrong = rows["wrong suggestions on gold accepted"]
-    assert wrong.startswith("66.7% [") and wrong.endswith("(2 of 3)")
+    assert wrong.startswith("66.7% [")
+    assert wrong.endswith("(2 of 3)")
     assert "%," in wrong
     compare = section["compare"]
     assert [r[0].text for r in compare.rows] == ["with a suggestion", "without"]
