@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from typing import Any
 
 import pandas as pd
@@ -16,41 +15,12 @@ from labelgate.analysis.annotator_feedback import (
     feedback_summary_rows,
 )
 from labelgate.config.guideline import Guideline
-from labelgate.guidelines.parser import parse_guideline
 from labelgate.metrics.proportions import wilson_interval
-
-LABELS = ["x", "y", "z"]
-GUIDE = """
----
-kind: guideline
-format_version: 1
-schema: toy
-version: "1.0.0"
----
-
-# Toy
-
-## Label: x
-
-X things.
-
-### R-001: X or Y
-Applies to: x, y
-
-Choose x when the thing is mostly X.
-
-## Label: y
-
-Y things.
-
-## Label: z
-
-Z things.
-"""
+from tests.unit.toy_guideline import LABELS, toy_guideline
 
 
 def guideline() -> Guideline:
-    return parse_guideline(textwrap.dedent(GUIDE).lstrip(), "guidelines/toy.md")[0]
+    return toy_guideline("1.0.0")
 
 
 P, Q, R, S = "ann-p", "ann-q", "ann-r", "ann-s"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import textwrap
 from typing import Any
 
 import pandas as pd
@@ -12,41 +11,12 @@ import pytest
 
 from labelgate.analysis.confusion_pairs import NO_RULING, confusion_pairs, text_snippet
 from labelgate.config.guideline import Guideline
-from labelgate.guidelines.parser import parse_guideline
 from labelgate.metrics.proportions import wilson_interval
-
-LABELS = ["x", "y", "z"]
-GUIDE = """
----
-kind: guideline
-format_version: 1
-schema: toy
-version: "1.1.0"
----
-
-# Toy
-
-## Label: x
-
-X things.
-
-### R-001: X or Y
-Applies to: x, y
-
-Choose x when the thing is mostly X.
-
-## Label: y
-
-Y things.
-
-## Label: z
-
-Z things.
-"""
+from tests.unit.toy_guideline import LABELS, toy_guideline
 
 
 def guideline() -> Guideline:
-    return parse_guideline(textwrap.dedent(GUIDE).lstrip(), "guidelines/toy.md")[0]
+    return toy_guideline()
 
 
 LONG = "A very long item text that goes on. " * 10

@@ -4,7 +4,6 @@ and no annotator's page naming anyone else."""
 from __future__ import annotations
 
 import re
-import textwrap
 from typing import Any
 
 import pandas as pd
@@ -12,39 +11,11 @@ import pandas as pd
 from labelgate.analysis.annotator_feedback import annotator_feedback
 from labelgate.analysis.confusion_pairs import confusion_pairs
 from labelgate.config.guideline import Guideline
-from labelgate.guidelines.parser import parse_guideline
 from labelgate.metrics.proportions import wilson_interval
 from labelgate.report.escape import md_cell, md_code, md_text
 from labelgate.report.feedback_md import annotator_feedback_md, guideline_suggestions_md
+from tests.unit.toy_guideline import LABELS, toy_guideline
 
-LABELS = ["x", "y", "z"]
-GUIDE = """
----
-kind: guideline
-format_version: 1
-schema: toy
-version: "1.1.0"
----
-
-# Toy
-
-## Label: x
-
-X things.
-
-### R-001: X or Y
-Applies to: x, y
-
-Choose x when the thing is <mostly> X.
-
-## Label: y
-
-Y things.
-
-## Label: z
-
-Z things.
-"""
 IMG = "<img src=x onerror=alert(1)>"
 # Annotator ids a reviewer would not want on someone else's page, each hostile to Markdown.
 P = f"p|{IMG}@octocat"
@@ -54,7 +25,7 @@ CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.*?)(?<!`)\1(?!`)")
 
 
 def guideline() -> Guideline:
-    return parse_guideline(textwrap.dedent(GUIDE).lstrip(), "guidelines/toy.md")[0]
+    return toy_guideline(ruling="Choose x when the thing is <mostly> X.")
 
 
 def vote_table() -> pd.DataFrame:
