@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -146,6 +147,35 @@ def test_prelabel_writes_each_format_with_a_coverage_table(
         assert predicted
         assert all(t["predictions"][0]["score"] >= 0.6 for t in predicted)
         assert predicted[0]["predictions"][0]["model_version"].startswith("tfidf_logreg-")
+        # Label Studio keeps the predictions and adds what the annotator chose: its export
+        # of these tasks reads back with each suggestion beside the answer.
+        for k, task in enumerate(tasks):
+            task["id"] = k + 1
+            answer = [
+                {**r, "id": f"r{k}"} for r in (task.get("predictions") or [{}])[0].get("result", [])
+            ]
+            task["annotations"] = [{"id": k + 1, "completed_by": 1, "result": answer}]
+        out.write_text(json.dumps(tasks), encoding="utf-8")
+        back = import_file(out, "labelstudio", str(out))
+        assert len(back.predictions) == len(predicted)
+        assert back.predictions["model_version"].str.startswith("tfidf_logreg-").all()
+        labels = dict(zip(back.predictions["item_id"], back.predictions["label"], strict=True))
+        answered = back.annotations.set_index("item_id")["label"]
+        assert all(answered[item] == label for item, label in labels.items())
+    elif fmt == "prodigy":
+        tasks = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        for task in tasks:  # the annotator accepted every suggestion, as db-out writes it
+            task["_input_hash"] = zlib.crc32(task["text"].encode("utf-8"))
+            task["_task_hash"] = zlib.crc32(json.dumps(task, sort_keys=True).encode("utf-8"))
+            task["answer"] = "accept"
+            task["_annotator_id"] = "session-1"
+        out.write_text("".join(json.dumps(t) + "\n" for t in tasks), encoding="utf-8")
+        back = import_file(out, "prodigy", str(out))
+        # A task below --min-confidence has no option chosen: Prodigy's export skips it too.
+        assert len(back.annotations) == sum(bool(t.get("accept")) for t in tasks)
+        suggested = back.annotations[back.annotations["suggested_label"] != ""]
+        assert len(suggested) == len(back.annotations)
+        assert (suggested["label"] == suggested["suggested_label"]).all()
     elif fmt == "argilla":
         records = json.loads(out.read_text(encoding="utf-8"))
         for record in records:  # answered by one user, as Argilla's export would be

@@ -113,6 +113,25 @@ def _suggestion(record: dict[str, Any], spans: list[Any]) -> tuple[str, float | 
     return ("accept" if score >= 0.5 else "reject"), score, model
 
 
+def _choice_suggestion(record: dict[str, Any]) -> dict[str, str]:
+    """A pre-labelled choice task's suggestion: its top-level `label` when `meta` names the
+    model (`model_version`, as `labelgate prelabel` writes it); Prodigy keeps both through
+    db-out while `accept` becomes the annotator's choice. Nothing otherwise."""
+    meta = record.get("meta")
+    label = record.get("label")
+    if not isinstance(meta, dict) or not isinstance(label, str) or not label:
+        return {}
+    version = scalar_text(meta.get("model_version"))
+    if not version:
+        return {}
+    score = _number(meta.get("score"))
+    return {
+        "suggested_label": label,
+        "suggestion_score": "" if score is None else repr(score),
+        "model_version": version,
+    }
+
+
 def _question(record: dict[str, Any], spans: list[Any]) -> str:
     """The binary question: its label, and the spans it asks about ('PRODUCT 61-66')."""
     parts = [record["label"]] if isinstance(record.get("label"), str) else []
@@ -227,6 +246,7 @@ def _convert(
                 number, "no_label", f"{where} accepted the task with no option chosen: {shown}"
             )
         row.update(label=values[0] if len(values) == 1 else "", labels=labels_json(values))
+        row.update(_choice_suggestion(record))
     found = _spans(raw_spans, text, tally)
     if isinstance(found, str):
         return Skipped(number, "malformed_row", f"{where}: {found}")
