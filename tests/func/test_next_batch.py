@@ -118,3 +118,10 @@ def test_a_bad_strategy_in_the_manifest_is_exit_3_with_its_key(tmp_path: Path) -
     result = cli("check", root)
     assert result.returncode == 3
     assert "next_batch.strategy" in result.stderr
+
+
+def test_items_waiting_for_work_count_in_the_progress_target(built: Path) -> None:
+    ops = json.loads((built / "build/example/ops.json").read_text(encoding="utf-8"))
+    assert ops["items_target"] == 12 + len(NEW_ITEMS)  # no ops.target_items: the items known
+    assert ops["items_not_started"] == len(NEW_ITEMS)
+    assert ops["progress"] == pytest.approx(ops["items_done"] / ops["items_target"], abs=1e-6)

@@ -65,14 +65,17 @@ def _column(frame: pd.DataFrame, name: str, kind: str) -> pd.Series:
     return pd.Series(pd.NaT if kind == "time" else np.nan, index=frame.index)
 
 
-def progress(final: pd.DataFrame, annotations: pd.DataFrame, target: int | None) -> dict[str, Any]:
+def progress(
+    final: pd.DataFrame, annotations: pd.DataFrame, target: int | None, known: int = 0
+) -> dict[str, Any]:
     """Items done (a settled final label), in review (unresolved), fully labelled (at least the
-    usual number of annotations: the median per item), not started, and done / target."""
+    usual number of annotations: the median per item), not started, and done / target; the
+    target defaults to the items known (`known`: the items file's, waiting ones included)."""
     status = final["status"].astype(str) if len(final) else pd.Series(dtype=str)
     done = int(status.isin(DONE_STATUSES).sum())
     counts = annotations.groupby(col.ITEM_ID).size()
     k = int(np.median(counts)) if len(counts) else 0
-    goal = target if target is not None else len(final)
+    goal = target if target is not None else max(known, len(final))
     return {
         "items_target": goal,
         "items_done": done,
@@ -389,7 +392,8 @@ def ops_summary(inputs: OpsInputs) -> dict[str, Any]:
             "annotation"
         )
     done_at = _completion(annotations, final)
-    summary: dict[str, Any] = progress(final, annotations, settings.target_items)
+    known = len(set(inputs.items[col.ITEM_ID].astype(str)) | set(final[col.ITEM_ID].astype(str)))
+    summary: dict[str, Any] = progress(final, annotations, settings.target_items, known)
     rate, why = throughput(annotations, done_at)
     summary.update(rate)
     not_computed.update(why)
