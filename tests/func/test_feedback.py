@@ -232,8 +232,9 @@ def test_drift_between_batches_reaches_metrics_gates_and_the_plot(built: Path) -
     assert feedback["label_shift_jsd"] < 0.05  # the label mix is the same
     metrics = _json(out / "metrics.json")
     assert metrics["metrics"]["item_drift_auc"] == feedback["item_drift_auc"]
-    interval = metrics["intervals"]["review_rejection_rate"]
-    assert interval["ci_low"] <= metrics["metrics"]["review_rejection_rate"] <= interval["ci_high"]
+    for metric in ("review_rejection_rate", "item_drift_auc"):
+        interval = metrics["intervals"][metric]
+        assert interval["ci_low"] <= metrics["metrics"][metric] <= interval["ci_high"]
     verdicts = {c["id"]: c["status"] for c in _json(out / "gate.json")["checks"]}
     assert verdicts["review_rejection_rate"] == "fail"
     assert verdicts["item_drift_auc"] == "warn"

@@ -52,12 +52,17 @@ SUMMARY_COLUMNS = (
 )
 
 
+MIN_PEERS = 5
+
+
 def _redactor(ids: list[str]) -> re.Pattern[str] | None:
-    """Matches any annotator id standing as a word of its own in free text."""
+    """Matches any annotator id standing as a word of its own in free text, in any case (ids
+    that differ only by case are one person to a reader)."""
     names = sorted({i for i in ids if i.strip()}, key=lambda s: (-len(s), s))
     if not names:
         return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
+    body = "|".join(re.escape(n) for n in names)
+    return re.compile(r"(?<!\w)(?:" + body + r")(?!\w)", re.IGNORECASE)
 
 
 def _redact(text: str | None, pattern: re.Pattern[str] | None, own: str) -> str | None:
@@ -160,6 +165,7 @@ def annotator_feedback(
     examples: int = 5,
     confidence: float = 0.95,
     min_confidence: float = 0.9,
+    min_peers: int = MIN_PEERS,
 ) -> dict[str, dict[str, Any]]:
     """Feedback for each annotator, keyed by annotator id (sorted), fit to send to that person.
 
@@ -209,7 +215,9 @@ def annotator_feedback(
 
     medians = _medians(who, enc.duration, n)
     finite = medians[~np.isnan(medians)]
-    overall = float(np.median(finite)) if len(finite) else None
+    # With fewer than `min_peers` timed annotators the team median would give away a
+    # colleague's (with two, each can work out the other's from their own).
+    overall = float(np.median(finite)) if len(finite) >= max(min_peers, 1) else None
     review_n, review_rejected, reasons = _reviews(reviews_frame, people)
 
     # Wrong examples: gold first by item id, then confident consensus disagreements.
@@ -224,7 +232,13 @@ def annotator_feedback(
     rows = rows[rank_in_person < examples]
     row_item_ids = [str(i) for i in enc.item_ids[enc.item[rows]].tolist()]
     texts = item_texts(items, text_field, sorted(set(row_item_ids)))
-    pattern = _redactor(people.tolist())
+    # Reviewers are named nowhere either (a reason may mention one).
+    reviewers = (
+        reviews_frame["reviewer_id"].astype(str).unique().tolist()
+        if "reviewer_id" in reviews_frame.columns
+        else []
+    )
+    pattern = _redactor([*people.tolist(), *reviewers])
     picked: dict[int, list[dict[str, Any]]] = {}
     for r, item_id in zip(rows.tolist(), row_item_ids, strict=True):
         given = labels[int(enc.label[r])]

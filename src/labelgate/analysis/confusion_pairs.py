@@ -359,7 +359,10 @@ def confusion_pairs(
     matrix = consensus_counts(enc.label[on_settled], enc.final[enc.item[on_settled]], k)
     per_final = matrix.sum(axis=0)
 
-    versions = sorted({v for v in enc.versions.tolist() if v.strip()}, key=version_key)
+    # The text breaks ties between equal versions ('1.0', '1.00'): set order is not stable.
+    versions = sorted(
+        {v for v in enc.versions.tolist() if v.strip()}, key=lambda v: (version_key(v), v)
+    )
     by_version = []
     for v in versions:
         mask = enc.version == enc.versions.get_loc(v)

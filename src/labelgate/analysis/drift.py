@@ -363,8 +363,9 @@ def _summary(
         found = [p for p in pairs if p[metric] is not None]
         best = max(found, key=lambda p: p[metric]) if found else None  # first of equal maxima
         out[metric] = best[metric] if best else None
-        if metric == "agreement_drop":
-            out["agreement_drop_ci"] = best["agreement_drop_ci"] if best else None
+        if metric in ("agreement_drop", "item_drift_auc"):
+            # The worst pair's interval goes with its value: gates on the bound read it.
+            out[f"{metric}_ci"] = best[f"{metric}_ci"] if best else None
         if best is None:
             reasons[metric] = _reason(metric, windows, pairs, has_fields, minimum)
     out["reasons"] = reasons

@@ -24,6 +24,27 @@ def model_fields(step: ModelStep | None, schema: Schema) -> list[str]:
     return strings or ["text"]
 
 
+NUMERIC_FIELD_TYPES = ("integer", "float", "boolean")
+_BOOLEAN = {"true": 1.0, "yes": 1.0, "1": 1.0, "false": 0.0, "no": 0.0, "0": 0.0}
+
+
+def numeric_fields(items: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+    """The schema's integer, float and boolean item fields the items have, as float64 (booleans
+    1 or 0). A value that is not one (validation reports it) is missing, so one stray value
+    never turns a number into a category."""
+    out = {}
+    for spec in schema.item_fields:
+        if spec.type not in NUMERIC_FIELD_TYPES or spec.name not in items.columns:
+            continue
+        text = items[spec.name].astype("string").str.strip()
+        if spec.type == "boolean":
+            values = text.str.lower().map(_BOOLEAN)
+        else:
+            values = pd.to_numeric(text, errors="coerce")
+        out[spec.name] = values.astype("float64").to_numpy()
+    return pd.DataFrame(out, index=items.index)
+
+
 def model_text(items: pd.DataFrame, fields: Sequence[str]) -> pd.Series:
     """Each item's fields joined by a newline, as the model reads them; missing -> ''."""
     parts = [items[f].astype("string").fillna("") for f in fields]

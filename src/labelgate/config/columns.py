@@ -95,6 +95,7 @@ QUARANTINE_REASONS = (
     "split_label_needs_reannotation",
     "duplicate_item_id",
     "duplicate_answer",
+    "duplicate_review",
     # Annotations a tool export holds but that are not labels (labelgate import's reasons).
     "cancelled",
     "skipped",

@@ -7,7 +7,7 @@ import numbers
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from labelgate.config.base import MAX_COUNT, FormatVersion, Name, StrictModel
@@ -337,6 +337,13 @@ class FeedbackStep(StrictModel):
     annotator_examples: int = Field(
         5, ge=0, le=100, description="Items each annotator got wrong, shown on their page."
     )
+    min_annotator_reviews: int = Field(
+        20,
+        ge=1,
+        le=MAX_COUNT,
+        description="Reviews an annotator needs to count toward annotator_rejection_rate_max "
+        "(one rejected review of someone is not a rate).",
+    )
     annotator_pages: bool = Field(
         True, description="Write one feedback page per annotator (feedback/annotators/)."
     )
@@ -356,6 +363,15 @@ class FeedbackStep(StrictModel):
         le=100_000,
         description="Bootstrap resamples of alpha per window and of its drop; 0: no interval.",
     )
+
+    @model_validator(mode="after")
+    def _sample_holds_a_window(self) -> FeedbackStep:
+        if self.max_items_per_window < self.min_window_items:
+            raise ValueError(
+                f"max_items_per_window ({self.max_items_per_window}) is below min_window_items "
+                f"({self.min_window_items}): no window could be compared. Raise it."
+            )
+        return self
 
 
 class Pipeline(StrictModel):

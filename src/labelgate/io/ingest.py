@@ -519,9 +519,10 @@ def _simple(
         frame = pd.concat([part, frame.loc[~has_label].assign(migrated_from="")]).sort_values(
             "_row"
         )
+    present = [c for c in spec.unique if c in frame.columns]  # optional columns may be absent
     duplicated = (
-        frame.duplicated(list(spec.unique), keep="first").to_numpy()
-        if spec.unique
+        frame.duplicated(present, keep="first").to_numpy()
+        if present
         else np.zeros(len(frame), bool)
     )
     frame = quarantine.take(frame, duplicated, spec.repeated, spec.repeated_detail)
@@ -654,6 +655,10 @@ def _reviews(raw: RawSource | None, schema: Schema, done: Ingested) -> pd.DataFr
         (col.ITEM_ID, col.ANNOTATOR_ID, "verdict"),
         ("reviewer_id", "reason", "reviewed_at"),
         False,
+        unique=col.REVIEW_COLUMNS,
+        repeated="duplicate_review",
+        repeated_detail="the same review (item, annotator, reviewer, verdict, reason and time) "
+        "appears earlier in the file; it is counted once",
     )
     columns = raw.config.columns if raw is not None else {}
 

@@ -87,6 +87,8 @@ def collect_metrics(
         sizes["wrong_suggestions_on_gold"] = bias.get("n_wrong_suggestions_on_gold", 0)
     if feedback is not None:
         sizes["reviews"] = (feedback.get("reviews") or {}).get("n_reviews", 0)
+        sizes["annotator_reviews"] = feedback.get("annotator_rejection_rate_max_reviews", 0)
+        sizes["qualification"] = feedback.get("qualification_assessed", 0)
         sizes["drift"] = _drift_items(feedback.get("drift") or {})
     return {"metrics": metrics, "intervals": intervals, "sample_sizes": sizes}
 

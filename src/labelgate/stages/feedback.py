@@ -18,6 +18,7 @@ from labelgate.analysis.annotator_feedback import (
 )
 from labelgate.analysis.confusion_pairs import confusion_pairs
 from labelgate.analysis.drift import drift_report
+from labelgate.analysis.model_inputs import numeric_fields
 from labelgate.analysis.qualification import (
     gold_accuracy_by_window,
     qualification_scores,
@@ -76,6 +77,12 @@ def _text_fields(ctx: DatasetContext, items: pd.DataFrame) -> list[str]:
 def _feature_fields(ctx: DatasetContext, items: pd.DataFrame) -> list[str]:
     kinds = ("integer", "float", "boolean", "category")
     return [f.name for f in ctx.schema.item_fields if f.type in kinds and f.name in items]
+
+
+def _typed_items(ctx: DatasetContext, items: pd.DataFrame) -> pd.DataFrame:
+    """Items with their numeric and boolean fields as numbers, for the drift classifier."""
+    numeric = numeric_fields(items, ctx.schema)
+    return items.assign(**{name: numeric[name] for name in numeric.columns})
 
 
 def _retraining(
@@ -139,6 +146,7 @@ def compute(ctx: DatasetContext) -> dict[str, Any]:
     result: dict[str, Any] = {
         "task": ctx.schema.task,
         "window": settings.window,
+        "min_annotator_reviews": settings.min_annotator_reviews,
         "reviews": reviewed,
         "qualification": qualification,
         "gold_accuracy_by_window": by_window,
@@ -161,7 +169,7 @@ def compute(ctx: DatasetContext) -> dict[str, Any]:
             ranks = table[[col.ITEM_ID, "rank"]]
     result["drift"] = drift_report(
         annotations,
-        items,
+        _typed_items(ctx, items),
         final,
         windows,
         labels=labels,
@@ -202,16 +210,27 @@ def compute(ctx: DatasetContext) -> dict[str, Any]:
     return result
 
 
+def _worst_annotator(by_annotator: dict[str, Any], min_reviews: int) -> dict[str, Any] | None:
+    """The highest rejection rate among annotators with `min_reviews` reviews or more (the
+    first id of equal rates), with its review count; None when nobody has that many."""
+    counted = [
+        (a["rejection_rate"], who, a["n_reviews"])
+        for who, a in sorted(by_annotator.items())
+        if a.get("rejection_rate") is not None and a.get("n_reviews", 0) >= min_reviews
+    ]
+    if not counted:
+        return None
+    rate, _, n = max(counted, key=lambda c: c[0])  # max keeps the first of equal rates
+    return {"rejection_rate": rate, "n_reviews": n, "min_reviews": min_reviews}
+
+
 def summary_of(result: dict[str, Any]) -> dict[str, Any]:
     """feedback.json: the figures gates and the report read (documents are written beside)."""
     drift = result["drift"]
     reviews = result["reviews"]
     qualification = result["qualification"]
     assessed = [q for q in qualification.values() if q.get("passed") is not None]
-    by_annotator = reviews.get("by_annotator") or {}
-    annotator_rates = [
-        a["rejection_rate"] for a in by_annotator.values() if a.get("rejection_rate") is not None
-    ]
+    worst = _worst_annotator(reviews.get("by_annotator") or {}, result["min_annotator_reviews"])
     pairs = (result["confusion"] or {}).get("pairs") or []
     return {
         "task": result["task"],
@@ -220,7 +239,9 @@ def summary_of(result: dict[str, Any]) -> dict[str, Any]:
         "item_drift_auc": drift.get("item_drift_auc"),
         "agreement_drop": drift.get("agreement_drop"),
         "review_rejection_rate": reviews.get("rejection_rate"),
-        "annotator_rejection_rate_max": max(annotator_rates) if annotator_rates else None,
+        "annotator_rejection_rate_max": worst["rejection_rate"] if worst else None,
+        "annotator_rejection_rate_max_reviews": worst["n_reviews"] if worst else 0,
+        "qualification_assessed": len(assessed),
         "qualification_pass_rate": (
             sum(bool(q["passed"]) for q in assessed) / len(assessed) if assessed else None
         ),

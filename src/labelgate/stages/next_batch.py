@@ -9,15 +9,13 @@ import pandas as pd
 
 from labelgate.analysis.batch_selection import SELECTION_COLUMNS, TEXT, Columns, choose
 from labelgate.analysis.batch_selection import labelled_from_votes as labelled_items
-from labelgate.analysis.model_inputs import model_fields, model_text
+from labelgate.analysis.model_inputs import model_fields, model_text, numeric_fields
 from labelgate.config import columns as col
 from labelgate.io.json_io import write_json
 from labelgate.io.writers import read_parquet, write_csv
 from labelgate.project import build_files
 from labelgate.project.context import DatasetContext
 from labelgate.stages import base
-
-_NUMERIC = ("integer", "float", "boolean")
 
 
 def _item_fields(ctx: DatasetContext, items: pd.DataFrame) -> tuple[pd.DataFrame, Columns] | str:
@@ -32,11 +30,10 @@ def _item_fields(ctx: DatasetContext, items: pd.DataFrame) -> tuple[pd.DataFrame
             }
         )
         return frame, Columns(text=TEXT)
-    numeric = tuple(
-        f.name for f in ctx.schema.item_fields if f.type in _NUMERIC and f.name in items.columns
-    )
-    if numeric:
-        return items[[col.ITEM_ID, *numeric]].copy(), Columns(features=numeric)
+    numeric = numeric_fields(items, ctx.schema)
+    if len(numeric.columns):
+        frame = numeric.assign(**{col.ITEM_ID: items[col.ITEM_ID].astype(str)})
+        return frame, Columns(features=tuple(numeric.columns))
     return "the items have no text field and no numeric field for the model to read"
 
 
@@ -65,7 +62,9 @@ def choose_next_batch(ctx: DatasetContext) -> tuple[pd.DataFrame, dict[str, Any]
     frame, columns = fields
     annotated = set(annotations[col.ITEM_ID].astype(str))
     pool = frame[~frame[col.ITEM_ID].astype(str).isin(annotated)].reset_index(drop=True)
-    votes = annotations[[col.ITEM_ID, col.LABEL]].merge(frame, on=col.ITEM_ID, how="left")
+    # One vote per annotator and item, as agreement and aggregation count them.
+    once = annotations.drop_duplicates([col.ITEM_ID, col.ANNOTATOR_ID], keep="first")
+    votes = once[[col.ITEM_ID, col.LABEL]].merge(frame, on=col.ITEM_ID, how="left")
     labelled = labelled_items(votes, columns)
     counts = {"n_labelled_items": len(labelled.item_ids), "n_pool_items": len(pool)}
     if len(labelled.class_names) < 2:

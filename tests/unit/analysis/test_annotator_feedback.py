@@ -136,7 +136,7 @@ def test_confusion_matrix_rows_are_their_labels() -> None:
 
 
 def test_speed_against_the_median_of_all_annotators() -> None:
-    fb = run()
+    fb = run(min_peers=3)
     # Medians: p 40 (10..70), q 9 (4..14), r 23 (20..26); s has no schema vote. Overall 23.
     assert fb[P]["speed"]["median_duration_s"] == 40
     assert fb[Q]["speed"]["median_duration_s"] == 9
@@ -147,6 +147,23 @@ def test_speed_against_the_median_of_all_annotators() -> None:
         "all_annotators_median_s": 23,
         "ratio": None,
     }
+
+
+def test_a_team_too_small_to_hide_a_colleague_gets_no_team_median() -> None:
+    # Three timed annotators: the default of five withholds the team median.
+    for entry in run().values():
+        assert entry["speed"]["all_annotators_median_s"] is None
+        assert entry["speed"]["ratio"] is None
+    assert run()[P]["speed"]["median_duration_s"] == 40
+
+
+def test_other_ids_are_hidden_in_any_case_and_reviewers_too() -> None:
+    reviews = REVIEWS.assign(
+        reason=["ask ANN-Q", "ask Ann-R", "see rev-9", "", ""],
+        reviewer_id=["rev-9", "rev-9", "rev-9", "rev-9", "rev-9"],
+    )
+    reasons = {e["reason"] for e in run(reviews)[P]["reviews"]["top_reasons"]}
+    assert reasons == {f"ask {OTHER_ANNOTATOR}", f"see {OTHER_ANNOTATOR}"}
 
 
 def test_reviews_rejection_rate_and_reasons() -> None:

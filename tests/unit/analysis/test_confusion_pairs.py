@@ -242,3 +242,9 @@ def test_snippet_is_one_line_and_trimmed_at_a_word() -> None:
     assert text_snippet("a\n  b\tc") == "a b c"
     assert text_snippet("word " * 50, limit=20) == "word word word word…"
     assert text_snippet(None) is None
+
+
+def test_versions_equal_as_numbers_are_ordered_by_their_text() -> None:
+    # '1.0' and '1.00' are the same number: the text decides, so two builds agree.
+    result = _versions("1.00", "1.0", old_wrong=25, new_wrong=2)
+    assert result["version_change"] == {"from": "1.0", "to": "1.00"}

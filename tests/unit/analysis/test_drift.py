@@ -289,6 +289,7 @@ def test_same_inputs_give_identical_reports_and_the_seed_is_used() -> None:
         "pairs",
         "label_shift_jsd",
         "item_drift_auc",
+        "item_drift_auc_ci",
         "agreement_drop",
         "agreement_drop_ci",
         "reasons",

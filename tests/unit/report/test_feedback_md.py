@@ -88,6 +88,7 @@ def feedback() -> dict[str, Any]:
         {P: {"score": 0.8, "n_questions": 10, "n_correct": 8, "passed": True}},
         {Q: [f"below the bar, unlike {R}"]},
         text_field="text",
+        min_peers=2,
     )
 
 

@@ -48,6 +48,7 @@ r02,w9,rv1,reject,,
 r99,w1,rv1,accept,,
 r02,w2,rv1,,no verdict,
 r02,w3,rv2,Accept,,
+r01,w1,rv1,accept,,2026-01-02T10:00:00Z
 """
 
 QUALI = """worker,question,answer
@@ -88,10 +89,11 @@ def test_reviews_are_checked_and_every_row_is_counted(make_project: ProjectFacto
     root = project(make_project)
     summary = run_stages(root, "example", ("ingest",))["ingest"]
     reviews = _by_table(summary)["reviews"]
-    assert (reviews["rows_in"], reviews["rows_kept"], reviews["rows_quarantined"]) == (8, 3, 5)
+    assert (reviews["rows_in"], reviews["rows_kept"], reviews["rows_quarantined"]) == (9, 3, 6)
     assert reviews["reasons"] == {
         "bad_timestamp": 1,
         "bad_verdict": 1,
+        "duplicate_review": 1,  # the last row repeats the first
         "missing_verdict": 1,
         "unknown_annotation": 2,
     }
