@@ -245,6 +245,8 @@ def _proposal(
     err = (
         f"Most frequent error: `{top['given']}` given where the consensus is `{top['expected']}` "
         f"({top['count']} annotations; the reverse: {other['count']})."
+        if top["count"]
+        else "Annotators split between the two; no settled consensus is contradicted."
     )
     if rulings:
         r = rulings[0]

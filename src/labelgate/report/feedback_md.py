@@ -65,8 +65,14 @@ def _pair_section(pair: dict[str, Any], level: str) -> list[str]:
         "annotations on items whose consensus is one of the two.",
         f"- Annotator pairs that split the two: {_share(pair['pairwise'], level)} of the "
         "annotator pairs on items where one of them chose either label.",
-        f"- Most frequent error: {md_code(top['given'])} where the consensus is "
-        f"{md_code(top['expected'])} ({top['count']} annotations; the reverse: {other['count']}).",
+        (
+            f"- Most frequent error: {md_code(top['given'])} where the consensus is "
+            f"{md_code(top['expected'])} ({top['count']} annotations; the reverse: "
+            f"{other['count']})."
+            if top["count"]
+            else "- No annotation contradicts a settled consensus: annotators split between "
+            "the two on items settled otherwise or not at all."
+        ),
     ]
     change = pair.get("change")
     if change:
