@@ -63,6 +63,33 @@ def timed(call: Callable[[], Any], repeat: int = 1) -> tuple[Any, float]:
     return result, best
 
 
+def drift(
+    annotations: pd.DataFrame,
+    items: pd.DataFrame,
+    final: pd.DataFrame,
+    windows: Any,
+    max_items: int,
+    resamples: int,
+) -> dict[str, Any]:
+    """drift_report as the feedback stage calls it on a text task."""
+    return drift_report(
+        annotations,
+        items,
+        final,
+        windows,
+        labels=LABELS,
+        level="nominal",
+        text_fields=["text"],
+        feature_fields=[],
+        min_window_items=30,
+        seed=0,
+        folds=5,
+        max_items_per_window=max_items,
+        resamples=resamples,
+        values=list(range(len(LABELS))),
+    )
+
+
 def peers(seed: int) -> None:
     """JSD vs scipy, AUC vs scikit-learn, per-window alpha vs krippendorff."""
     from scipy.spatial.distance import jensenshannon
@@ -93,22 +120,7 @@ def peers(seed: int) -> None:
         print("alpha per window: the krippendorff package is not installed; skipped")
         return
     annotations, items, final, _, _ = synthetic(60_000, seed)
-    report = drift_report(
-        annotations,
-        items,
-        final,
-        assign_windows(annotations, "batch"),
-        labels=LABELS,
-        level="nominal",
-        text_fields=["text"],
-        feature_fields=[],
-        min_window_items=30,
-        seed=0,
-        folds=5,
-        max_items_per_window=2000,
-        resamples=0,
-        values=list(range(len(LABELS))),
-    )
+    report = drift(annotations, items, final, assign_windows(annotations, "batch"), 2000, 0)
     for window in report["windows"]:
         part = annotations[annotations["batch"] == window["window"]]
         part = part.drop_duplicates(["item_id", "annotator_id"])  # the first vote counts
@@ -205,22 +217,7 @@ def scale(n_annotations: int, seed: int) -> None:
     steps.append(
         (
             "drift (alpha per window with 200 resamples, classifier on 5,000 items a side)",
-            lambda: drift_report(
-                annotations,
-                items,
-                final,
-                windows_box["w"],
-                labels=LABELS,
-                level="nominal",
-                text_fields=["text"],
-                feature_fields=[],
-                min_window_items=30,
-                seed=0,
-                folds=5,
-                max_items_per_window=5000,
-                resamples=200,
-                values=list(range(len(LABELS))),
-            ),
+            lambda: drift(annotations, items, final, windows_box["w"], 5000, 200),
         )
     )
     steps.append(
