@@ -165,10 +165,16 @@ def _next_batch(extras: Extras, top_n: int) -> dict[str, Any] | None:
     summary = extras.next_batch
     if not summary or not summary.get("enabled", True):
         return None
+    titles = {
+        "strategy": "strategy",
+        "budget": "budget",
+        "seed": "seed",
+        "exploration": "share drawn at random",
+        "n_pool_items": "items nobody has annotated",
+        "n_chosen": "chosen",
+    }
     rows: list[tuple[str, Any]] = [
-        (key, summary[key])
-        for key in ("strategy", "budget", "seed", "exploration", "n_pool_items", "n_chosen")
-        if summary.get(key) is not None
+        (title, summary[key]) for key, title in titles.items() if summary.get(key) is not None
     ]
     if summary.get("skipped"):
         rows.append(("not chosen", summary["skipped"]))
