@@ -15,10 +15,10 @@ from labelgate.analysis.confusion_pairs import (
     item_texts,
     proportion,
     section_dict,
-    z_value,
 )
 from labelgate.config import columns as col
 from labelgate.config.guideline import Guideline
+from labelgate.metrics.proportions import z_value
 
 TOP_REASONS = 3
 OTHER_ANNOTATOR = "[another annotator]"

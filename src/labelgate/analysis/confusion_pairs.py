@@ -14,7 +14,7 @@ from scipy import sparse
 
 from labelgate.config import columns as col
 from labelgate.config.guideline import Guideline, Ruling
-from labelgate.metrics.proportions import wilson_interval
+from labelgate.metrics.proportions import wilson_interval, z_value
 
 IntArray = npt.NDArray[np.int64]
 
@@ -33,11 +33,6 @@ _VERSION_PART = re.compile(r"\d+|[^\d.]+")
 
 
 # --- small shared helpers (annotator_feedback uses them too) --------------------------------
-
-
-def z_value(confidence: float) -> float:
-    """The two-sided normal quantile for a confidence level (1.96 for 0.95)."""
-    return NormalDist().inv_cdf(1.0 - (1.0 - confidence) / 2.0)
 
 
 def proportion(count: int, n: int, z: float) -> dict[str, Any]:

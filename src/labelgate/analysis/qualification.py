@@ -6,9 +6,10 @@ from typing import Any
 
 import pandas as pd
 
-from labelgate.analysis.reviews import interval, z_value
+from labelgate.analysis.reviews import interval
 from labelgate.analysis.windows import NO_WINDOW, Windows
 from labelgate.config import columns as col
+from labelgate.metrics.proportions import z_value
 
 # Shares are ratios of counts: a score of exactly the pass mark (14/20 against 0.7) passes
 # however the division rounds, and a drop of exactly max_drop is not more than it.

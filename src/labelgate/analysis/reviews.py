@@ -3,23 +3,15 @@ per annotator and per label of the reviewed annotation."""
 
 from __future__ import annotations
 
-from statistics import NormalDist
 from typing import Any
 
 import pandas as pd
 
 from labelgate.config import columns as col
-from labelgate.metrics.proportions import wilson_interval
+from labelgate.metrics.proportions import wilson_interval, z_value
 
 NO_REASON = "(no reason given)"  # a rejection whose reason cell is empty
 _GROUP = "_group"
-
-
-def z_value(confidence: float) -> float:
-    """The normal quantile of a two-sided interval at `confidence` (0.95: 1.96)."""
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence {confidence} is not between 0 and 1")
-    return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
 def interval(successes: int, trials: int, confidence: float) -> tuple[float, float]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from statistics import NormalDist
-
 import numpy as np
 import numpy.typing as npt
 
 from labelgate.metrics.counts import FloatArray
+from labelgate.metrics.proportions import z_value
 
 
 def _entropy_bits(p: FloatArray) -> float:
@@ -101,5 +100,5 @@ def auc_interval(
     se = auc_standard_error(auc, n_pos, n_neg)
     if not np.isfinite(se):
         return float("nan"), float("nan")
-    z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
+    z = z_value(confidence)
     return max(0.0, float(auc) - z * se), min(1.0, float(auc) + z * se)

@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
+
+
+def z_value(confidence: float) -> float:
+    """The normal quantile of a two-sided interval at `confidence` (0.95: 1.96)."""
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence {confidence} is not between 0 and 1")
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
 def wilson_interval(

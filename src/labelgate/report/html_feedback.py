@@ -3,6 +3,7 @@ retraining, and automation bias, from feedback.json and aggregate.json as plain 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from labelgate.report import charts
@@ -10,12 +11,8 @@ from labelgate.report.html import Cell, Table, fmt, num_cell, pct, text_cell
 from labelgate.report.html_sections import chart
 
 
-def _interval(ci: list[float] | None) -> str:
-    return f"[{fmt(ci[0])}, {fmt(ci[1])}]" if ci else ""
-
-
-def _pct_interval(ci: list[float] | None) -> str:
-    return f"[{pct(ci[0])}, {pct(ci[1])}]" if ci else ""
+def _interval(ci: list[float] | None, form: Callable[[Any], str] = fmt) -> str:
+    return f"[{form(ci[0])}, {form(ci[1])}]" if ci else ""
 
 
 def _value_with_ci(value: Any, ci: list[float] | None) -> Cell:
@@ -104,7 +101,7 @@ def suggestion_section(bias: dict[str, Any] | None) -> dict[str, Any] | None:
         (
             "wrong suggestions on gold accepted",
             f"{pct(bias.get('wrong_suggestion_acceptance_rate'))} "
-            f"{_pct_interval(bias.get('wrong_suggestion_acceptance_interval'))} "
+            f"{_interval(bias.get('wrong_suggestion_acceptance_interval'), pct)} "
             f"({bias.get('n_wrong_suggestions_accepted', 0)} of "
             f"{bias.get('n_wrong_suggestions_on_gold', 0)})",
         ),

@@ -18,7 +18,7 @@ from labelgate.analysis.annotator_feedback import (
 )
 from labelgate.analysis.confusion_pairs import confusion_pairs
 from labelgate.analysis.drift import drift_report
-from labelgate.analysis.model_inputs import numeric_fields
+from labelgate.analysis.model_inputs import NUMERIC_FIELD_TYPES, numeric_fields
 from labelgate.analysis.qualification import (
     gold_accuracy_by_window,
     qualification_scores,
@@ -75,7 +75,7 @@ def _text_fields(ctx: DatasetContext, items: pd.DataFrame) -> list[str]:
 
 
 def _feature_fields(ctx: DatasetContext, items: pd.DataFrame) -> list[str]:
-    kinds = ("integer", "float", "boolean", "category")
+    kinds = (*NUMERIC_FIELD_TYPES, "category")
     return [f.name for f in ctx.schema.item_fields if f.type in kinds and f.name in items]
 
 
