@@ -132,3 +132,17 @@ def review_summary(
         ),
         "by_label": _by_group(_labelled(frame, annotations), confidence, top_reasons),
     }
+
+
+def worst_annotator(by_annotator: dict[str, Any], min_reviews: int) -> dict[str, Any] | None:
+    """The highest rejection rate among annotators with `min_reviews` reviews or more (the
+    first id of equal rates), with its review count; None when nobody has that many."""
+    counted = [
+        (a["rejection_rate"], who, a["n_reviews"])
+        for who, a in sorted(by_annotator.items())
+        if a.get("rejection_rate") is not None and a.get("n_reviews", 0) >= min_reviews
+    ]
+    if not counted:
+        return None
+    rate, _, n = max(counted, key=lambda c: c[0])  # max keeps the first of equal rates
+    return {"rejection_rate": rate, "n_reviews": n, "min_reviews": min_reviews}

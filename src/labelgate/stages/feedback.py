@@ -24,7 +24,7 @@ from labelgate.analysis.qualification import (
     qualification_scores,
     retraining_flags,
 )
-from labelgate.analysis.reviews import review_summary
+from labelgate.analysis.reviews import review_summary, worst_annotator
 from labelgate.analysis.windows import assign_windows
 from labelgate.config import columns as col
 from labelgate.config.qa_rules import AnnotatorQualification
@@ -210,27 +210,13 @@ def compute(ctx: DatasetContext) -> dict[str, Any]:
     return result
 
 
-def _worst_annotator(by_annotator: dict[str, Any], min_reviews: int) -> dict[str, Any] | None:
-    """The highest rejection rate among annotators with `min_reviews` reviews or more (the
-    first id of equal rates), with its review count; None when nobody has that many."""
-    counted = [
-        (a["rejection_rate"], who, a["n_reviews"])
-        for who, a in sorted(by_annotator.items())
-        if a.get("rejection_rate") is not None and a.get("n_reviews", 0) >= min_reviews
-    ]
-    if not counted:
-        return None
-    rate, _, n = max(counted, key=lambda c: c[0])  # max keeps the first of equal rates
-    return {"rejection_rate": rate, "n_reviews": n, "min_reviews": min_reviews}
-
-
 def summary_of(result: dict[str, Any]) -> dict[str, Any]:
     """feedback.json: the figures gates and the report read (documents are written beside)."""
     drift = result["drift"]
     reviews = result["reviews"]
     qualification = result["qualification"]
     assessed = [q for q in qualification.values() if q.get("passed") is not None]
-    worst = _worst_annotator(reviews.get("by_annotator") or {}, result["min_annotator_reviews"])
+    worst = worst_annotator(reviews.get("by_annotator") or {}, result["min_annotator_reviews"])
     pairs = (result["confusion"] or {}).get("pairs") or []
     return {
         "task": result["task"],

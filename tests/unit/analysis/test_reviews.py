@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from labelgate.analysis.reviews import NO_REASON, interval, review_summary
+from labelgate.analysis.reviews import NO_REASON, interval, review_summary, worst_annotator
 
 ANNOTATIONS = pd.DataFrame(
     {
@@ -133,3 +133,16 @@ def test_a_wider_confidence_gives_a_wider_interval() -> None:
         pytest.approx(0.1051, abs=1e-4),
         pytest.approx(0.8949, abs=1e-4),
     )
+
+
+def test_the_worst_annotator_needs_enough_reviews_to_count() -> None:
+    by_annotator = {
+        "a1": {"rejection_rate": 0.05, "n_reviews": 400},
+        "a2": {"rejection_rate": 1.0, "n_reviews": 1},  # one rejected review is not a rate
+        "a3": {"rejection_rate": 0.25, "n_reviews": 20},
+        "a4": {"rejection_rate": 0.25, "n_reviews": 40},
+    }
+    worst = worst_annotator(by_annotator, 20)
+    assert worst == {"rejection_rate": 0.25, "n_reviews": 20, "min_reviews": 20}  # a3 first
+    assert worst_annotator(by_annotator, 1)["rejection_rate"] == 1.0
+    assert worst_annotator(by_annotator, 500) is None
