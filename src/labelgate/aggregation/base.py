@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from labelgate.backends.executor import Executor, LocalExecutor
 from labelgate.config import columns as col
 from labelgate.metrics.counts import FloatArray, IntArray
 
@@ -96,6 +97,13 @@ class Aggregator:
     def __init__(self, labels: list[str] | None = None, random_state: int = 0) -> None:
         self.labels = labels
         self.random_state = random_state
+        self._executor: Executor = LocalExecutor()
+
+    def use_engine(self, executor: Executor) -> Aggregator:
+        """Run the partitioned steps (EM's E-step and expected counts) where `executor` runs
+        kernels; results are the same on every engine. Returns self."""
+        self._executor = executor
+        return self
 
     def get_params(self) -> dict[str, Any]:
         """The declared parameters (for lineage: the final labels record them)."""

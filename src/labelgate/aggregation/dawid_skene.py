@@ -25,8 +25,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from labelgate.aggregation import em_partitions as em
 from labelgate.aggregation.base import Aggregator, Codes, normalize_log_joint
-from labelgate.aggregation.majority_vote import vote_shares
 from labelgate.aggregation.registry import register
 from labelgate.errors import ConfigError
 from labelgate.metrics.counts import FloatArray
@@ -95,21 +95,10 @@ class DawidSkene(Aggregator):
         self.initial_errors = initial_errors
         self.alpha_prior = alpha_prior
 
-    def _clamp(self, codes: Codes, posteriors: FloatArray) -> FloatArray:
-        known = codes.gold >= 0
-        if self.clamp_gold and known.any():
-            posteriors = posteriors.copy()
-            posteriors[known] = 0.0
-            posteriors[known, codes.gold[known]] = 1.0
-        return posteriors
-
-    def _m_step(self, codes: Codes, posteriors: FloatArray) -> tuple[FloatArray, FloatArray]:
-        _, a, k = codes.shape
-        counts = confusion_counts(self._s, self._st, posteriors, a, k) + self._pseudo
+    def _m_step(self, stats: em.EmStats, n: int, a: int, k: int) -> tuple[FloatArray, FloatArray]:
+        counts = stats.by_given.reshape(a, k, k).transpose(0, 2, 1) + self._pseudo
         errors = counts / counts.sum(axis=2, keepdims=True)
-        priors = (posteriors.sum(axis=0) + self.smoothing) / (
-            len(posteriors) + self.smoothing * posteriors.shape[1]
-        )
+        priors = (stats.class_totals + self.smoothing) / (n + self.smoothing * k)
         return priors, errors
 
     def _log_prior(self, priors: FloatArray, log_errors: FloatArray) -> float:
@@ -117,20 +106,21 @@ class DawidSkene(Aggregator):
         return float((self._pseudo * log_errors).sum() + self.smoothing * np.log(priors).sum())
 
     def _fit(self, codes: Codes) -> FloatArray:
-        n = codes.shape[0]
-        self._s = incidence(codes)
-        self._st = self._s.T.tocsr()
-        a, k = codes.shape[1], codes.shape[2]
+        n, a, k = codes.shape
+        # The data stay in item partitions where the engine runs them (em_partitions); each
+        # step below gathers small sums: expected counts, class totals, log-likelihood.
+        executor = self._executor
+        parts = em.place(codes, executor)
         used = (np.bincount(codes.annotators * k + codes.labels, minlength=a * k) > 0).reshape(a, k)
         # `smoothing` goes only to labels the annotator uses: a true class they never met
         # spreads over their own labels, not over labels they never give (which would make
         # each of their answers evidence against that class). crowd-kit does the same.
         self._pseudo = self.smoothing * np.broadcast_to(used[:, None, :], (a, k, k))
-        start = self._clamp(codes, vote_shares(codes))
+        start = em.start_stats(executor, parts, self.clamp_gold)
         if self.alpha_prior > 0:
             # The centre is fixed once, from the majority-vote start: a fixed prior keeps EM a
             # MAP ascent (monotone loss); re-centring each step would chase its own output.
-            pooled = confusion_counts(self._s, self._st, start, a, k).sum(axis=0) + 1e-3
+            pooled = start.by_given.reshape(a, k, k).transpose(0, 2, 1).sum(axis=0) + 1e-3
             pooled /= pooled.sum(axis=1, keepdims=True)
             self._pseudo = self._pseudo + self.alpha_prior * pooled[None, :, :]
         if self.initial_errors is not None:
@@ -152,25 +142,29 @@ class DawidSkene(Aggregator):
             errors /= errors.sum(axis=2, keepdims=True)
             priors = np.full(codes.shape[2], 1.0 / codes.shape[2])
         else:
-            priors, errors = self._m_step(codes, start)
+            priors, errors = self._m_step(start, n, a, k)
         history: list[float] = []
         self.converged_ = False
-        posteriors = vote_shares(codes)
+        last: tuple[FloatArray, FloatArray] | None = None  # parameters of the last E-step
         for iteration in range(1, self.max_iter + 1):
             # Labels an annotator never gives have probability 0; their log is never read.
             log_errors = np.log(np.where(errors > 0, errors, 1.0))
-            posteriors, loglik = posteriors_and_loglik(self._s, np.log(priors), log_errors)
-            posteriors = self._clamp(codes, posteriors)
-            history.append(-(loglik + self._log_prior(priors, log_errors)) / max(n, 1))
+            last = (np.log(priors), log_errors)
+            stats = em.em_stats(executor, parts, *last, self.clamp_gold)
+            history.append(-(stats.loglik + self._log_prior(priors, log_errors)) / max(n, 1))
             self.n_iter_ = iteration
             if len(history) > 1 and abs(history[-2] - history[-1]) < self.tol:
                 self.converged_ = True
                 break
-            priors, errors = self._m_step(codes, posteriors)
+            priors, errors = self._m_step(stats, n, a, k)
         self.loss_history_ = history
         self.errors_ = errors
         self.priors_ = priors
-        return posteriors
+        if last is None:
+            return em.vote_shares(executor, parts)
+        # The posteriors of the last E-step, recomputed where the partitions live (the loop
+        # gathered only their sums).
+        return em.posteriors(executor, parts, *last, self.clamp_gold)
 
 
 def coin_posteriors(
@@ -179,15 +173,7 @@ def coin_posteriors(
     """Posteriors (N, K) and log-likelihood when annotation j is right with `accuracy[j]` and
     otherwise picks one of the K - 1 other labels evenly (one-coin models, GLAD)."""
     n, _, k = codes.shape
-    acc = np.clip(accuracy, 1e-9, 1.0 - 1e-9)
-    base = np.log((1.0 - acc) / max(k - 1, 1))
-    bonus = np.log(acc) - base
-    joint = np.bincount(codes.items, weights=base, minlength=n).astype(np.float64)[:, None]
-    joint = joint + np.bincount(
-        codes.items * k + codes.labels, weights=bonus, minlength=n * k
-    ).reshape(n, k)
-    joint += log_priors
-    return normalize_log_joint(joint)
+    return em.coin_joint(codes.items, codes.labels, n, k, accuracy, log_priors)
 
 
 def clamp_gold(codes: Codes, posteriors: FloatArray, clamp: bool) -> FloatArray:
@@ -226,41 +212,42 @@ class OneCoinDawidSkene(Aggregator):
         self.alpha_prior = alpha_prior
         self.clamp_gold = clamp_gold
 
-    def _m_step(self, codes: Codes, posteriors: FloatArray) -> tuple[FloatArray, FloatArray]:
-        a = codes.shape[1]
-        right = posteriors[codes.items, codes.labels]
-        hits = np.bincount(codes.annotators, weights=right, minlength=a)
-        seen = np.bincount(codes.annotators, minlength=a).astype(np.float64)
-        skills = (hits + self.alpha_prior * self._centre) / np.maximum(
+    def _m_step(self, stats: em.CoinStats, seen: FloatArray) -> tuple[FloatArray, FloatArray]:
+        skills = (stats.hits + self.alpha_prior * self._centre) / np.maximum(
             seen + self.alpha_prior, 1e-12
         )
-        counts = posteriors.sum(axis=0) + 1e-6
+        counts = stats.class_totals + 1e-6
         return np.clip(skills, 1e-6, 1 - 1e-6), counts / counts.sum()
 
     def _fit(self, codes: Codes) -> FloatArray:
-        n = codes.shape[0]
-        start = clamp_gold(codes, vote_shares(codes), self.clamp_gold)
+        n, a, _ = codes.shape
+        # Item partitions where the engine runs them; each step gathers small sums.
+        executor = self._executor
+        parts = em.place(codes, executor)
+        seen = np.bincount(codes.annotators, minlength=a).astype(np.float64)
+        start = em.coin_start_stats(executor, parts, self.clamp_gold, a)
         # The Beta prior's centre: the crowd's pooled agreement with the start (fixed, so EM
         # stays a MAP ascent).
-        self._centre = float(start[codes.items, codes.labels].mean()) if len(codes.items) else 0.5
-        skills, priors = self._m_step(codes, start)
+        self._centre = start.right_total / len(codes.items) if len(codes.items) else 0.5
+        skills, priors = self._m_step(start, seen)
         history: list[float] = []
         self.converged_ = False
-        posteriors = start
+        last: tuple[FloatArray | None, FloatArray | None] = (None, None)
         for iteration in range(1, self.max_iter + 1):
-            posteriors, loglik = coin_posteriors(codes, skills[codes.annotators], np.log(priors))
-            posteriors = clamp_gold(codes, posteriors, self.clamp_gold)
+            last = (skills, np.log(priors))
+            stats = em.coin_stats(executor, parts, skills, last[1], self.clamp_gold)
             penalty = (
                 self.alpha_prior
                 * (self._centre * np.log(skills) + (1 - self._centre) * np.log(1 - skills)).sum()
             )
-            history.append(-(loglik + penalty) / max(n, 1))
+            history.append(-(stats.loglik + penalty) / max(n, 1))
             self.n_iter_ = iteration
             if len(history) > 1 and abs(history[-2] - history[-1]) < self.tol:
                 self.converged_ = True
                 break
-            skills, priors = self._m_step(codes, posteriors)
+            skills, priors = self._m_step(stats, seen)
         self.loss_history_ = history
         self.skills_ = skills
         self.priors_ = priors
-        return posteriors
+        # The last E-step's posteriors, recomputed where the partitions live.
+        return em.coin_posteriors(executor, parts, *last, self.clamp_gold)

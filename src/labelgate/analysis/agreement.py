@@ -9,9 +9,19 @@ import numpy as np
 import pandas as pd
 
 from labelgate.analysis.agreement_diagnostics import diagnostics
+from labelgate.backends.executor import Executor, LocalExecutor, map_gather
+from labelgate.backends.partitions import by_item
 from labelgate.config import columns as col
 from labelgate.errors import InputError
-from labelgate.metrics.agreement.report import Options, Report, agreement_report, point_coefficients
+from labelgate.metrics.agreement.report import (
+    Options,
+    Partials,
+    Report,
+    agreement_partials,
+    merge_partials,
+    point_coefficients,
+    report_from_partials,
+)
 from labelgate.metrics.counts import FloatArray, IntArray, item_value_counts
 from labelgate.problems import Problem
 
@@ -185,6 +195,32 @@ def _check_labels(
     )
 
 
+def _partials(
+    chunk: tuple[IntArray, IntArray, IntArray], n_labels: int, n_annotators: int
+) -> Partials:
+    return agreement_partials(*chunk, n_labels, n_annotators)
+
+
+def partitioned_report(
+    codes: Encoded,
+    n_labels: int,
+    values: FloatArray,
+    options: Options,
+    executor: Executor | None = None,
+) -> Report:
+    """The report from partial statistics of item partitions, computed where `executor` runs
+    them and added up in partition order: the same numbers on every engine."""
+    executor = executor or LocalExecutor()
+    n_items = int(codes.items.max()) + 1 if len(codes.items) else 0
+    chunks = [
+        (codes.items[part.rows] - part.start, codes.annotators[part.rows], codes.labels[part.rows])
+        for part in by_item(codes.items, n_items, executor.partition_rows)
+    ]
+    refs = executor.scatter(chunks)
+    partials = map_gather(executor, _partials, refs, n_labels, len(codes.names))
+    return report_from_partials(merge_partials(partials), values, options)
+
+
 def agreement_json(
     annotations: pd.DataFrame,
     label_ids: list[str],
@@ -192,14 +228,14 @@ def agreement_json(
     options: Options,
     where: str,
     min_pairable: int = 30,
+    executor: Executor | None = None,
 ) -> dict[str, Any]:
-    """The report of `labelgate agreement` (and the agreement stage) for canonical annotations."""
+    """The report of `labelgate agreement` (and the agreement stage) for canonical annotations;
+    the statistics are computed by item partition where `executor` runs them (default: here)."""
     codes = encode(annotations, label_ids)
     check_agreeable(codes, where)
     _check_labels(annotations, codes, label_ids, where)
-    report = agreement_report(
-        codes.items, codes.annotators, codes.labels, len(label_ids), values, options
-    )
+    report = partitioned_report(codes, len(label_ids), values, options, executor)
     names = codes.names
     bootstrap = {
         "resamples": options.resamples,
@@ -279,9 +315,10 @@ def dataset_agreement(
     breakdowns: list[str],
     where: str,
     min_pairable: int,
+    executor: Executor | None = None,
 ) -> DatasetAgreement:
     """The full report plus point coefficients per batch, guideline version, ... (breakdowns)."""
-    result = agreement_json(annotations, label_ids, values, options, where, min_pairable)
+    result = agreement_json(annotations, label_ids, values, options, where, min_pairable, executor)
     pairs = pd.DataFrame(
         result.pop("pairs"), columns=["annotator_a", "annotator_b", "n_items", "cohen_kappa"]
     )

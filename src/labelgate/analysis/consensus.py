@@ -21,6 +21,7 @@ from labelgate.analysis.calibration import (
 )
 from labelgate.analysis.routing import Routing, realised_error, route
 from labelgate.analysis.task_consensus import MultiLabelModel, SpanModel
+from labelgate.backends.executor import Executor
 from labelgate.config import columns as col
 from labelgate.config.guideline import Ruling
 from labelgate.config.pipeline import AggregateStep
@@ -238,8 +239,14 @@ class _Fit:
     lost_all: set[str]  # items whose every annotator was excluded: kept, forced unresolved
 
 
-def _fit(inputs: ConsensusInputs, quality: pd.DataFrame, settings: ConsensusSettings) -> _Fit:
-    """Fit the method on every annotation but those of excluded annotators."""
+def _fit(
+    inputs: ConsensusInputs,
+    quality: pd.DataFrame,
+    settings: ConsensusSettings,
+    executor: Executor | None = None,
+) -> _Fit:
+    """Fit the method on every annotation but those of excluded annotators; a single-label
+    aggregator runs its partitioned steps where `executor` runs kernels (default: here)."""
     annotations, gold = inputs.annotations, inputs.gold
     excluded = set(quality.index[quality["excluded"]])
     used = annotations[~annotations[col.ANNOTATOR_ID].isin(excluded)]
@@ -260,6 +267,8 @@ def _fit(inputs: ConsensusInputs, quality: pd.DataFrame, settings: ConsensusSett
         model = SpanModel(step.method, settings.label_ids, dict(step.params), spans, inputs.items)
     else:
         model = make(step.method, settings.label_ids, dict(step.params), settings.pipeline_file)
+        if executor is not None:
+            model.use_engine(executor)
     model.fit(used, gold.set_index(col.ITEM_ID)[col.LABEL] if len(gold) else None)
     return _Fit(model, used, excluded, lost_all)
 
@@ -443,7 +452,9 @@ def label_distribution(labels: pd.Series, settings: ConsensusSettings) -> dict[s
     return found
 
 
-def aggregate(inputs: ConsensusInputs, settings: ConsensusSettings) -> Consensus:
+def aggregate(
+    inputs: ConsensusInputs, settings: ConsensusSettings, executor: Executor | None = None
+) -> Consensus:
     """Final labels, per-annotator quality, the adjudication queue and the summary."""
     refuse_bad_decisions(inputs.quarantine)
     annotations = inputs.annotations
@@ -451,7 +462,7 @@ def aggregate(inputs: ConsensusInputs, settings: ConsensusSettings) -> Consensus
     quality = qualification(
         settings.qualification, gold_accuracy(annotations, inputs.gold), annotator_ids
     )
-    fit = _fit(inputs, quality, settings)
+    fit = _fit(inputs, quality, settings, executor)
     final, calibration = _final_table(fit, inputs, settings)
     final = apply_adjudications(final, inputs.adjudications, settings)
     final, routing = apply_routing(final, settings.step.target_error_rate)

@@ -1,1 +1,1 @@
-"""Compute engines that run the stages' analyses: in-process today, distributed ones beside it."""
+"""Compute engines that run the partitioned analyses: in process (local) or on a Dask cluster."""

@@ -27,6 +27,22 @@ def add_project_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+# config.params.Engine.name (literal so `--help` does not import pydantic; a test keeps them equal).
+ENGINES = ("local", "dask")
+
+
+def add_engine_option(parser: argparse.ArgumentParser) -> None:
+    """--engine: where the partitioned analyses run; results are the same on both."""
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=None,
+        help="local (in process) or dask (a Dask cluster: engine.address in conf/, or a "
+        "LocalCluster; needs labelgate[dask]). Results are identical. Default: params.yaml's "
+        "engine, else local.",
+    )
+
+
 # The formats a file command reads (config.dataset.SourceFormat; kept literal so `--help` does
 # not import pydantic; a test keeps the two equal).
 FILE_FORMATS = (

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any
 
-from labelgate.cli.options import add_project_option
+from labelgate.cli.options import add_engine_option, add_project_option
 from labelgate.stages.registry import STAGE_NAMES
 
 
@@ -26,6 +26,7 @@ def register(sub: Any) -> None:
         "name", choices=STAGE_NAMES, metavar="NAME", help=f"the stage: {', '.join(STAGE_NAMES)}"
     )
     parser.add_argument("--dataset", "-d", required=True, help="the dataset (required)")
+    add_engine_option(parser)
     add_project_option(parser)
     parser.set_defaults(handler=run)
 
@@ -33,10 +34,15 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the stage and print its summary lines."""
     from labelgate.app.stage import run_stage
+    from labelgate.project.engine_settings import read_engine
     from labelgate.project.layout import find_root
 
     started = time.perf_counter()
-    result = run_stage(find_root(args.project), args.name, args.dataset)
+    root = find_root(args.project)
+    engine = None
+    if args.engine:  # the other engine settings stay params.yaml's
+        engine = read_engine(root).model_copy(update={"name": args.engine})
+    result = run_stage(root, args.name, args.dataset, engine=engine)
     elapsed = time.perf_counter() - started
     for line in result.lines:
         print(f"[{args.name}@{args.dataset}] {line}")

@@ -10,9 +10,44 @@ from labelgate.config.base import FormatVersion, Name, StrictModel
 
 
 class Engine(StrictModel):
-    """The compute engine; only the in-process engine (pandas and NumPy) exists today."""
+    """Where the partitioned analyses run: in process (local) or on a Dask cluster (dask).
 
-    name: Literal["local"] = Field("local", description="The in-process engine.")
+    Both engines cut the same partitions (by item, `partition_rows` annotations each) and add
+    their partial statistics in the same order, so they give identical results; the engine is
+    therefore no DVC parameter: switching it re-runs nothing.
+    """
+
+    name: Literal["local", "dask"] = Field(
+        "local",
+        description="local: in process (pandas and NumPy). dask: the partitioned analyses run "
+        "on a Dask cluster (install labelgate[dask]).",
+    )
+    partition_rows: int = Field(
+        2_000_000,
+        ge=1,
+        description="Annotations per partition (all annotations of an item stay together). "
+        "The same on every engine, so results do not depend on the engine.",
+    )
+    address: str | None = Field(
+        None,
+        description="dask: the scheduler's address (tcp://host:8786). Unset: a LocalCluster "
+        "on this machine for the length of each stage.",
+    )
+    workers: int | None = Field(
+        None, ge=1, description="dask LocalCluster: worker processes (unset: one per core)."
+    )
+    threads_per_worker: int = Field(1, ge=1, description="dask LocalCluster: threads each.")
+    memory_limit: str = Field(
+        "auto",
+        min_length=1,
+        description="dask LocalCluster: memory per worker ('4GB'; 'auto' shares the machine's "
+        "memory among the workers). Above it workers spill partitions to local_directory.",
+    )
+    local_directory: str | None = Field(
+        None,
+        description="dask LocalCluster: where workers spill to disk (unset: the system's "
+        "temporary folder).",
+    )
 
 
 class Output(StrictModel):

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from labelgate.config.dataset import Dataset
 from labelgate.config.guideline import Guideline
+from labelgate.config.params import Engine
 from labelgate.config.pipeline import Pipeline
 from labelgate.config.qa_rules import QaRules
 from labelgate.config.schema import Schema
@@ -38,6 +39,9 @@ class DatasetContext:
     guideline_releases: dict[str, str | None] = field(default_factory=dict)
     # The commit guidelines.lock records for each of those versions (None: not recorded yet).
     guideline_commits: dict[str, str | None] = field(default_factory=dict)
+    # Where the partitioned analyses run (params.yaml's engine, or --engine); results do not
+    # depend on it.
+    engine: Engine = field(default_factory=Engine)
 
     @property
     def dataset_dir(self) -> Path:

@@ -13,6 +13,7 @@ from labelgate.analysis.consensus import (
 from labelgate.analysis.encoding import unique_annotations
 from labelgate.analysis.suggestions import suggestion_bias
 from labelgate.analysis.task_consensus import answers_as_text
+from labelgate.backends.engines import open_executor
 from labelgate.config import columns as col
 from labelgate.io.json_io import write_json
 from labelgate.io.writers import read_parquet, write_csv, write_parquet
@@ -127,7 +128,8 @@ def summary_lines(result: Consensus) -> list[str]:
 def run(ctx: DatasetContext) -> base.StageResult:
     """Write final_labels.parquet, annotators.csv, adjudication_queue.csv and aggregate.json."""
     inputs = read_inputs(ctx)
-    result = aggregate(inputs, settings(ctx))
+    with open_executor(ctx.engine) as executor:
+        result = aggregate(inputs, settings(ctx), executor)
     # Automation bias: acceptance of the model suggestions annotators saw (none: zero counts).
     result.summary["suggestions"] = suggestion_bias(inputs.annotations, inputs.gold)
     out = ctx.out

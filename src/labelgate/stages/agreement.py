@@ -8,6 +8,7 @@ import pandas as pd
 
 from labelgate.analysis.agreement import dataset_agreement, default_weights, schema_values
 from labelgate.analysis.task_agreement import multilabel_agreement, span_agreement
+from labelgate.backends.engines import open_executor
 from labelgate.config.tasks import TASK_COEFFICIENTS
 from labelgate.io.json_io import write_json
 from labelgate.io.writers import read_parquet, write_csv
@@ -82,15 +83,17 @@ def run(ctx: DatasetContext) -> base.StageResult:
     if ctx.schema.task != "single_label":
         return _task_run(ctx, annotations)
     step = ctx.pipeline.agreement
-    result = dataset_agreement(
-        annotations,
-        list(ctx.schema.label_ids),
-        schema_values(ctx.schema.level, [label.value for label in ctx.schema.labels]),
-        options_for(ctx),
-        list(step.breakdowns),
-        ctx.files["dataset"],
-        step.min_pairable_items,
-    )
+    with open_executor(ctx.engine) as executor:
+        result = dataset_agreement(
+            annotations,
+            list(ctx.schema.label_ids),
+            schema_values(ctx.schema.level, [label.value for label in ctx.schema.labels]),
+            options_for(ctx),
+            list(step.breakdowns),
+            ctx.files["dataset"],
+            step.min_pairable_items,
+            executor,
+        )
     outputs = [
         write_json(ctx.out / build_files.AGREEMENT_JSON, result.report),
         write_csv(ctx.out / build_files.AGREEMENT_PAIRS, result.pairs),

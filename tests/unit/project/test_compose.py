@@ -35,7 +35,18 @@ def test_knobs_nothing_reads_are_gone(make_project: ProjectFactory) -> None:
         compose_conf(root, ["+workers=2"])
     with pytest.raises(ConfigError, match=r"engine.chunk_rows: unknown key 'chunk_rows'"):
         compose_conf(root, ["+engine.chunk_rows=5000"])
-    assert compose_conf(root).engine.model_dump() == {"name": "local"}
+    engine = compose_conf(root).engine
+    assert (engine.name, engine.partition_rows) == ("local", 2_000_000)
+
+
+def test_engine_group_switches_to_dask_with_the_same_partitions(
+    make_project: ProjectFactory,
+) -> None:
+    root = make_project()
+    engine = compose_conf(root, ["engine=dask"]).engine
+    assert (engine.name, engine.address, engine.partition_rows) == ("dask", None, 2_000_000)
+    with pytest.raises(ConfigError, match=r"engine\.name"):
+        compose_conf(root, ["engine.name=spark"])
 
 
 def test_local_overrides_are_optional_and_merge_globally(make_project: ProjectFactory) -> None:

@@ -67,6 +67,22 @@ def pair_tables(
     return PairTables(pair_key // n_annotators, pair_key % n_annotators, tables.astype(np.int64))
 
 
+def merge_pair_tables(parts: list[PairTables]) -> PairTables:
+    """The tables of the union of disjoint item partitions: a pair's tables add up. Pairs come
+    out sorted by (a, b), as `pair_tables` gives them."""
+    a = np.concatenate([p.a for p in parts])
+    b = np.concatenate([p.b for p in parts])
+    tables = np.concatenate([p.tables for p in parts])
+    k = tables.shape[1] if tables.ndim == 3 else 0
+    if len(a) == 0:
+        return PairTables(a.astype(np.int64), b.astype(np.int64), tables.astype(np.int64))
+    width = int(max(a.max(), b.max())) + 1
+    pair_key, inverse = np.unique(a * width + b, return_inverse=True)
+    merged = np.zeros((len(pair_key), k, k), dtype=np.int64)
+    np.add.at(merged, inverse.ravel(), tables)
+    return PairTables(pair_key // width, pair_key % width, merged)
+
+
 def cohen_kappas(tables: IntArray | FloatArray, weights: FloatArray) -> FloatArray:
     """Cohen's kappa of each table (P, K, K) with agreement weights (K, K); NaN when undefined.
 

@@ -44,3 +44,25 @@ def compress(counts: IntArray) -> Patterns:
         return Patterns(rated[first].astype(np.int64), freq.astype(np.int64))
     rows, freq = np.unique(rated, axis=0, return_counts=True)
     return Patterns(rows.astype(np.int64), freq.astype(np.int64))
+
+
+def merge_patterns(parts: list[Patterns]) -> Patterns:
+    """The patterns of the union of several sets of items (item partitions): rows that recur
+    add their frequencies. Rows come out in the order `compress` gives, so patterns merged from
+    partitions equal the patterns of all the items at once."""
+    rows = np.concatenate([p.rows for p in parts]) if parts else np.zeros((0, 0), np.int64)
+    freq = np.concatenate([p.freq for p in parts]) if parts else np.zeros(0, np.int64)
+    keep = (rows.sum(axis=1) > 0) & (freq > 0)
+    rows, freq = rows[keep], freq[keep]
+    if len(rows) == 0:
+        return Patterns(np.zeros((0, rows.shape[1]), np.int64), np.zeros(0, np.int64))
+    base = int(rows.max()) + 1
+    k = rows.shape[1]
+    if k * np.log2(base) < 62:
+        powers = base ** np.arange(k, dtype=np.int64)
+        _, first, inverse = np.unique(rows @ powers, return_index=True, return_inverse=True)
+        distinct = rows[first]
+    else:
+        distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
+    total = np.bincount(inverse.ravel(), weights=freq, minlength=len(distinct))
+    return Patterns(distinct.astype(np.int64), np.rint(total).astype(np.int64))

@@ -6,7 +6,9 @@ Nothing here builds an annotators x items matrix; the work is count patterns and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
@@ -30,10 +32,17 @@ from labelgate.metrics.agreement.krippendorff import (
     alpha_from_coincidence,
     coincidence_matrix,
 )
-from labelgate.metrics.agreement.pairwise import PairTables, cohen_kappas, pair_tables
-from labelgate.metrics.agreement.patterns import Patterns, compress
+from labelgate.metrics.agreement.pairwise import (
+    PairTables,
+    cohen_kappas,
+    merge_pair_tables,
+    pair_tables,
+)
+from labelgate.metrics.agreement.patterns import Patterns, compress, merge_patterns
 from labelgate.metrics.agreement.weights import weight_matrix
 from labelgate.metrics.counts import FloatArray, IntArray, item_value_counts
+
+ArrayT = TypeVar("ArrayT", FloatArray, IntArray)
 
 ALL = (
     "krippendorff_alpha",
@@ -183,37 +192,69 @@ def _mean_kappa(kappas: FloatArray, sizes: IntArray, minimum: int) -> float:
     return float(kappas[keep].mean()) if keep.any() else float("nan")
 
 
-def per_label(counts: IntArray, options: Options) -> dict[str, FloatArray]:
-    """One-vs-rest agreement per label: alpha and Fleiss' kappa on 'this label or not'."""
-    m = counts.sum(axis=1)
+def per_label(patterns: Patterns) -> dict[str, FloatArray]:
+    """One-vs-rest agreement per label: alpha and Fleiss' kappa on 'this label or not'.
+
+    From the count patterns: an item's binary counts depend only on its pattern.
+    """
+    m = patterns.rows.sum(axis=1)
     binary = Options(level="nominal", weights="identity")
+    values = np.arange(2.0)
+    weights = weight_matrix(binary.weights, values)
     alphas, kappas, agree = [], [], []
-    for k in range(counts.shape[1]):
-        two = np.stack([counts[:, k], m - counts[:, k]], axis=1)
-        values = point_coefficients(two, binary, np.arange(2.0))
-        alphas.append(values["krippendorff_alpha"])
-        kappas.append(values["fleiss_kappa"])
-        agree.append(values["percent_agreement"])
+    for k in range(patterns.rows.shape[1]):
+        two = merge_patterns(
+            [
+                Patterns(
+                    np.stack([patterns.rows[:, k], m - patterns.rows[:, k]], axis=1), patterns.freq
+                )
+            ]
+        )
+        coefficients = pattern_coefficients(
+            two, two.freq.astype(np.float64), binary, values, weights
+        )
+        alphas.append(coefficients["krippendorff_alpha"])
+        kappas.append(coefficients["fleiss_kappa"])
+        agree.append(coefficients["percent_agreement"])
     return {
         "krippendorff_alpha": np.array(alphas),
         "fleiss_kappa": np.array(kappas),
         "percent_agreement": np.array(agree),
-        "n_annotations": counts.sum(axis=0),
+        "n_annotations": (patterns.rows * patterns.freq[:, None]).sum(axis=0),
     }
 
 
+def leave_one_out_coincidences(
+    items: IntArray, annotators: IntArray, labels: IntArray, counts: IntArray, n_annotators: int
+) -> tuple[FloatArray, FloatArray]:
+    """Per annotator, the coincidences of their items with them and without them: (A, K, K) each.
+
+    Both add up over item partitions; alpha without annotator a is computed from
+    total - with[a] + without[a].
+    """
+    k = counts.shape[1]
+    with_them = np.zeros((n_annotators, k, k))
+    without_them = np.zeros((n_annotators, k, k))
+    order = np.argsort(annotators, kind="stable")
+    bounds = np.searchsorted(annotators[order], np.arange(n_annotators + 1))
+    for a in range(n_annotators):
+        rows = order[bounds[a] : bounds[a + 1]]
+        if len(rows) == 0:
+            continue
+        before = counts[items[rows]]
+        after = before.copy()
+        after[np.arange(len(rows)), labels[rows]] -= 1
+        with_them[a] = coincidence_matrix(before)
+        without_them[a] = coincidence_matrix(after)
+    return with_them, without_them
+
+
 def per_annotator(
-    items: IntArray,
-    annotators: IntArray,
-    labels: IntArray,
-    counts: IntArray,
-    pairs: PairTables,
-    kappas: FloatArray,
-    options: Options,
-    values: FloatArray,
-    n_annotators: int,
+    partials: Partials, kappas: FloatArray, options: Options, values: FloatArray
 ) -> dict[str, FloatArray]:
     """Each annotator against the others: pooled pair agreement, mean kappa, alpha without them."""
+    pairs = partials.pairs
+    n_annotators = len(partials.annotations_by_annotator)
     weights = weight_matrix(options.weights, values)
     sizes = pairs.tables.sum(axis=(1, 2))
     agreeing = (pairs.tables * weights).sum(axis=(1, 2))
@@ -234,19 +275,12 @@ def per_annotator(
         pooled = np.where(n_pairs > 0, n_agree / np.maximum(n_pairs, 1), np.nan)
         mean_kappa = np.where(kappa_n > 0, kappa_sum / np.maximum(kappa_n, 1), np.nan)
     # Leave-one-out alpha: subtract each annotator's effect on the coincidences of their items.
-    total = coincidence_matrix(counts)
     without = np.full(n_annotators, np.nan)
-    order = np.argsort(annotators, kind="stable")
-    bounds = np.searchsorted(annotators[order], np.arange(n_annotators + 1))
-    for a in range(n_annotators):
-        rows = order[bounds[a] : bounds[a + 1]]
-        before = counts[items[rows]]
-        after = before.copy()
-        after[np.arange(len(rows)), labels[rows]] -= 1
-        changed = total - coincidence_matrix(before) + coincidence_matrix(after)
+    for a in np.flatnonzero(partials.annotations_by_annotator):
+        changed = partials.coincidence - partials.with_annotator[a] + partials.without_annotator[a]
         without[a] = alpha_from_coincidence(changed, options.level, values)
     return {
-        "n_annotations": np.bincount(annotators, minlength=n_annotators).astype(np.float64),
+        "n_annotations": partials.annotations_by_annotator.astype(np.float64),
         "n_pairs": n_pairs,
         "percent_agreement_with_others": pooled,
         "mean_cohen_kappa": mean_kappa,
@@ -254,28 +288,85 @@ def per_annotator(
     }
 
 
-def agreement_report(
-    items: IntArray,
-    annotators: IntArray,
-    labels: IntArray,
-    n_labels: int,
-    values: FloatArray,
-    options: Options,
-) -> Report:
-    """Every coefficient with its interval, the pairs, and the per-label/annotator views.
+@dataclass(frozen=True)
+class Partials:
+    """The sufficient statistics of the report for one partition of items; they add up.
 
-    items, annotators, labels : int codes, shape (A,), one annotation per (item, annotator).
-    values : numeric value of each label code, shape (n_labels,).
+    patterns : the items' count patterns; pairs : every annotator pair's contingency table;
+    coincidence : (K, K); with_annotator, without_annotator : (A, K, K) leave-one-out terms;
+    annotations_by_annotator : (A,); label_counts : (K,).
     """
+
+    patterns: Patterns
+    pairs: PairTables
+    coincidence: FloatArray
+    with_annotator: FloatArray
+    without_annotator: FloatArray
+    annotations_by_annotator: IntArray
+    label_counts: IntArray
+
+    @property
+    def n_annotations(self) -> int:
+        """Annotations counted."""
+        return int(self.label_counts.sum())
+
+
+def agreement_partials(
+    items: IntArray, annotators: IntArray, labels: IntArray, n_labels: int, n_annotators: int
+) -> Partials:
+    """Partials of one partition: items, annotators, labels are codes, shape (A,), one
+    annotation per (item, annotator); annotator codes are global (below n_annotators)."""
     n_items = int(items.max()) + 1 if len(items) else 0
-    n_annotators = int(annotators.max()) + 1 if len(annotators) else 0
     counts = item_value_counts(items, labels, n_items, n_labels)
-    patterns = compress(counts)
+    with_them, without_them = leave_one_out_coincidences(
+        items, annotators, labels, counts, n_annotators
+    )
+    return Partials(
+        patterns=compress(counts),
+        pairs=pair_tables(items, annotators, labels, n_labels),
+        coincidence=coincidence_matrix(counts),
+        with_annotator=with_them,
+        without_annotator=without_them,
+        annotations_by_annotator=np.bincount(annotators, minlength=n_annotators).astype(np.int64),
+        label_counts=counts.sum(axis=0),
+    )
+
+
+def merge_partials(parts: list[Partials]) -> Partials:
+    """The partials of the union of disjoint item partitions, added in the order given.
+
+    One partition comes back unchanged, so the numbers equal the unpartitioned computation's.
+    """
+    if len(parts) == 1:
+        return parts[0]
+    return Partials(
+        patterns=merge_patterns([p.patterns for p in parts]),
+        pairs=merge_pair_tables([p.pairs for p in parts]),
+        coincidence=add_in_order([p.coincidence for p in parts]),
+        with_annotator=add_in_order([p.with_annotator for p in parts]),
+        without_annotator=add_in_order([p.without_annotator for p in parts]),
+        annotations_by_annotator=add_in_order([p.annotations_by_annotator for p in parts]),
+        label_counts=add_in_order([p.label_counts for p in parts]),
+    )
+
+
+def add_in_order(values: Sequence[ArrayT]) -> ArrayT:
+    """values[0] + values[1] + ...: one summation order whatever runs the partitions."""
+    total = values[0].copy()
+    for value in values[1:]:
+        total += value
+    return total
+
+
+def report_from_partials(partials: Partials, values: FloatArray, options: Options) -> Report:
+    """Every coefficient with its interval, the pairs, and the per-label/annotator views, from
+    the (merged) partials of all items. values : numeric value of each label code, (K,)."""
+    patterns = partials.patterns
     weights = weight_matrix(options.weights, values)
     point = pattern_coefficients(
         patterns, patterns.freq.astype(np.float64), options, values, weights
     )
-    pairs = pair_tables(items, annotators, labels, n_labels)
+    pairs = partials.pairs
     kappas = cohen_kappas(pairs.tables, weights)
     sizes = pairs.tables.sum(axis=(1, 2))
     point["mean_pairwise_cohen_kappa"] = _mean_kappa(kappas, sizes, options.min_pair_items)
@@ -290,19 +381,37 @@ def agreement_report(
     for name in ALL:
         low, high, _ = intervals.get(name, (None, None, ""))
         coefficients[name] = (point[name], low, high)
+    n_annotations = partials.n_annotations
     return Report(
         n_items=patterns.n_items,
         n_pairable_items=int(patterns.freq[patterns.rows.sum(axis=1) >= 2].sum()),
-        n_annotators=len(np.unique(annotators)),
-        n_annotations=len(items),
+        n_annotators=int((partials.annotations_by_annotator > 0).sum()),
+        n_annotations=n_annotations,
         coefficients=coefficients,
         pairs=pairs,
         pair_kappas=kappas,
-        per_label=per_label(counts, options),
-        per_annotator=per_annotator(
-            items, annotators, labels, counts, pairs, kappas, options, values, n_annotators
-        ),
-        label_shares=counts.sum(axis=0) / max(len(items), 1),
+        per_label=per_label(patterns),
+        per_annotator=per_annotator(partials, kappas, options, values),
+        label_shares=partials.label_counts / max(n_annotations, 1),
         nan_resamples=nan_resamples,
         interval_methods={k: v[2] for k, v in intervals.items()},
     )
+
+
+def agreement_report(
+    items: IntArray,
+    annotators: IntArray,
+    labels: IntArray,
+    n_labels: int,
+    values: FloatArray,
+    options: Options,
+) -> Report:
+    """Every coefficient with its interval, the pairs, and the per-label/annotator views.
+
+    items, annotators, labels : int codes, shape (A,), one annotation per (item, annotator).
+    values : numeric value of each label code, shape (n_labels,). One partition: the
+    partitioned path (analysis.agreement) merges `agreement_partials` of several.
+    """
+    n_annotators = int(annotators.max()) + 1 if len(annotators) else 0
+    partials = agreement_partials(items, annotators, labels, n_labels, n_annotators)
+    return report_from_partials(partials, values, options)

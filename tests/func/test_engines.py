@@ -1,0 +1,67 @@
+"""`engine: dask` writes the bytes the local engine writes: partitions, sums and outputs agree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ProjectFactory, cli
+
+pytest.importorskip("distributed")
+
+OUTPUTS = ("agreement.json", "agreement_pairs.csv", "final_labels.parquet", "aggregate.json")
+
+
+def _stage(root: Path, name: str, *extra: str) -> None:
+    result = cli("stage", name, "--dataset", "example", "-C", root, *extra)
+    assert result.returncode == 0, result.stderr
+
+
+def _outputs(root: Path) -> dict[str, bytes]:
+    out = root / "build" / "example"
+    return {name: (out / name).read_bytes() for name in OUTPUTS}
+
+
+def test_agreement_and_aggregate_on_dask_equal_the_local_engine(
+    make_project: ProjectFactory,
+) -> None:
+    root = make_project()
+    pipeline = root / "pipelines" / "default.yaml"
+    pipeline.write_text(
+        pipeline.read_text(encoding="utf-8").replace(
+            "method: majority_vote", "method: dawid_skene"
+        ),
+        encoding="utf-8",
+    )
+    # 36 annotations in partitions of about 10: the partitioned path, not one partition.
+    assert cli("compose", "engine.partition_rows=10", "-C", root).returncode == 0
+    for name in ("config", "ingest", "agreement", "aggregate"):
+        _stage(root, name)
+    local = _outputs(root)
+    for name in ("agreement", "aggregate"):
+        _stage(root, name, "--engine", "dask")
+    assert _outputs(root) == local
+    # The engine from params.yaml, as `labelgate run engine=dask` leaves it for DVC's stages.
+    assert (
+        cli(
+            "compose", "engine=dask", "engine.partition_rows=10", "engine.workers=1", "-C", root
+        ).returncode
+        == 0
+    )
+    _stage(root, "aggregate")
+    assert _outputs(root) == local
+
+
+def test_engine_dask_without_dask_installed_says_how_to_install(
+    make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    root = make_project()
+    for name in ("config", "ingest"):
+        _stage(root, name)
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if not installed
+    result = cli("stage", "agreement", "--dataset", "example", "-C", root, "--engine", "dask")
+    assert result.returncode == 3
+    assert "pip install 'labelgate[dask]'" in result.stderr
