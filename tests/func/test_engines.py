@@ -65,3 +65,23 @@ def test_engine_dask_without_dask_installed_says_how_to_install(
     result = cli("stage", "agreement", "--dataset", "example", "-C", root, "--engine", "dask")
     assert result.returncode == 3
     assert "pip install 'labelgate[dask]'" in result.stderr
+
+
+def test_file_commands_on_dask_print_what_they_print_in_process(tmp_path: Path) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    rows = ["item,worker,label"]
+    for item in range(200):
+        for worker in rng.choice(12, 3, replace=False):
+            rows.append(f"i{item},w{worker},{rng.choice(['a', 'b', 'c'])}")
+    export = tmp_path / "export.csv"
+    export.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    columns = ("--item-col", "item", "--annotator-col", "worker")
+    agreement = ("agreement", export, *columns, "--format", "json")
+    aggregate = ("aggregate", export, *columns, "--method", "dawid_skene")
+    for command in (agreement, aggregate):
+        local = cli(*command)
+        remote = cli(*command, "--engine", "dask")
+        assert local.returncode == remote.returncode == 0, remote.stderr
+        assert remote.stdout == local.stdout

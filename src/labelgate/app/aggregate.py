@@ -22,7 +22,10 @@ from labelgate.analysis.calibration import Calibration, Requested
 from labelgate.analysis.consensus import apply_routing, calibrate_model
 from labelgate.analysis.routing import Routing
 from labelgate.app.frames import frame_export
+from labelgate.backends.engines import open_executor
+from labelgate.backends.executor import Executor
 from labelgate.config import columns as col
+from labelgate.config.params import Engine
 from labelgate.errors import InputError, UsageError
 from labelgate.io.canonical import read_export
 from labelgate.io.writers import write_csv, write_parquet
@@ -232,6 +235,7 @@ def aggregate_annotations(
     calibration: str = "auto",
     target_error_rate: float | None = None,
     task: TaskInput | None = None,
+    executor: Executor | None = None,
 ) -> AggregateResult:
     """Consensus labels of canonical annotations, with calibrated and raw confidence and
     status (routed to `target_error_rate` when given); the annotator table; and lines saying
@@ -245,6 +249,8 @@ def aggregate_annotations(
     if task is None:
         labels, extra = annotation_labels(frame, gold)
         model = make(method, labels, options, where)
+        if executor is not None:  # EM's partitioned steps run there, with the same result
+            model.use_engine(executor)
     else:
         extra = []
         model = task.model(method, options, where)
@@ -352,8 +358,10 @@ def aggregate_file(
     calibration: str = "auto",
     target_error_rate: float | None = None,
     task: str = "single_label",
+    engine: Engine | None = None,
 ) -> AggregateResult:
-    """Consensus labels of one export; gold items without annotations are ignored."""
+    """Consensus labels of one export; gold items without annotations are ignored. A
+    single-label method runs its partitioned steps on `engine` (default: in process)."""
     check_calibration(calibration, target_error_rate)  # before reading anything
     task_input = None
     if task != "single_label":
@@ -372,19 +380,21 @@ def aggregate_file(
         if gold_path is not None
         else None
     )
-    result = aggregate_annotations(
-        frame,
-        skipped,
-        gold_frame,
-        method,
-        _params(params),
-        seed,
-        min_confidence,
-        "--method/--param",
-        calibration,
-        target_error_rate,
-        task_input,
-    )
+    with open_executor(engine) as executor:
+        result = aggregate_annotations(
+            frame,
+            skipped,
+            gold_frame,
+            method,
+            _params(params),
+            seed,
+            min_confidence,
+            "--method/--param",
+            calibration,
+            target_error_rate,
+            task_input,
+            executor,
+        )
     if output is not None:
         write_table(output, result.labels)
         result.messages.append(f"labels written to {output}")

@@ -22,8 +22,10 @@ from labelgate.analysis.agreement import (
     schema_values,
 )
 from labelgate.app.frames import frame_export
+from labelgate.backends.engines import open_executor
 from labelgate.config import columns as col
 from labelgate.config.catalogue import WEIGHTS
+from labelgate.config.params import Engine
 from labelgate.errors import ConfigError, InputError, UsageError
 from labelgate.io.canonical import read_export
 from labelgate.io.json_io import json_text
@@ -62,13 +64,16 @@ def agreement_report(
     label_ids: list[str],
     values: FloatArray,
     options: Options,
+    engine: Engine | None = None,
 ) -> dict[str, Any]:
-    """The report of canonical annotations, as the JSON `labelgate agreement` prints.
+    """The report of canonical annotations, as the JSON `labelgate agreement` prints; the
+    statistics are computed on `engine` (default: in process), with the same result.
 
     Values are JSON-ready (floats rounded to 10 places, undefined ones None), so the dict equals
     `json.loads` of the command's output.
     """
-    report = agreement_json(frame, label_ids, values, options, source)
+    with open_executor(engine) as executor:
+        report = agreement_json(frame, label_ids, values, options, source, executor=executor)
     full = {
         "source": source,
         "n_rows_skipped": sum(skipped.values()),
@@ -113,8 +118,10 @@ def agreement_for_file(
     control: str | None = None,
     interval: str = "bca",
     task: str = "single_label",
+    engine: Engine | None = None,
 ) -> dict[str, Any]:
-    """The agreement JSON of one export; rows with an empty id or label are skipped and counted."""
+    """The agreement JSON of one export; rows with an empty id or label are skipped and counted.
+    Single-label statistics run on `engine` (multi-label and span ones in process)."""
     check_settings(confidence, resamples, min_pair_items)
     display = str(path)
     if task != "single_label":
@@ -128,7 +135,7 @@ def agreement_for_file(
         level = level or "nominal"
         label_ids, values = label_values(frame[col.LABEL], level, display)
     options = _options(level, weights, resamples, seed, confidence, min_pair_items, interval)
-    return agreement_report(frame, skipped, display, label_ids, values, options)
+    return agreement_report(frame, skipped, display, label_ids, values, options, engine)
 
 
 def _task_agreement(

@@ -7,7 +7,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from labelgate.cli.options import add_column_options, add_file_format_options, add_task_option
+from labelgate.cli.options import (
+    add_column_options,
+    add_engine_option,
+    add_file_format_options,
+    add_task_option,
+    file_engine,
+)
 from labelgate.config.catalogue import AGGREGATORS
 
 
@@ -105,6 +111,7 @@ def register(sub: Any) -> None:  # long: one argparse declaration per option
         metavar="OUT",
         help="write the per-annotator table to a .csv or .parquet file (default: none)",
     )
+    add_engine_option(parser)
     parser.set_defaults(handler=run)
 
 
@@ -135,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
         task=args.task,
         calibration=args.calibration,
         target_error_rate=args.target_error_rate,
+        engine=file_engine(args.engine),
     )
     if args.output is None:
         from labelgate.io.writers import csv_text

@@ -8,7 +8,13 @@ import math
 from pathlib import Path
 from typing import Any
 
-from labelgate.cli.options import add_column_options, add_file_format_options, add_task_option
+from labelgate.cli.options import (
+    add_column_options,
+    add_engine_option,
+    add_file_format_options,
+    add_task_option,
+    file_engine,
+)
 from labelgate.config.catalogue import WEIGHTS
 
 
@@ -93,6 +99,7 @@ def register(sub: Any) -> None:  # long: one argparse declaration per option
     )
     add_file_format_options(parser)
     add_task_option(parser)
+    add_engine_option(parser)
     parser.set_defaults(handler=run)
 
 
@@ -292,6 +299,7 @@ def run(args: argparse.Namespace) -> int:
         control=args.field,
         task=args.task,
         interval=args.interval,
+        engine=file_engine(args.engine),
     )
     if args.output == "json":
         print(json_text(report, sort_keys=False), end="")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 
 def add_column_options(parser: argparse.ArgumentParser) -> None:
@@ -41,6 +42,15 @@ def add_engine_option(parser: argparse.ArgumentParser) -> None:
         "LocalCluster; needs labelgate[dask]). Results are identical. Default: params.yaml's "
         "engine, else local.",
     )
+
+
+def file_engine(name: str | None) -> Any:
+    """The engine of a file command's --engine (its default settings), or None: in process."""
+    if name is None:
+        return None
+    from labelgate.config.params import Engine
+
+    return Engine(name=name)
 
 
 # The formats a file command reads (config.dataset.SourceFormat; kept literal so `--help` does
