@@ -150,7 +150,7 @@ def main() -> None:
             [str(k) for k in range(K)],
             np.full(n_items, -1, np.int64),
         )
-        encoded = Encoded(items, annotators, labels, [str(a) for a in range(N_ANNOTATORS)], 0)
+        encoded = Encoded(items, annotators, labels, [str(a) for a in range(N_ANNOTATORS)], 0, None)
         results = {}
         for name in ("local", "dask"):
             engine = Engine(name=name, workers=args.workers, partition_rows=args.partition_rows)

@@ -61,20 +61,33 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bench_stages(root: Path) -> None:
-    from labelgate.project.context import dataset_context
-    from labelgate.stages.registry import STAGE_NAMES, stage_function
+def bench_stages(root: Path, engine: str) -> float:
+    """Each stage in its own process, as DVC runs it: seconds and that process's peak RSS."""
+    import os
 
-    ctx = dataset_context(root, "example")
-    print(f"{'stage':<10} {'seconds':>8} {'peak RSS MB':>12}")
-    total = 0.0
+    from labelgate.stages.registry import STAGE_NAMES
+
+    print(f"{'stage':<12} {'seconds':>8} {'peak RSS MB':>12}")
+    total, peak = 0.0, 0.0
     for name in STAGE_NAMES:
+        command = [sys.executable, "-m", "labelgate", "stage", name, "--dataset", "example"]
         start = time.perf_counter()
-        stage_function(name)(ctx)
+        process = subprocess.Popen(
+            [*command, "--engine", engine],
+            cwd=root,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
+        if status != 0:
+            print(process.stderr.read().decode()[-2000:] if process.stderr else "")
+            raise SystemExit(f"stage {name} failed")
         total += seconds
-        print(f"{name:<10} {seconds:8.2f} {peak_rss_mb():12.0f}")
-    print(f"{'all':<10} {total:8.2f}")
+        peak = max(peak, usage.ru_maxrss / 1024)
+        print(f"{name:<12} {seconds:8.2f} {usage.ru_maxrss / 1024:12.0f}", flush=True)
+    print(f"{'all':<12} {total:8.2f} {peak:12.0f}")
+    return total
 
 
 def bench_run(root: Path) -> float:
@@ -137,19 +150,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--annotations", type=int, default=1_000_000)
     parser.add_argument("--keep", type=Path, help="build the project here and keep it")
+    parser.add_argument("--engine", choices=("local", "dask"), default="local")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the data already generated under --keep"
+    )
+    parser.add_argument("--skip-run", action="store_true", help="stages only, no labelgate run")
     args = parser.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="labelgate-bench-"))
     root = base / "proj"
-    subprocess.run(
-        [sys.executable, "-m", "labelgate", "init", str(root)], check=True, capture_output=True
-    )
-    start = time.perf_counter()
-    synthetic(root, args.annotations)
-    print(
-        f"# {args.annotations:,} annotations generated in {time.perf_counter() - start:.1f} s at {root}"
-    )
-    print("\n## stages in process")
-    bench_stages(root)
+    if not (args.reuse and root.exists()):
+        subprocess.run(
+            [sys.executable, "-m", "labelgate", "init", str(root)], check=True, capture_output=True
+        )
+        start = time.perf_counter()
+        synthetic(root, args.annotations)
+        print(
+            f"# {args.annotations:,} annotations generated in {time.perf_counter() - start:.1f} s at {root}"
+        )
+    print(f"\n## each stage in its own process (engine {args.engine})")
+    bench_stages(root, args.engine)
+    if args.skip_run:
+        return
     print("\n## whole pipeline")
     seconds = bench_run(root)
     print(f"target < 60 s: {'met' if seconds < 60 else 'MISSED'}")

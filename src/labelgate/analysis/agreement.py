@@ -48,6 +48,7 @@ class Encoded:
     labels: IntArray  # label codes in `label_ids` order; -1 outside it
     names: list[str]  # annotator name by code
     n_repeated: int  # repeated (item, annotator) annotations left out
+    kept: np.ndarray | None = None  # per input row: kept (the first of its repeats)
 
 
 def encode(annotations: pd.DataFrame, label_ids: list[str]) -> Encoded:
@@ -67,6 +68,7 @@ def encode(annotations: pd.DataFrame, label_ids: list[str]) -> Encoded:
         labels=labels[first].astype(np.int64),
         names=[str(a) for a in names],
         n_repeated=int(len(key) - first.sum()),
+        kept=first,
     )
 
 
@@ -229,10 +231,12 @@ def agreement_json(
     where: str,
     min_pairable: int = 30,
     executor: Executor | None = None,
+    codes: Encoded | None = None,
 ) -> dict[str, Any]:
-    """The report of `labelgate agreement` (and the agreement stage) for canonical annotations;
-    the statistics are computed by item partition where `executor` runs them (default: here)."""
-    codes = encode(annotations, label_ids)
+    """The report of `labelgate agreement` (and the agreement stage) for canonical annotations
+    (`codes`: their encoding, when the caller has it); the statistics are computed by item
+    partition where `executor` runs them (default: here)."""
+    codes = codes if codes is not None else encode(annotations, label_ids)
     check_agreeable(codes, where)
     _check_labels(annotations, codes, label_ids, where)
     report = partitioned_report(codes, len(label_ids), values, options, executor)
@@ -266,22 +270,36 @@ def agreement_json(
 
 
 def group_coefficients(
-    annotations: pd.DataFrame, key: str, label_ids: list[str], values: FloatArray, options: Options
+    annotations: pd.DataFrame,
+    key: str,
+    label_ids: list[str],
+    values: FloatArray,
+    options: Options,
+    codes: Encoded | None = None,
 ) -> dict[str, Any]:
-    """Point coefficients (no intervals, no pairs) per value of `key`, e.g. batch or version."""
-    unique = annotations.drop_duplicates([col.ITEM_ID, col.ANNOTATOR_ID], keep="first")
+    """Point coefficients (no intervals, no pairs) per value of `key`, e.g. batch or version.
+
+    On the codes of the one-vote annotations (`codes`, or encoded here): the group column is
+    factorised once and each group's items counted by code."""
+    codes = codes if codes is not None else encode(annotations, label_ids)
+    every, names = pd.factorize(annotations[key], sort=True)
+    groups = every[codes.kept] if codes.kept is not None else every
+    order = np.argsort(groups, kind="stable")
+    bounds = np.searchsorted(groups[order], np.arange(len(names) + 1))
     out: dict[str, Any] = {}
-    for group, part in unique.groupby(key, sort=True):
-        items, _ = pd.factorize(part[col.ITEM_ID])
-        labels = pd.Categorical(part[col.LABEL], categories=label_ids).codes.astype(np.int64)
+    for g, group in enumerate(names):
+        rows = order[bounds[g] : bounds[g + 1]]
+        if len(rows) == 0:  # a value only repeated annotations had
+            continue
+        distinct, items = np.unique(codes.items[rows], return_inverse=True)
         counts = item_value_counts(
-            items.astype(np.int64), labels, int(items.max()) + 1, len(label_ids)
+            items.astype(np.int64), codes.labels[rows], len(distinct), len(label_ids)
         )
         coefficients = point_coefficients(counts, options, values)
         out[str(group) or "(none)"] = {
-            "n_items": int(items.max()) + 1,
+            "n_items": len(distinct),
             "n_pairable_items": int((counts.sum(axis=1) >= 2).sum()),
-            "n_annotations": len(part),
+            "n_annotations": len(rows),
             "coefficients": {
                 name: _coefficient(coefficients[name], None, None, None)
                 for name in PATTERN_COEFFICIENTS
@@ -318,14 +336,17 @@ def dataset_agreement(
     executor: Executor | None = None,
 ) -> DatasetAgreement:
     """The full report plus point coefficients per batch, guideline version, ... (breakdowns)."""
-    result = agreement_json(annotations, label_ids, values, options, where, min_pairable, executor)
+    codes = encode(annotations, label_ids)  # once, for the report and every breakdown
+    result = agreement_json(
+        annotations, label_ids, values, options, where, min_pairable, executor, codes
+    )
     pairs = pd.DataFrame(
         result.pop("pairs"), columns=["annotator_a", "annotator_b", "n_items", "cohen_kappa"]
     )
     result["n_pairs"] = len(pairs)
     plot_rows = []
     for breakdown in breakdowns:
-        groups = group_coefficients(annotations, breakdown, label_ids, values, options)
+        groups = group_coefficients(annotations, breakdown, label_ids, values, options, codes)
         result[f"by_{breakdown}"] = groups
         for group, entry in groups.items():
             for name, value in entry["coefficients"].items():

@@ -76,15 +76,27 @@ def suggestion_bias(annotations: pd.DataFrame, gold: pd.DataFrame) -> dict[str, 
     """
     frame = annotations[[col.ITEM_ID, col.ANNOTATOR_ID, col.LABEL]].copy()
     suggested = _text(annotations, "suggested_label").str.strip()
-    truth = dict(zip(gold[col.ITEM_ID].astype(str), gold[col.LABEL].astype(str), strict=False))
-    gold_label = frame[col.ITEM_ID].astype(str).map(truth).astype(object)
+    # Ingest keeps one gold row per item: get_indexer then hashes the ids once (mapping a dict
+    # over Arrow strings walks them in Python). Repeated ids keep the dict's rule (the last).
+    gold_ids = pd.Index(gold[col.ITEM_ID].astype(str))
+    gold_labels = gold[col.LABEL].astype(str).to_numpy(dtype=object)
+    where = gold_ids.get_indexer_for(pd.Index(frame[col.ITEM_ID].astype(str))) if gold_ids.is_unique else None
+    if where is None:
+        truth = dict(zip(gold_ids, gold_labels, strict=False))
+        gold_label = frame[col.ITEM_ID].astype(str).map(truth).astype(object)
+    else:
+        found = np.append(gold_labels, np.array([None], dtype=object))[np.where(where >= 0, where, len(gold_labels))]
+        gold_label = pd.Series(found, index=frame.index, dtype=object)
     frame["has"] = (suggested != "").to_numpy()
     frame["accepted"] = (frame["has"] & (frame[col.LABEL].astype(str) == suggested)).to_numpy()
     frame["on_gold"] = gold_label.notna().to_numpy()
     frame["wrong"] = (frame["on_gold"] & (suggested != gold_label.fillna(""))).to_numpy()
     frame["correct"] = (frame[col.LABEL].astype(str) == gold_label).to_numpy()
-    duration = _text(annotations, "duration_s")
-    frame["duration"] = pd.to_numeric(duration, errors="coerce").to_numpy(dtype=np.float64)
+    if "duration_s" in annotations and pd.api.types.is_numeric_dtype(annotations["duration_s"]):
+        frame["duration"] = annotations["duration_s"].to_numpy(dtype=np.float64)
+    else:  # seconds as text (a file command's export)
+        duration = _text(annotations, "duration_s")
+        frame["duration"] = pd.to_numeric(duration, errors="coerce").to_numpy(dtype=np.float64)
     versions = sorted({v for v in _text(annotations, "model_version")[frame["has"]] if v})
     summary = _counts(frame)
     summary["model_versions"] = versions

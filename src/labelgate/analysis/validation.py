@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -31,6 +32,31 @@ class Tables:
     guideline_version: str = ""
     released_versions: tuple[str, ...] = ()  # from guidelines.lock; empty: not checked
     spans: pd.DataFrame | None = None  # task: spans
+
+    @functools.cached_property
+    def votes(self) -> Votes:
+        """The annotations' ids as codes and their one-vote rows, computed once per run."""
+        return votes_of(self.annotations)
+
+
+@dataclass(frozen=True)
+class Votes:
+    """Item codes (ids sorted), annotator codes, and which rows are the first of their
+    (item, annotator): hashing the id strings once serves every check."""
+
+    items: np.ndarray
+    item_ids: pd.Index
+    annotators: np.ndarray
+    first: np.ndarray
+
+
+def votes_of(annotations: pd.DataFrame) -> Votes:
+    """Factorise the id columns once; a row is first unless an earlier row has its ids."""
+    items, item_ids = pd.factorize(annotations[col.ITEM_ID], sort=True)
+    annotators, names = pd.factorize(annotations[col.ANNOTATOR_ID])
+    key = items.astype(np.int64) * max(len(names), 1) + annotators
+    first = ~pd.Series(key).duplicated(keep="first").to_numpy()
+    return Votes(items.astype(np.int64), pd.Index(item_ids), annotators.astype(np.int64), first)
 
 
 def violations(
@@ -192,8 +218,7 @@ def text_length(check: rules.TextLength, t: Tables) -> pd.DataFrame:
 
 def duplicate_annotations(check: rules.DuplicateAnnotations, t: Tables) -> pd.DataFrame:
     """Second and later annotations of the same item by the same annotator."""
-    key = [col.ITEM_ID, col.ANNOTATOR_ID]
-    dup = t.annotations.duplicated(key, keep="first").to_numpy()
+    dup = ~t.votes.first
     rows = t.annotations.loc[dup]
     return violations(
         check,
@@ -286,10 +311,12 @@ def near_duplicate_items(check: rules.NearDuplicateItems, t: Tables) -> pd.DataF
 
 def min_annotations_per_item(check: rules.MinAnnotationsPerItem, t: Tables) -> pd.DataFrame:
     """Items with fewer than `min` distinct annotators; the message names their source rows."""
-    unique = t.annotations.drop_duplicates([col.ITEM_ID, col.ANNOTATOR_ID])
-    per_item = unique.groupby(col.ITEM_ID).size()
-    short = per_item[per_item < check.min]
-    rows = unique[unique[col.ITEM_ID].isin(set(short.index))]
+    votes = t.votes
+    # Distinct annotators per item, by code (item codes follow the sorted ids, as groupby).
+    per_code = np.bincount(votes.items[votes.first], minlength=len(votes.item_ids))
+    short_codes = np.flatnonzero((per_code < check.min) & (per_code > 0))
+    short = pd.Series(per_code[short_codes], index=votes.item_ids[short_codes], dtype="int64")
+    rows = t.annotations.loc[votes.first & np.isin(votes.items, short_codes)]
     sources = rows.groupby(col.ITEM_ID)["source"].agg(", ".join).reindex(short.index)
     return violations(
         check,
@@ -433,6 +460,28 @@ def run_checks(checks: list[Any], tables: Tables) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[list(col.VIOLATION_COLUMNS)].astype("str")
 
 
+def _flagged(annotations: pd.DataFrame, items: set[str], pairs: pd.DataFrame) -> np.ndarray:
+    """Per annotation: its item has an error, or its (item, annotator) has one. Few ids are
+    flagged: they are looked up in the annotations by hashing, not the other way round."""
+    ids = annotations[col.ITEM_ID]
+    flagged = pd.Index(sorted(items), dtype="str").get_indexer(pd.Index(ids)) >= 0
+    if len(pairs):
+        known = pd.MultiIndex.from_frame(pairs[[col.ITEM_ID, col.ANNOTATOR_ID]].astype("str"))
+        item_pos = pd.Index(known.levels[0]).get_indexer(pd.Index(ids))
+        annotator_pos = pd.Index(known.levels[1]).get_indexer(
+            pd.Index(annotations[col.ANNOTATOR_ID])
+        )
+        candidate = (item_pos >= 0) & (annotator_pos >= 0)
+        if candidate.any():
+            wanted = set(zip(known.codes[0], known.codes[1], strict=True))
+            hits = [
+                (i, a) in wanted
+                for i, a in zip(item_pos[candidate], annotator_pos[candidate], strict=True)
+            ]
+            flagged[np.flatnonzero(candidate)[np.asarray(hits, dtype=bool)]] = True
+    return flagged
+
+
 def validation_summary(
     dataset: str, found: pd.DataFrame, checks: list[Any], tables: Tables
 ) -> dict[str, Any]:
@@ -446,9 +495,7 @@ def validation_summary(
     # Annotation-level error share: rows naming an annotation, or items with an error.
     flagged_items = set(errors.loc[errors[col.ANNOTATOR_ID] == "", col.ITEM_ID]) - {""}
     pair = errors[(errors[col.ANNOTATOR_ID] != "") & (errors[col.ITEM_ID] != "")]
-    flagged = tables.annotations[col.ITEM_ID].isin(flagged_items) | tables.annotations.set_index(
-        [col.ITEM_ID, col.ANNOTATOR_ID]
-    ).index.isin(pair.set_index([col.ITEM_ID, col.ANNOTATOR_ID]).index)
+    flagged = _flagged(tables.annotations, flagged_items, pair)
     duplicate_rule = [c.id or c.kind for c in checks if c.kind == "duplicate_items"]
     n_items = max(len(tables.items), tables.annotations[col.ITEM_ID].nunique())
     dup_items = int(found["rule_id"].isin(duplicate_rule).sum())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -264,12 +265,21 @@ class Quarantine:
             )
 
     def take(
-        self, frame: pd.DataFrame, mask: np.ndarray, reason: str, detail: pd.Series | str
+        self,
+        frame: pd.DataFrame,
+        mask: np.ndarray,
+        reason: str,
+        detail: pd.Series | str | Callable[[pd.DataFrame], pd.Series],
     ) -> pd.DataFrame:
-        """Move rows where `mask` holds to quarantine; return the rest."""
+        """Move rows where `mask` holds to quarantine; return the rest. `detail` may be a
+        function of the quarantined rows: then it is built for those rows only, not for every
+        row of a large file."""
         if not mask.any():
             return frame
-        details = detail[mask] if isinstance(detail, pd.Series) else detail
+        if callable(detail):
+            details: pd.Series | str = detail(frame.loc[mask])
+        else:
+            details = detail[mask] if isinstance(detail, pd.Series) else detail
         self.parts.append(
             pd.DataFrame(
                 {
@@ -325,25 +335,34 @@ def label_mapping(schema: Schema) -> tuple[dict[str, str], dict[str, str], set[s
 
 
 def apply_labels(frame: pd.DataFrame, schema: Schema, quarantine: Quarantine) -> pd.DataFrame:
-    """Map raw labels to schema ids (with migrations); quarantine unknown and split labels."""
+    """Map raw labels to schema ids (with migrations); quarantine unknown and split labels.
+
+    Labels are few: each distinct one is looked up once and the answers spread by code."""
     mapping, notes, split = label_mapping(schema)
-    raw = frame[col.LABEL]
+    codes, uniques = pd.factorize(frame[col.LABEL])
+    names = [str(u) for u in uniques] + [""]  # code -1 (a missing value) takes the last
+    in_split = np.array([name in split for name in names])[codes]
     frame = quarantine.take(
         frame,
-        raw.isin(split).to_numpy(),
+        in_split,
         "split_label_needs_reannotation",
         "label was split into several by a schema migration; re-annotate the item",
     )
-    raw = frame[col.LABEL]
-    mapped = raw.map(mapping)
-    unknown = mapped.isna().to_numpy()
-    detail = (
-        "label '" + clipped(raw) + "' is not in the schema (" + ", ".join(schema.label_ids) + ")"
+    codes = codes[~in_split]
+    mapped = np.array([mapping.get(name) for name in names], dtype=object)
+    unknown = np.array([value is None for value in mapped])[codes]
+    labels = ", ".join(schema.label_ids)
+    frame = quarantine.take(
+        frame,
+        unknown,
+        "unknown_label",
+        lambda bad: "label '" + clipped(bad[col.LABEL]) + f"' is not in the schema ({labels})",
     )
-    frame = quarantine.take(frame, unknown, "unknown_label", detail)
+    codes = codes[~unknown]
+    migrated = np.array([notes.get(name, "") for name in names], dtype=object)
     frame = frame.copy()
-    frame["migrated_from"] = frame[col.LABEL].map(lambda raw: notes.get(raw, "")).astype("str")
-    frame[col.LABEL] = frame[col.LABEL].map(mapping).astype("str")
+    frame["migrated_from"] = pd.Series(migrated[codes], index=frame.index, dtype="str")
+    frame[col.LABEL] = pd.Series(mapped[codes], index=frame.index, dtype="str")
     return frame
 
 

@@ -238,7 +238,7 @@ def _duration_details(values: pd.Series, columns: dict[str, str]) -> pd.Series:
 def _checked_rows(
     frame: pd.DataFrame,
     quarantine: Quarantine,
-    known_items: set[str] | None,
+    known_items: pd.Index | None,
     columns: dict[str, str],
     notes: list[str],
 ) -> pd.DataFrame:
@@ -257,12 +257,13 @@ def _checked_rows(
             frame = quarantine.take(frame, bad, "bad_duration", details.reindex(frame.index))
     frame = _bad_timestamps(frame, "annotated_at", quarantine, columns, notes)
     if known_items is not None:
-        unknown = ~frame[col.ITEM_ID].isin(known_items)
+        # get_indexer hashes; isin on Arrow strings would loop in Python over every row.
+        unknown = known_items.get_indexer(pd.Index(frame[col.ITEM_ID])) < 0
         frame = quarantine.take(
             frame,
-            unknown.to_numpy(),
+            unknown,
             "unknown_item",
-            "item_id '" + clipped(frame[col.ITEM_ID]) + "' is not in the items file",
+            lambda bad: "item_id '" + clipped(bad[col.ITEM_ID]) + "' is not in the items file",
         )
     return frame
 
@@ -381,7 +382,7 @@ def _annotations(
     raw: RawSource,
     schema: Schema,
     mappings: list[VersionMapping],
-    known_items: set[str] | None,
+    known_items: pd.Index | None,
     notes: list[str],
 ) -> tuple[pd.DataFrame, pd.DataFrame | None, Quarantine, int, pd.DataFrame]:
     """(annotations, rows whose label a split divided, quarantine, rows in, spans) of one
@@ -739,7 +740,11 @@ def ingest(
     empty = pd.DataFrame()
     done = Ingested(empty, empty, empty, empty, empty, empty, empty)
     done.items = _items(raw, schema, done, media_digest)
-    known = set(done.items[col.ITEM_ID]) if raw.items is not None and len(done.items) else None
+    known = (
+        pd.Index(done.items[col.ITEM_ID]).unique()
+        if raw.items is not None and len(done.items)
+        else None
+    )
     parts, splits, span_parts = [], [], []
     for source in raw.annotations:
         frame, split, quarantine, rows_in, spans = _annotations(

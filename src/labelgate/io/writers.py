@@ -7,6 +7,7 @@ Parquet files are for programs and keep every value as it is.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +32,13 @@ def write_parquet(path: Path, frame: pd.DataFrame) -> Path:
     return path
 
 
-def read_parquet(path: Path) -> pd.DataFrame:
-    """Read a canonical table written by `write_parquet`."""
-    frame: pd.DataFrame = pq.read_table(path).to_pandas()
+def read_parquet(path: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Read a canonical table written by `write_parquet`; only `columns` when given (those
+    the file has: a stage reads what it uses, and a large table's other columns stay on disk)."""
+    if columns is not None:
+        present = set(pq.read_schema(path).names)
+        columns = [name for name in columns if name in present]
+    frame: pd.DataFrame = pq.read_table(path, columns=columns).to_pandas()
     return frame
 
 
