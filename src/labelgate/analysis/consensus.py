@@ -219,7 +219,8 @@ def adjudication_queue(
 ) -> pd.DataFrame:
     """Unresolved items with every annotation and the rulings that apply, for adjudicators."""
     todo = final[final["status"] == "unresolved"][[col.ITEM_ID, col.LABEL, "confidence"]]
-    rows = used[used[col.ITEM_ID].isin(set(todo[col.ITEM_ID]))]
+    # get_indexer hashes; isin on Arrow strings would walk every annotation in Python.
+    rows = used[pd.Index(todo[col.ITEM_ID]).get_indexer(pd.Index(used[col.ITEM_ID])) >= 0]
     votes = (
         (rows[col.ANNOTATOR_ID] + "=" + rows[col.LABEL]).groupby(rows[col.ITEM_ID]).agg("; ".join)
     )
@@ -228,13 +229,9 @@ def adjudication_queue(
     for item_id in todo[col.ITEM_ID]:
         seen = set(labels.get(item_id, []))
         applying.append(", ".join(r.id for r in rulings if seen & set(r.labels)))
-    posterior = probas.reindex(todo[col.ITEM_ID]).round(3)
     queue = todo.rename(columns={col.LABEL: "candidate_label"}).assign(
         annotations=votes.reindex(todo[col.ITEM_ID]).fillna("").to_numpy(),
-        posterior=[
-            "; ".join(f"{k}={v:.3f}" for k, v in row.items() if v > 0)
-            for _, row in posterior.iterrows()
-        ],
+        posterior=posterior_text(probas.reindex(todo[col.ITEM_ID])),
         rulings=applying,
     )
     if "text" in items:

@@ -28,6 +28,12 @@ class Engine(StrictModel):
         description="Annotations per partition (all annotations of an item stay together). "
         "The same on every engine, so results do not depend on the engine.",
     )
+    chunk_rows: int = Field(
+        1_000_000,
+        ge=1,
+        description="Records of an annotation export ingest checks at a time: its working "
+        "copies stay the size of a chunk. Outputs do not depend on it.",
+    )
     address: str | None = Field(
         None,
         description="dask: the scheduler's address (tcp://host:8786). Unset: a LocalCluster "

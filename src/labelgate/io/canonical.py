@@ -300,7 +300,9 @@ class Quarantine:
         """Everything quarantined so far."""
         if not self.parts:
             return empty_quarantine()
-        return pd.concat(self.parts, ignore_index=True).astype({"row": "int64"})
+        # In file order: the same table however the checks met the rows (whole, or by chunk).
+        frame = pd.concat(self.parts, ignore_index=True).astype({"row": "int64"})
+        return frame.sort_values("row", kind="stable").reset_index(drop=True)
 
 
 def label_mapping(schema: Schema) -> tuple[dict[str, str], dict[str, str], set[str]]:

@@ -6,7 +6,7 @@ kept + rows quarantined, per source; quarantined rows carry a reason code and th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -240,7 +240,7 @@ def _checked_rows(
     quarantine: Quarantine,
     known_items: pd.Index | None,
     columns: dict[str, str],
-    notes: list[str],
+    notes: ColumnNotes,
 ) -> pd.DataFrame:
     """Quarantine bad durations and timestamps, and items the items file does not list.
 
@@ -251,9 +251,10 @@ def _checked_rows(
     if "duration_s" in frame:
         seconds = pd.to_numeric(frame["duration_s"].replace("", np.nan), errors="coerce")
         bad = ((frame["duration_s"] != "") & (seconds.isna() | (seconds < 0))).to_numpy()
+        details = _duration_details(frame.loc[bad, "duration_s"], columns)
+        # Counted in every chunk, failures or not: a note needs the whole file's count.
+        _note_whole_column(frame, "duration_s", bad, "bad_duration", details, quarantine, notes)
         if bad.any():
-            details = _duration_details(frame.loc[bad, "duration_s"], columns)
-            _note_whole_column(frame, "duration_s", bad, "bad_duration", details, quarantine, notes)
             frame = quarantine.take(frame, bad, "bad_duration", details.reindex(frame.index))
     frame = _bad_timestamps(frame, "annotated_at", quarantine, columns, notes)
     if known_items is not None:
@@ -273,7 +274,7 @@ def _bad_timestamps(
     name: str,
     quarantine: Quarantine,
     columns: dict[str, str],
-    notes: list[str],
+    notes: ColumnNotes,
 ) -> pd.DataFrame:
     """Quarantine rows whose time `name` is not ISO 8601 (`bad_timestamp`); empty is allowed."""
     if name not in frame:
@@ -282,11 +283,45 @@ def _bad_timestamps(
         frame[name].replace("", None), errors="coerce", utc=True, format="ISO8601"
     )
     bad = ((frame[name] != "") & stamps.isna()).to_numpy()
-    if not bad.any():
+    if not bad.any():  # counted too: a note needs the whole file's count
+        _note_whole_column(frame, name, bad, "bad_timestamp", pd.Series(), quarantine, notes)
         return frame
     details = _timestamp_details(frame.loc[bad, name], columns, name)
     _note_whole_column(frame, name, bad, "bad_timestamp", details, quarantine, notes)
     return quarantine.take(frame, bad, "bad_timestamp", details.reindex(frame.index))
+
+
+@dataclass
+class _Column:
+    filled: int = 0
+    bad: int = 0
+    first: str = ""  # 'Row N: detail' of the first bad value
+
+
+class ColumnNotes:
+    """Whole columns no value of which could be read, counted over every chunk of a source:
+    a column earns its note only when it fails in the whole file, not in one chunk."""
+
+    def __init__(self) -> None:
+        self.columns: dict[tuple[str, str, str], _Column] = {}
+
+    def record(
+        self, display: str, name: str, reason: str, filled: int, bad: int, first: str
+    ) -> None:
+        """Add one chunk's counts of a column: values present, values that failed."""
+        entry = self.columns.setdefault((display, name, reason), _Column())
+        entry.filled += filled
+        entry.bad += bad
+        entry.first = entry.first or first
+
+    def lines(self) -> list[str]:
+        """One note per column that failed everywhere, the first bad row carrying the fix."""
+        return [
+            f"{display}: no {name} value could be read, so all {c.filled} rows with one were "
+            f"quarantined ({reason}). {c.first}."
+            for (display, name, reason), c in self.columns.items()
+            if c.filled and c.bad == c.filled
+        ]
 
 
 def _note_whole_column(
@@ -296,15 +331,14 @@ def _note_whole_column(
     reason: str,
     details: pd.Series,
     quarantine: Quarantine,
-    notes: list[str],
+    notes: ColumnNotes,
 ) -> None:
-    """One note when no value of a column parses: the first row's detail carries the fix."""
+    """Count a column's values and failures for `notes` (the first bad row's detail carries
+    the fix)."""
     filled = int((frame[name] != "").sum())
-    if filled and int(bad.sum()) == filled:
-        notes.append(
-            f"{quarantine.display}: no {name} value could be read, so all {filled} rows with one "
-            f"were quarantined ({reason}). Row {frame.loc[bad, '_row'].iloc[0]}: {details.iloc[0]}."
-        )
+    n_bad = int(bad.sum())
+    first = f"Row {frame.loc[bad, '_row'].iloc[0]}: {details.iloc[0]}" if n_bad else ""
+    notes.record(quarantine.display, name, reason, filled, n_bad, first)
 
 
 def _or_default(frame: pd.DataFrame, name: str, default: str) -> pd.Series:
@@ -383,11 +417,12 @@ def _annotations(
     schema: Schema,
     mappings: list[VersionMapping],
     known_items: pd.Index | None,
-    notes: list[str],
+    notes: ColumnNotes,
+    quarantine: Quarantine | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame | None, Quarantine, int, pd.DataFrame]:
     """(annotations, rows whose label a split divided, quarantine, rows in, spans) of one
-    export."""
-    quarantine = Quarantine("annotations", raw.display)
+    export (or one chunk of it, adding to `quarantine`)."""
+    quarantine = quarantine or Quarantine("annotations", raw.display)
     if raw.table is None:  # an optional export that is not there yet
         empty = pd.DataFrame({c: pd.Series(dtype="str") for c in col.ANNOTATION_COLUMNS})
         return empty, None, quarantine, 0, spans_table([])
@@ -665,7 +700,9 @@ def _reviews(raw: RawSource | None, schema: Schema, done: Ingested) -> pd.DataFr
 
     def check(frame: pd.DataFrame, quarantine: Quarantine) -> pd.DataFrame:
         frame = _verdicts(frame, quarantine, columns)
-        frame = _bad_timestamps(frame, "reviewed_at", quarantine, columns, done.notes)
+        notes = ColumnNotes()
+        frame = _bad_timestamps(frame, "reviewed_at", quarantine, columns, notes)
+        done.notes.extend(notes.lines())
         return _reviewed_annotations(frame, quarantine, done.annotations)
 
     table = _simple(raw, spec, schema, done, check)
@@ -721,13 +758,39 @@ def _qualification(
     return key, answers
 
 
+# Records of an annotation export checked at a time (engine.chunk_rows).
+DEFAULT_CHUNK_ROWS = 1_000_000
+
+
+def chunks(source: RawSource, schema: Schema, chunk_rows: int) -> Iterator[RawSource]:
+    """`source` cut into pieces of `chunk_rows` records, in file order; the records the reader
+    could not parse go with the first piece. A tool export that carries tables of its own,
+    a span export (spans are matched to whole answers), or a small file stays whole."""
+    table = source.table
+    if table is None or table.tables or schema.task == "spans" or len(table.frame) <= chunk_rows:
+        yield source
+        return
+    for start in range(0, len(table.frame), chunk_rows):
+        stop = start + chunk_rows
+        piece = RawTable(
+            table.frame.iloc[start:stop].reset_index(drop=True),
+            table.bad_rows if start == 0 else [],
+            {name: mask[start:stop] for name, mask in table.nested.items()},
+        )
+        yield RawSource(source.config, piece, source.display)
+
+
 def ingest(
     raw: RawSources,
     schema: Schema,
     mappings: list[VersionMapping],
     media_digest: Callable[[str], str] | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
 ) -> Ingested:
     """Every canonical table of a dataset, in source order, with what was quarantined and why.
+
+    Annotation exports are checked `chunk_rows` records at a time (`chunks`): the copies the
+    checks make stay the size of a chunk, whatever the size of the file.
 
     Items and gold that tool exports carry (Label Studio's task data and ground truth, ...)
     stand in for an items or gold file the manifest does not declare."""
@@ -747,17 +810,23 @@ def ingest(
     )
     parts, splits, span_parts = [], [], []
     for source in raw.annotations:
-        frame, split, quarantine, rows_in, spans = _annotations(
-            source, schema, mappings, known, done.notes
-        )
-        span_parts.append(spans)
+        quarantine = Quarantine("annotations", source.display)
+        notes = ColumnNotes()
+        rows_in, kept = 0, 0
+        for piece in chunks(source, schema, chunk_rows):
+            frame, split, _, piece_in, spans = _annotations(
+                piece, schema, mappings, known, notes, quarantine
+            )
+            rows_in, kept = rows_in + piece_in, kept + len(frame)
+            span_parts.append(spans)
+            parts.append(frame)
+            if split is not None:
+                splits.append(split)
+        done.notes.extend(notes.lines())
         done.rejected.append(quarantine)
         done.sources.append(
-            _count("annotations", source.display, rows_in, len(frame), quarantine.frame())
+            _count("annotations", source.display, rows_in, kept, quarantine.frame())
         )
-        parts.append(frame)
-        if split is not None:
-            splits.append(split)
     done.annotations = pd.concat(parts, ignore_index=True)
     done.spans = _with_text(pd.concat(span_parts, ignore_index=True), done.items, schema)
     done.reannotation = reannotation_list(splits)

@@ -337,10 +337,55 @@ def _lines(handle: BinaryIO) -> Iterator[bytes]:
             yield data
 
 
+# JSON records turned into text columns at a time: parsed objects cost far more memory than
+# the text, so a large file is never held as objects all at once.
+_JSONL_BATCH = 50_000
+
+
+def _jsonl_frame(
+    records: list[dict[str, object]], rows: list[int]
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Records as text columns (and which values were objects or arrays), with `_row`."""
+    # As objects: inferring dtypes would turn ids like 12345678901234567 with a gap into floats.
+    frame = pd.DataFrame(records, dtype=object) if records else pd.DataFrame()
+    nested = {}
+    for name in frame.columns:
+        mask = np.fromiter(
+            (isinstance(v, dict | list) for v in frame[name]), dtype=bool, count=len(frame)
+        )
+        if mask.any():
+            nested[str(name)] = mask
+    frame = frame.map(as_text) if len(frame.columns) else frame
+    frame["_row"] = rows
+    return frame, nested
+
+
+def _joined(
+    parts: list[tuple[pd.DataFrame, dict[str, np.ndarray]]],
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Batches of `_jsonl_frame` as one: columns in order of first appearance, a column a
+    batch lacks is '' there (as a record without the key), nested masks joined likewise."""
+    if len(parts) == 1:
+        return parts[0]
+    names: list[str] = []
+    for frame, _ in parts:
+        names += [n for n in frame.columns if n != "_row" and n not in names]
+    frames = [frame.reindex(columns=[*names, "_row"], fill_value="") for frame, _ in parts]
+    joined = pd.concat(frames, ignore_index=True)
+    nested = {}
+    for name in names:
+        masks = [m.get(name, np.zeros(len(f), dtype=bool)) for f, m in parts]
+        mask = np.concatenate(masks)
+        if mask.any():
+            nested[name] = mask
+    return joined, nested
+
+
 def _read_jsonl(path: Path) -> RawTable:
     records: list[dict[str, object]] = []
     rows: list[int] = []
     bad: list[tuple[int, str, str]] = []
+    parts: list[tuple[pd.DataFrame, dict[str, np.ndarray]]] = []
     with path.open("rb") as handle:
         for number, data in enumerate(_lines(handle), start=1):
             try:
@@ -379,17 +424,12 @@ def _read_jsonl(path: Path) -> RawTable:
                 continue
             records.append(value)
             rows.append(number)
-    # As objects: inferring dtypes would turn ids like 12345678901234567 with a gap into floats.
-    frame = pd.DataFrame(records, dtype=object) if records else pd.DataFrame()
-    nested = {}
-    for name in frame.columns:
-        mask = np.fromiter(
-            (isinstance(v, dict | list) for v in frame[name]), dtype=bool, count=len(frame)
-        )
-        if mask.any():
-            nested[str(name)] = mask
-    frame = frame.map(as_text) if len(frame.columns) else frame
-    frame["_row"] = rows
+            if len(records) == _JSONL_BATCH:
+                parts.append(_jsonl_frame(records, rows))
+                records, rows = [], []
+    if records or not parts:
+        parts.append(_jsonl_frame(records, rows))
+    frame, nested = _joined(parts)
     return RawTable(frame, bad, nested)
 
 

@@ -32,12 +32,16 @@ def write_parquet(path: Path, frame: pd.DataFrame) -> Path:
     return path
 
 
-def read_parquet(path: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
+def read_parquet(
+    path: Path, columns: Sequence[str] | None = None, exclude: Sequence[str] = ()
+) -> pd.DataFrame:
     """Read a canonical table written by `write_parquet`; only `columns` when given (those
-    the file has: a stage reads what it uses, and a large table's other columns stay on disk)."""
-    if columns is not None:
-        present = set(pq.read_schema(path).names)
-        columns = [name for name in columns if name in present]
+    the file has), never those in `exclude`: a stage reads what it uses, and a large table's
+    other columns stay on disk."""
+    if columns is not None or exclude:
+        names = pq.read_schema(path).names
+        wanted = set(names if columns is None else columns) - set(exclude)
+        columns = [name for name in names if name in wanted]
     frame: pd.DataFrame = pq.read_table(path, columns=columns).to_pandas()
     return frame
 

@@ -25,7 +25,9 @@ from labelgate.stages import base
 def read_inputs(ctx: DatasetContext) -> ConsensusInputs:
     """The canonical tables ingest wrote, one vote per item and annotator."""
     out = ctx.out
-    annotations = unique_annotations(read_parquet(out / build_files.ANNOTATIONS))
+    # Where each annotation came from and when: lineage and ops read them, aggregation not.
+    unused = ("source", "annotated_at", "suggestion_score")
+    annotations = unique_annotations(read_parquet(out / build_files.ANNOTATIONS, exclude=unused))
     spans = None
     if ctx.schema.task == "spans":  # each answer's spans as its label: equal answers, equal text
         spans = read_parquet(out / build_files.SPANS)

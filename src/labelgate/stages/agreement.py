@@ -9,6 +9,7 @@ import pandas as pd
 from labelgate.analysis.agreement import dataset_agreement, default_weights, schema_values
 from labelgate.analysis.task_agreement import multilabel_agreement, span_agreement
 from labelgate.backends.engines import open_executor
+from labelgate.config import columns as col
 from labelgate.config.tasks import TASK_COEFFICIENTS
 from labelgate.io.json_io import write_json
 from labelgate.io.writers import read_parquet, write_csv
@@ -79,10 +80,14 @@ def _task_run(ctx: DatasetContext, annotations: pd.DataFrame) -> base.StageResul
 
 def run(ctx: DatasetContext) -> base.StageResult:
     """Write agreement.json, the pair table and plot data by group."""
-    annotations = read_parquet(ctx.out / build_files.ANNOTATIONS)
+    path = ctx.out / build_files.ANNOTATIONS
     if ctx.schema.task != "single_label":
-        return _task_run(ctx, annotations)
+        return _task_run(ctx, read_parquet(path))
     step = ctx.pipeline.agreement
+    # Only the columns single-label agreement reads: ids, label and the breakdowns.
+    annotations = read_parquet(
+        path, columns=[col.ITEM_ID, col.ANNOTATOR_ID, col.LABEL, *step.breakdowns]
+    )
     with open_executor(ctx.engine) as executor:
         result = dataset_agreement(
             annotations,

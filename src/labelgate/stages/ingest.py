@@ -107,7 +107,11 @@ def _require_annotations(ctx: DatasetContext, done: Ingested) -> None:
 def run(ctx: DatasetContext) -> base.StageResult:
     """Write the canonical tables, the quarantine table and ingest.json for one dataset."""
     done = ingest(
-        read_sources(ctx), ctx.schema, ctx.dataset.guideline_versions, MediaDigests(ctx.root)
+        read_sources(ctx),
+        ctx.schema,
+        ctx.dataset.guideline_versions,
+        MediaDigests(ctx.root),
+        ctx.engine.chunk_rows,
     )
     _require_annotations(ctx, done)
     out = ctx.out

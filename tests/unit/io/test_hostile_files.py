@@ -434,3 +434,32 @@ def test_a_key_given_twice_in_a_jsonl_record_is_a_malformed_row(tmp_path: Path) 
     bad = read_source(path, "jsonl", str(path)).bad_rows
     assert bad[0][2].startswith("duplicate key 'label' in the JSON object: ")
     assert bad[1][2].startswith("duplicate key 'k' in the JSON object at meta: ")
+
+
+def test_a_jsonl_file_read_in_batches_equals_it_read_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from labelgate.io import readers
+
+    lines = [
+        '{"item_id": "r1", "label": "a"}',
+        '{"item_id": "r2", "label": "b", "meta": {"k": 1}}',
+        "not json",
+        '{"item_id": "r3", "score": 2.0}',
+        "",
+        '{"item_id": "r4", "label": ["x", "y"], "flag": true}',
+        '{"label": "c", "item_id": "r5"}',
+    ]
+    path = tmp_path / "a.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    whole = readers.read_source(path, "jsonl", "a.jsonl")
+    for batch in (1, 2, 3):
+        monkeypatch.setattr(readers, "_JSONL_BATCH", batch)
+        parts = readers.read_source(path, "jsonl", "a.jsonl")
+        pd.testing.assert_frame_equal(parts.frame, whole.frame)
+        assert parts.bad_rows == whole.bad_rows
+        assert parts.nested.keys() == whole.nested.keys()
+        for name, mask in whole.nested.items():
+            assert parts.nested[name].tolist() == mask.tolist()
+    assert list(whole.frame.columns) == ["item_id", "label", "meta", "score", "flag", "_row"]
+    assert whole.frame["meta"].tolist() == ["", '{"k": 1}', "", "", ""]

@@ -29,14 +29,19 @@ def test_unknown_key_via_override_is_refused(make_project: ProjectFactory) -> No
 
 
 def test_knobs_nothing_reads_are_gone(make_project: ProjectFactory) -> None:
-    # `workers` and `engine.chunk_rows` were accepted but read by no stage: now refused.
+    # A top-level `workers` was accepted but read by no stage: refused. (engine.chunk_rows,
+    # once refused for the same reason, is now read by ingest.)
     root = make_project()
     with pytest.raises(ConfigError, match=r"unknown key 'workers'"):
         compose_conf(root, ["+workers=2"])
-    with pytest.raises(ConfigError, match=r"engine.chunk_rows: unknown key 'chunk_rows'"):
-        compose_conf(root, ["+engine.chunk_rows=5000"])
+    with pytest.raises(ConfigError, match=r"engine.chunk_size: unknown key 'chunk_size'"):
+        compose_conf(root, ["+engine.chunk_size=5000"])
     engine = compose_conf(root).engine
-    assert (engine.name, engine.partition_rows) == ("local", 2_000_000)
+    assert (engine.name, engine.partition_rows, engine.chunk_rows) == (
+        "local",
+        2_000_000,
+        1_000_000,
+    )
 
 
 def test_engine_group_switches_to_dask_with_the_same_partitions(

@@ -434,3 +434,55 @@ def test_every_quarantine_reason_is_documented() -> None:
     concepts = (Path(__file__).resolve().parents[3] / "docs/concepts.md").read_text("utf-8")
     ingest = concepts[concepts.index("**Ingest** reads") : concepts.index("**Validate** runs")]
     assert [r for r in col.QUARANTINE_REASONS if f"`{r}`" not in ingest] == []
+
+
+def _ingest_in_chunks(root: Path, chunk_rows: int) -> tuple[list[str], dict[str, bytes]]:
+    import dataclasses
+
+    from labelgate.config.params import Engine
+    from labelgate.project.context import dataset_context
+    from labelgate.stages.registry import stage_function
+
+    ctx = dataclasses.replace(
+        dataset_context(root, "example"), engine=Engine(chunk_rows=chunk_rows)
+    )
+    lines = stage_function("ingest")(ctx).lines
+    out = root / "build/example"
+    return lines, {path.name: path.read_bytes() for path in sorted(out.iterdir()) if path.is_file()}
+
+
+def test_checking_an_export_in_chunks_writes_the_bytes_of_checking_it_whole(
+    make_project: ProjectFactory,
+) -> None:
+    root = project(make_project)
+    whole = _ingest_in_chunks(root, 1_000)
+    for size in (1, 2, 3):
+        assert _ingest_in_chunks(root, size) == whole
+    quarantine = pd.read_parquet(root / "build/example/quarantine.parquet")
+    for _, rows in quarantine.groupby("source", sort=False):
+        assert rows["row"].is_monotonic_increasing  # in file order, whatever the chunks
+
+
+def test_a_column_is_whole_bad_only_when_it_fails_in_every_chunk(
+    make_project: ProjectFactory,
+) -> None:
+    rows = (
+        "item_id,annotator_id,label,duration_s\n"
+        "r1,w1,positive,12s\n"
+        "r1,w2,negative,\n"
+        "r2,w1,negative,2m\n"
+        "r2,w2,negative,3\n"
+    )
+    root = make_project(
+        {"datasets/example/dataset.yaml": EPOCH_MANIFEST, "datasets/example/raw/a.csv": rows}
+    )
+    # Chunks of one row: the first two chunks fail whole, the file does not.
+    lines, _ = _ingest_in_chunks(root, 1)
+    assert lines == ["datasets/example/raw/a.csv: 4 rows in = 2 kept + 2 quarantined"]
+    bad = rows.replace(",3\n", ",3h\n")
+    (root / "datasets/example/raw/a.csv").write_text(bad, encoding="utf-8")
+    lines, _ = _ingest_in_chunks(root, 1)
+    assert lines[-1].startswith(
+        "datasets/example/raw/a.csv: no duration_s value could be read, so all 3 rows with one "
+        "were quarantined (bad_duration). Row 2: duration_s '12s' has a unit"
+    )
