@@ -85,3 +85,31 @@ def test_file_commands_on_dask_print_what_they_print_in_process(tmp_path: Path) 
         remote = cli(*command, "--engine", "dask")
         assert local.returncode == remote.returncode == 0, remote.stderr
         assert remote.stdout == local.stdout
+
+
+def test_labelgate_run_on_dask_builds_what_the_local_engine_builds(tmp_path: Path) -> None:
+    from tests.conftest import init_repo
+
+    builds = {}
+    for engine in ("local", "dask"):
+        root = init_repo(tmp_path / engine)
+        pipeline = root / "pipelines" / "default.yaml"
+        pipeline.write_text(
+            pipeline.read_text(encoding="utf-8").replace(
+                "method: majority_vote", "method: dawid_skene"
+            ),
+            encoding="utf-8",
+        )
+        overrides = (
+            ["engine.partition_rows=10"]
+            if engine == "local"
+            else ["engine=dask", "engine.partition_rows=10", "engine.workers=1"]
+        )
+        done = cli("run", *overrides, cwd=root)
+        assert done.returncode == 0, done.stdout + done.stderr
+        out = root / "build" / "example"
+        builds[engine] = {
+            name: (out / name).read_bytes()
+            for name in ("agreement.json", "final_labels.parquet", "metrics.json", "gate.json")
+        }
+    assert builds["dask"] == builds["local"]

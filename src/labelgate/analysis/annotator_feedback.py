@@ -16,6 +16,7 @@ from labelgate.analysis.confusion_pairs import (
     proportion,
     section_dict,
 )
+from labelgate.analysis.windows import positions
 from labelgate.config import columns as col
 from labelgate.config.guideline import Guideline
 from labelgate.metrics.proportions import z_value
@@ -76,12 +77,15 @@ def _medians(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """Median of `values` per code (NaN where a code has none), with one sort."""
     keep = ~np.isnan(values)
     codes, values = codes[keep], values[keep]
-    # Two stable sorts (values, then codes) beat one lexsort on a million rows.
-    order = np.argsort(values, kind="stable")
-    order = order[np.argsort(codes[order], kind="stable")]
+    # Group by code (a radix sort when codes fit 16 bits), then sort each group's values in
+    # place: a median needs the values in order, not a particular order of equal ones.
+    small = codes.astype(np.int16) if n <= np.iinfo(np.int16).max else codes
+    order = np.argsort(small, kind="stable")
     codes, values = codes[order], values[order]
     counts = np.bincount(codes, minlength=n)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    for start, count in zip(starts[counts > 1].tolist(), counts[counts > 1].tolist(), strict=True):
+        values[start : start + count].sort()
     out = np.full(n, np.nan)
     has = counts > 0
     low = starts[has] + (counts[has] - 1) // 2
@@ -166,6 +170,7 @@ def annotator_feedback(
     confidence: float = 0.95,
     min_confidence: float = 0.9,
     min_peers: int = MIN_PEERS,
+    encoded: Encoded | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Feedback for each annotator, keyed by annotator id (sorted), fit to send to that person.
 
@@ -177,10 +182,11 @@ def annotator_feedback(
     Examples they got wrong: gold items first (item id order), then settled non-gold items
     whose consensus has confidence >= min_confidence (most confident first). Free text (item
     text, rejection reasons, retraining reasons) has every other annotator's id replaced by
-    OTHER_ANNOTATOR; no entry holds another annotator's id.
+    OTHER_ANNOTATOR; no entry holds another annotator's id. `encoded`: `Encoded(annotations,
+    final, labels)` when the caller has it.
     """
     z = z_value(confidence)
-    enc = Encoded(annotations, final, labels)
+    enc = encoded if encoded is not None else Encoded(annotations, final, labels)
     k = enc.k
     reviews_frame = reviews if reviews is not None else pd.DataFrame()
     everyone = set(enc.annotator_ids.tolist()) | set(qualification) | set(retraining)
@@ -193,7 +199,7 @@ def annotator_feedback(
 
     # Gold: the gold label of each annotation's item (-1: not gold, or outside the schema).
     gold_ids = gold[col.ITEM_ID].astype(str).drop_duplicates(keep="last")
-    gold_at = pd.Index(enc.item_ids).get_indexer(gold_ids)
+    gold_at = positions(gold_ids, enc.item_ids)
     gold_code = pd.Categorical(
         gold.loc[gold_ids.index, col.LABEL].astype(str), categories=labels
     ).codes.astype(np.int64)

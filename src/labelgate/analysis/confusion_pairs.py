@@ -12,6 +12,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import sparse
 
+from labelgate.analysis.windows import IdCodes, id_codes, positions
 from labelgate.config import columns as col
 from labelgate.config.guideline import Guideline, Ruling
 from labelgate.metrics.proportions import wilson_interval, z_value
@@ -120,12 +121,21 @@ class Encoded:
     consensus can be disagreed with (a final label and 2+ annotations).
     """
 
-    def __init__(self, annotations: pd.DataFrame, final: pd.DataFrame, labels: list[str]) -> None:
+    def __init__(
+        self,
+        annotations: pd.DataFrame,
+        final: pd.DataFrame,
+        labels: list[str],
+        ids: IdCodes | None = None,
+    ) -> None:
         n = len(annotations)
         self.labels = list(labels)
         self.k = len(labels)
-        item, item_ids = codes_of(annotations[col.ITEM_ID], n)
-        who, self.annotator_ids = codes_of(annotations[col.ANNOTATOR_ID], n)
+        # `ids` (id_codes of these annotations) are the same codes, factorised once by the caller.
+        if ids is None:
+            ids = id_codes(annotations)
+        item, item_ids = ids.item, ids.item_ids
+        who, self.annotator_ids = ids.annotator, ids.annotator_ids
         label = map_codes(*codes_of(annotations[col.LABEL], n), labels)
         # One vote per (item, annotator), the first in source order (as unique_annotations).
         # (+1 so a missing id, code -1, cannot collide with a real pair.)
@@ -150,7 +160,7 @@ class Encoded:
         self.per_item: IntArray = np.bincount(self.item, minlength=self.n_items).astype(np.int64)
 
         m = len(final)
-        where = map_codes(*codes_of(final[col.ITEM_ID], m), self.item_ids)
+        where = positions(final[col.ITEM_ID], self.item_ids)
         status_codes, statuses = codes_of(final.get("status"), m)
         unresolved = map_codes(status_codes, statuses, ["unresolved"]) == 0
         final_label = map_codes(*codes_of(final[col.LABEL], m), labels)
@@ -334,6 +344,7 @@ def confusion_pairs(
     examples: int = 3,
     confidence: float = 0.95,
     label_issue_ranks: pd.DataFrame | None = None,
+    encoded: Encoded | None = None,
 ) -> dict[str, Any]:
     """The label pairs people confuse most, ranked, the top_n with guideline coverage,
     examples, a proposed ruling and the change across the last guideline version.
@@ -346,10 +357,11 @@ def confusion_pairs(
       items with 2+ annotations only: unresolved items have no consensus to disagree with).
     Only pairs with some disagreement are listed, ranked by `RANKED_BY`; each rate has a Wilson
     interval at `confidence`. One vote per (item, annotator); labels outside `labels` are
-    left out (validate reports them).
+    left out (validate reports them). `encoded`: `Encoded(annotations, final, labels)` when
+    the caller has it.
     """
     z = z_value(confidence)
-    enc = Encoded(annotations, final, labels)
+    enc = encoded if encoded is not None else Encoded(annotations, final, labels)
     k = enc.k
     split, pairs = pairwise_counts(enc.item, enc.label, enc.n_items, k)
     on_settled = enc.settled[enc.item]

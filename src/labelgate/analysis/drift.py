@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from labelgate.analysis.model_inputs import TRAINED_STATUSES, model_text
-from labelgate.analysis.windows import Windows
+from labelgate.analysis.windows import IdCodes, Windows, positions
 from labelgate.config import columns as col
 from labelgate.metrics.agreement.bootstrap import bootstrap_replicates, percentile_interval
 from labelgate.metrics.agreement.krippendorff import alpha_batch, krippendorff_alpha
@@ -69,18 +69,43 @@ def default_values(labels: Sequence[str], level: str) -> FloatArray:
     return numbers.to_numpy(dtype=np.float64)
 
 
+def _appearance(codes: IntArray) -> tuple[IntArray, int]:
+    """Codes renumbered in order of first appearance, as pd.factorize numbers the values
+    themselves (-1 stays -1), and how many there are."""
+    out, distinct = pd.factorize(np.where(codes >= 0, codes, np.nan))
+    return out.astype(np.int64), len(distinct)
+
+
+def _first_seen_codes(
+    annotations: pd.DataFrame, ids: IdCodes | None
+) -> tuple[IntArray, IntArray, int, int]:
+    """Item and annotator codes in order of first appearance, and how many of each."""
+    if ids is None:
+        items, item_names = pd.factorize(annotations[col.ITEM_ID].astype("str"))
+        annotators, names = pd.factorize(annotations[col.ANNOTATOR_ID].astype("str"))
+        return items.astype(np.int64), annotators.astype(np.int64), len(item_names), len(names)
+    # Renumbering integer codes gives the same numbers without hashing the id strings again.
+    items, n_items = _appearance(ids.item)
+    annotators, n_annotators = _appearance(ids.annotator)
+    return items, annotators, n_items, n_annotators
+
+
 def _window_counts(
-    annotations: pd.DataFrame, window: IntArray, label_ids: Sequence[str], n_windows: int
+    annotations: pd.DataFrame,
+    window: IntArray,
+    label_ids: Sequence[str],
+    n_windows: int,
+    ids: IdCodes | None = None,
 ) -> list[IntArray]:
     """Per window, the (items, labels) count matrix of its annotations: one annotation per
-    (item, annotator), the first kept; unknown labels and rows without a window left out."""
-    items, item_names = pd.factorize(annotations[col.ITEM_ID].astype("str"))
-    annotators, names = pd.factorize(annotations[col.ANNOTATOR_ID].astype("str"))
-    key = items.astype(np.int64) * max(len(names), 1) + annotators
+    (item, annotator), the first kept; unknown labels and rows without a window left out.
+    Rows follow the items' first appearance (the summation order of alpha)."""
+    items, annotators, n_item_names, n_names = _first_seen_codes(annotations, ids)
+    key = items * max(n_names, 1) + annotators
     first = ~pd.Series(key).duplicated(keep="first").to_numpy()
     labels = _codes(annotations[col.LABEL], label_ids)
     keep = first & (labels >= 0) & (window >= 0)
-    n_items = max(len(item_names), 1)
+    n_items = max(n_item_names, 1)
     # One row per (window, item): the key sorts by window, so each window is a slice.
     cell = window[keep].astype(np.int64) * n_items + items[keep]
     cells, row = np.unique(cell, return_inverse=True)
@@ -114,14 +139,13 @@ def _window_codes(labels: pd.Series, rank: dict[str, int]) -> IntArray:
 def _entry_lookup(of_item: pd.Series, rank: dict[str, int]) -> Callable[[pd.Series], IntArray]:
     """A function from item ids to the rank of the window each entered in (-1: none).
 
-    Built once on object arrays: pandas' Arrow-string `isin` and `map` loop in Python and
-    took seconds per call on 300,000 items."""
-    index = pd.Index(of_item.index.to_numpy(dtype=object))
+    Looked up by Arrow hashing (`positions`): pandas' Arrow-string `isin`, `map` and
+    `get_indexer` took seconds per call on 300,000 items."""
+    index = pd.Index(of_item.index)
     ranks = np.append(_window_codes(of_item, rank), -1)
 
     def entered(ids: pd.Series) -> IntArray:
-        where = index.get_indexer(ids.astype("str").to_numpy(dtype=object))
-        out: IntArray = ranks[where]  # get_indexer's -1 takes the appended -1
+        out: IntArray = ranks[positions(ids, index)]  # a missing id (-1) takes the last -1
         return out
 
     return entered
@@ -134,9 +158,13 @@ def _label_counts(
     label_ids: Sequence[str],
 ) -> IntArray:
     """(windows, labels) counts of the settled final labels of the items entering each window."""
-    settled = final[final["status"].isin(TRAINED_STATUSES)] if "status" in final else final
-    labels = _codes(settled[col.LABEL], label_ids)
-    window = entered(settled[col.ITEM_ID])
+    # Looked up on the whole table (one row per item in id order matches the windows' items
+    # without hashing), then narrowed to the settled rows.
+    window = entered(final[col.ITEM_ID])
+    if "status" in final:
+        settled = final["status"].isin(TRAINED_STATUSES).to_numpy(dtype=bool)
+        final, window = final[settled], window[settled]
+    labels = _codes(final[col.LABEL], label_ids)
     keep = (labels >= 0) & (window >= 0)
     return item_value_counts(window[keep], labels[keep], n_windows, len(label_ids))
 
@@ -167,7 +195,12 @@ def _item_rows(
     items: pd.DataFrame, entered: Callable[[pd.Series], IntArray]
 ) -> tuple[pd.DataFrame, IntArray]:
     """The items table (one row per item id) and the window rank each row's item entered in."""
-    rows = items.drop_duplicates(col.ITEM_ID).reset_index(drop=True)
+    # The first row of each id, as drop_duplicates keeps, found on integer codes.
+    codes, distinct = pd.factorize(items[col.ITEM_ID])
+    if len(distinct) < len(items) or (codes < 0).any():
+        _, first = np.unique(codes, return_index=True)
+        items = items.iloc[np.sort(first)]
+    rows = items.reset_index(drop=True)
     return rows, entered(rows[col.ITEM_ID])
 
 
@@ -270,9 +303,11 @@ def drift_report(
     )
     order = list(windows.order)
     rank = {w: i for i, w in enumerate(order)}
-    window = _window_codes(windows.of_annotation, rank)
+    window = (
+        windows.rank if windows.rank is not None else _window_codes(windows.of_annotation, rank)
+    )
 
-    counts = _window_counts(annotations, window, label_ids, len(order))
+    counts = _window_counts(annotations, window, label_ids, len(order), windows.ids)
     n_annotations = np.bincount(window[window >= 0], minlength=len(order))
     n_entered = windows.of_item.value_counts()
     entered = _entry_lookup(windows.of_item, rank)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from labelgate.analysis.encoding import codes_together
 from labelgate.config import columns as col
 from labelgate.config.dataset import OpsSettings
 from labelgate.config.roster import Roster
@@ -41,6 +42,43 @@ class OpsInputs:
     settings: OpsSettings
 
 
+@dataclass(frozen=True)
+class ItemKeys:
+    """Item ids as integer codes shared by the annotations, final labels and items (-1:
+    missing): one factorisation, then no string join, merge or `isin` per figure."""
+
+    annotation: np.ndarray
+    final: np.ndarray
+    items: np.ndarray
+    ids: pd.Index
+
+
+def item_keys(
+    annotations: pd.DataFrame, final: pd.DataFrame, items: pd.DataFrame | None = None
+) -> ItemKeys:
+    """The shared item codes of the three tables (`items` optional)."""
+    frames = [annotations, final] + ([items] if items is not None else [])
+    codes, ids = codes_together(*(f[col.ITEM_ID] for f in frames))
+    return ItemKeys(codes[0], codes[1], codes[2] if items is not None else codes[1][:0], ids)
+
+
+def agrees(annotations: pd.DataFrame, final: pd.DataFrame, keys: ItemKeys) -> np.ndarray:
+    """Whether each annotation's label is its item's final label (False when either is missing
+    or the item has none)."""
+    (mine, theirs), _ = codes_together(
+        annotations[col.LABEL].astype(str), final[col.LABEL].astype(str)
+    )
+    truth = np.full(len(keys.ids) + 1, -1, dtype=np.int64)  # the last slot: no final label
+    truth[keys.final[keys.final >= 0]] = theirs[keys.final >= 0]
+    right: np.ndarray = (mine >= 0) & (mine == truth[keys.annotation])
+    return right
+
+
+def _n_days(when: pd.Series) -> int:
+    """Distinct UTC calendar days among the times (midnights compare as fast as numbers)."""
+    return int(when.dropna().dt.normalize().nunique())
+
+
 def _r(value: float | None) -> float | None:
     if value is None or not np.isfinite(value):
         return None
@@ -66,14 +104,20 @@ def _column(frame: pd.DataFrame, name: str, kind: str) -> pd.Series:
 
 
 def progress(
-    final: pd.DataFrame, annotations: pd.DataFrame, target: int | None, known: int = 0
+    final: pd.DataFrame,
+    annotations: pd.DataFrame,
+    target: int | None,
+    known: int = 0,
+    keys: ItemKeys | None = None,
 ) -> dict[str, Any]:
     """Items done (a settled final label), in review (unresolved), fully labelled (at least the
     usual number of annotations: the median per item), not started, and done / target; the
     target defaults to the items known (`known`: the items file's, waiting ones included)."""
     status = final["status"].astype(str) if len(final) else pd.Series(dtype=str)
     done = int(status.isin(DONE_STATUSES).sum())
-    counts = annotations.groupby(col.ITEM_ID).size()
+    codes = keys.annotation if keys is not None else pd.factorize(annotations[col.ITEM_ID])[0]
+    counts = np.bincount(codes[codes >= 0])
+    counts = counts[counts > 0]  # annotations per annotated item
     k = int(np.median(counts)) if len(counts) else 0
     goal = target if target is not None else max(known, len(final))
     return {
@@ -87,13 +131,14 @@ def progress(
     }
 
 
-def _completion(annotations: pd.DataFrame, final: pd.DataFrame) -> pd.Series:
+def _completion(annotations: pd.DataFrame, final: pd.DataFrame, keys: ItemKeys) -> pd.Series:
     """When each settled item got its last annotation (its final label could be set), by id."""
-    settled = final.loc[final["status"].astype(str).isin(DONE_STATUSES), col.ITEM_ID]
-    times = annotations.assign(t=_column(annotations, "annotated_at", "time")).dropna(subset="t")
-    last = times.groupby(col.ITEM_ID)["t"].max()
-    # Object, not Arrow, strings: Arrow-backed isin walks the values in Python (20x slower).
-    return last[last.index.astype(object).isin(settled.astype(object))]
+    settled = keys.final[final["status"].astype(str).isin(DONE_STATUSES).to_numpy()]
+    when = _column(annotations, "annotated_at", "time")
+    usable = when.notna().to_numpy() & (keys.annotation >= 0)
+    last = when[usable].groupby(keys.annotation[usable]).max()  # by item code
+    last = last[last.index.isin(settled)]
+    return last.set_axis(keys.ids[last.index.to_numpy().astype(np.int64)])
 
 
 def throughput(
@@ -110,8 +155,7 @@ def throughput(
             "labels_per_day": reason,
         }
     hours = max((when.max() - when.min()).total_seconds() / 3600, 1.0)
-    days = when.dt.strftime("%Y-%m-%d")
-    n_days = days.nunique()
+    n_days = _n_days(when)
     return {
         "throughput_per_hour": _r(len(when) / hours),
         "labels_per_hour": _r(len(done_at) / hours),
@@ -156,10 +200,10 @@ def latency(
             "latency_p90_hours": reason,
         }
     if field is not None:
-        arrived = _times(items.set_index(col.ITEM_ID)[field]).reindex(done_at.index)
+        arrived = _at(done_at.index, items[col.ITEM_ID], _times(items[field]))
     else:
-        times = annotations.assign(t=_column(annotations, "annotated_at", "time"))
-        arrived = times.groupby(col.ITEM_ID)["t"].min().reindex(done_at.index)
+        when = _column(annotations, "annotated_at", "time")
+        arrived = _at(done_at.index, annotations[col.ITEM_ID], when, first=True)
     hours = ((done_at - arrived).dt.total_seconds() / 3600).dropna().clip(lower=0)
     if hours.empty:
         reason = f"no settled item has a {field or 'first annotation'} time"
@@ -176,6 +220,19 @@ def latency(
     }, {}
 
 
+def _at(wanted: pd.Index, ids: pd.Series, values: pd.Series, first: bool = False) -> pd.Series:
+    """`values` (one per id; with `first`, the earliest per id) at the `wanted` ids, NaT where
+    absent: a reindex on shared codes, not a join on strings."""
+    (want, have), _ = codes_together(wanted.to_series(), ids)
+    values = values.reset_index(drop=True)
+    if first:
+        usable = have >= 0
+        per_code = values[usable].groupby(have[usable]).min()
+    else:
+        per_code = values[have >= 0].set_axis(have[have >= 0])
+    return per_code.reindex(want).set_axis(wanted)
+
+
 def annotation_costs(annotations: pd.DataFrame, roster: Roster | None) -> pd.Series:
     """Cost of each annotation: rate_per_item, or rate_per_hour x duration_s / 3600; NaN when
     the annotator is not in the roster, has no rate, or (hourly) the duration is missing."""
@@ -188,15 +245,23 @@ def annotation_costs(annotations: pd.DataFrame, roster: Roster | None) -> pd.Ser
             per_item[a.annotator_id] = 0.0
         if a.rate_per_hour == 0:
             per_hour[a.annotator_id] = 0.0
-    who = annotations[col.ANNOTATOR_ID].astype(str)
+    who, ids = pd.factorize(annotations[col.ANNOTATOR_ID].astype(str))
     seconds = _column(annotations, "duration_s", "number")
-    item_rate = who.map(per_item).astype(float)
-    hour_rate = who.map(per_hour).astype(float)
-    return item_rate.fillna(hour_rate * seconds / 3600)
+    # Rates per distinct id, then by code: the last slot (-1) is a missing id, with no rate.
+    item_rate = np.array([per_item.get(i, np.nan) for i in ids] + [np.nan], dtype=float)[who]
+    hour_rate = np.array([per_hour.get(i, np.nan) for i in ids] + [np.nan], dtype=float)[who]
+    index = annotations.index
+    return pd.Series(item_rate, index=index).fillna(
+        pd.Series(hour_rate, index=index) * seconds / 3600
+    )
 
 
 def cost(
-    annotations: pd.DataFrame, final: pd.DataFrame, costs: pd.Series, currency: str
+    annotations: pd.DataFrame,
+    final: pd.DataFrame,
+    costs: pd.Series,
+    currency: str,
+    keys: ItemKeys | None = None,
 ) -> tuple[dict[str, Any], dict[str, str], dict[str, dict[str, Any]]]:
     """Total cost and cost per annotation, per final label (settled item), per accepted label
     (settled and not judged incorrect by an audit) and by final label; `cost_coverage` is the
@@ -229,9 +294,16 @@ def cost(
         "items_accepted": len(accepted),
     }
     reasons = {k: "no settled item" for k in names[1:] if summary[k] is None}
-    spent = annotations.assign(cost=costs).groupby(col.ITEM_ID)["cost"].sum(min_count=1)
+    keys = keys if keys is not None else item_keys(annotations, final)
+    usable = keys.annotation >= 0
+    spent = (
+        pd.Series(costs.to_numpy(dtype=float))[usable]
+        .groupby(keys.annotation[usable])
+        .sum(min_count=1)
+    )
     by_label: dict[str, dict[str, Any]] = {}
-    table = settled.assign(cost=spent.reindex(settled[col.ITEM_ID]).to_numpy())
+    where = keys.final[status.isin(DONE_STATUSES).to_numpy()]
+    table = settled.assign(cost=spent.reindex(where).to_numpy())
     for label, group in table.groupby(col.LABEL, sort=True):
         by_label[str(label)] = {
             "n_items": len(group),
@@ -242,53 +314,58 @@ def cost(
 
 
 def per_annotator(
-    annotations: pd.DataFrame, final: pd.DataFrame, costs: pd.Series, roster: Roster | None
+    annotations: pd.DataFrame,
+    final: pd.DataFrame,
+    costs: pd.Series,
+    roster: Roster | None,
+    keys: ItemKeys | None = None,
 ) -> tuple[list[dict[str, Any]], float | None, str | None]:
     """One row per annotator seen or rostered: annotations, annotations per active hour, active
     hours, available hours (hours_per_day x working days), utilization, cost, agreement with
     the final label and cost per agreeing annotation; and the total utilization."""
     when = _column(annotations, "annotated_at", "time")
     seconds = _column(annotations, "duration_s", "number")
-    working_days = when.dropna().dt.strftime("%Y-%m-%d").nunique()
-    truth = final.set_index(col.ITEM_ID)[col.LABEL].astype(str)
-    frame = pd.DataFrame(
-        {
-            "who": annotations[col.ANNOTATOR_ID].astype(str).to_numpy(),
-            "seconds": seconds.to_numpy(),
-            "cost": costs.to_numpy(),
-            "right": (
-                annotations[col.LABEL].astype(str).to_numpy()
-                == truth.reindex(annotations[col.ITEM_ID].astype(str)).to_numpy()
-            ),
-        }
-    )
+    working_days = _n_days(when)
+    keys = keys if keys is not None else item_keys(annotations, final)
+    right = agrees(annotations, final, keys)
+    codes, names = pd.factorize(annotations[col.ANNOTATOR_ID].astype(str))
+    # Each annotator's rows in their original order, so sums add in the same order as a
+    # groupby's (float sums depend on it).
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+    position = {name: code for code, name in enumerate(names.tolist())}
+    seconds_by = seconds.to_numpy(dtype=float, na_value=np.nan)[order]
+    cost_by = costs.to_numpy(dtype=float, na_value=np.nan)[order]
+    right_by = right[order]
     hours_per_day = {a.annotator_id: a.hours_per_day for a in roster.annotators} if roster else {}
-    ids = sorted(set(frame["who"].unique()) | set(hours_per_day))
+    ids = sorted(set(position) | set(hours_per_day))
     rows = []
     active_total = available_total = 0.0
-    groups = dict(tuple(frame.groupby("who", sort=True)))
     for who in ids:
-        group = groups.get(who, frame.iloc[:0])
-        active = float(group["seconds"].sum()) / 3600 if group["seconds"].notna().any() else None
+        code = position.get(who)
+        rows_of = slice(bounds[code], bounds[code + 1]) if code is not None else slice(0, 0)
+        n_group = int(rows_of.stop - rows_of.start)
+        active = _sum(seconds_by[rows_of])
+        active = active / 3600 if active is not None else None
         daily_hours = hours_per_day.get(who)
         available = daily_hours * working_days if daily_hours and working_days else None
         utilization = active / available if active is not None and available else None
         if utilization is not None and active is not None and available is not None:
             active_total += active
             available_total += available
-        spent = float(group["cost"].sum()) if group["cost"].notna().any() else None
-        n_right = int(group["right"].sum())
+        spent = _sum(cost_by[rows_of])
+        n_right = int(right_by[rows_of].sum())
         rows.append(
             {
                 "annotator_id": who,
                 "in_roster": who in hours_per_day,
-                "n_annotations": len(group),
-                "annotations_per_active_hour": _r(len(group) / active) if active else None,
+                "n_annotations": n_group,
+                "annotations_per_active_hour": _r(n_group / active) if active else None,
                 "active_hours": _r(active),
                 "available_hours": _r(available),
                 "utilization": _r(utilization),
                 "cost": _r(spent),
-                "agreement_with_final": _r(n_right / len(group)) if len(group) else None,
+                "agreement_with_final": _r(n_right / n_group) if n_group else None,
                 "cost_per_agreeing_annotation": _r(spent / n_right)
                 if spent is not None and n_right
                 else None,
@@ -304,7 +381,17 @@ def per_annotator(
     return rows, None, reason
 
 
-def prelabels(annotations: pd.DataFrame, final: pd.DataFrame) -> dict[str, Any] | None:
+def _sum(values: np.ndarray) -> float | None:
+    """`Series.sum()` of the values (missing ones skipped), None when all are missing."""
+    missing = np.isnan(values)
+    if missing.all():
+        return None
+    return float(np.where(missing, 0.0, values).sum())
+
+
+def prelabels(
+    annotations: pd.DataFrame, final: pd.DataFrame, keys: ItemKeys | None = None
+) -> dict[str, Any] | None:
     """Speed and accuracy (agreement with the final label) of annotations made with and
     without a pre-label (`suggested_label`), and how often the pre-label was kept; None when
     no annotation carries one."""
@@ -313,11 +400,7 @@ def prelabels(annotations: pd.DataFrame, final: pd.DataFrame) -> dict[str, Any] 
     shown = annotations["suggested_label"].notna() & (annotations["suggested_label"] != "")
     if not shown.any():
         return None
-    truth = final.set_index(col.ITEM_ID)[col.LABEL].astype(str)
-    right = (
-        annotations[col.LABEL].astype(str).to_numpy()
-        == truth.reindex(annotations[col.ITEM_ID].astype(str)).to_numpy()
-    )
+    right = agrees(annotations, final, keys if keys is not None else item_keys(annotations, final))
     seconds = _column(annotations, "duration_s", "number").to_numpy()
     out: dict[str, Any] = {}
     for name, mask in (("with", shown.to_numpy()), ("without", ~shown.to_numpy())):
@@ -392,10 +475,12 @@ def ops_summary(inputs: OpsInputs) -> dict[str, Any]:
             f"items have no field '{settings.arrival_field}'; latency starts at the first "
             "annotation"
         )
-    done_at = _completion(annotations, final)
-    ids = pd.concat([inputs.items[col.ITEM_ID], final[col.ITEM_ID]]).astype(str)
-    known = int(ids.nunique())
-    summary: dict[str, Any] = progress(final, annotations, settings.target_items, known)
+    keys = item_keys(annotations, final, inputs.items)
+    done_at = _completion(annotations, final, keys)
+    seen = np.zeros(len(keys.ids) + 1, dtype=bool)  # the last slot: a missing id (not counted)
+    seen[keys.items] = seen[keys.final] = True
+    known = int(seen[:-1].sum())
+    summary: dict[str, Any] = progress(final, annotations, settings.target_items, known, keys)
     rate, why = throughput(annotations, done_at)
     summary.update(rate)
     not_computed.update(why)
@@ -404,11 +489,11 @@ def ops_summary(inputs: OpsInputs) -> dict[str, Any]:
     not_computed.update(why)
     costs = annotation_costs(annotations, inputs.roster)
     currency = inputs.roster.currency if inputs.roster else None
-    spent, why, by_label = cost(annotations, final, costs, currency or "")
+    spent, why, by_label = cost(annotations, final, costs, currency or "", keys)
     summary.update(spent)
     summary["currency"] = currency
     not_computed.update(why)
-    rows, utilization, why_not = per_annotator(annotations, final, costs, inputs.roster)
+    rows, utilization, why_not = per_annotator(annotations, final, costs, inputs.roster, keys)
     summary["utilization"] = utilization
     if why_not:
         not_computed["utilization"] = why_not
@@ -422,7 +507,7 @@ def ops_summary(inputs: OpsInputs) -> dict[str, Any]:
             "daily": daily(annotations, done_at),
             "annotators": rows,
             "by_label": by_label,
-            "prelabels": prelabels(annotations, final),
+            "prelabels": prelabels(annotations, final, keys),
             "warnings": roster_check(annotations, inputs.roster),
             "not_computed": dict(sorted(not_computed.items())),
         }

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from labelgate.analysis.reviews import interval
-from labelgate.analysis.windows import NO_WINDOW, Windows
+from labelgate.analysis.windows import NO_WINDOW, Windows, positions
 from labelgate.config import columns as col
 from labelgate.metrics.proportions import z_value
 
 # Shares are ratios of counts: a score of exactly the pass mark (14/20 against 0.7) passes
 # however the division rounds, and a drop of exactly max_drop is not more than it.
 _TOLERANCE = 1e-9
+BoolArray = npt.NDArray[np.bool_]
 
 
 def _correct_counts(answers: pd.DataFrame, key: pd.DataFrame) -> pd.DataFrame:
@@ -86,6 +89,24 @@ def qualification_scores(
     return out
 
 
+def _on_items(annotations: pd.DataFrame, item_ids: pd.Series, windows: Windows) -> BoolArray:
+    """Which annotation rows are of one of `item_ids` (on the windows' integer codes if any)."""
+    if windows.ids is None:
+        wanted = annotations[col.ITEM_ID].astype("str").isin(item_ids.astype("str"))
+        return wanted.to_numpy(dtype=bool)
+    hit = np.zeros(len(windows.ids.item_ids) + 1, dtype=bool)  # the last: a missing id (-1)
+    found = positions(item_ids, windows.ids.item_ids)
+    hit[found[found >= 0]] = True
+    return hit[windows.ids.item]
+
+
+def _windowed(windows: Windows) -> BoolArray:
+    """Which annotation rows are in a window."""
+    if windows.rank is not None:
+        return windows.rank >= 0
+    return (windows.of_annotation.astype("str") != NO_WINDOW).to_numpy(dtype=bool)
+
+
 def gold_accuracy_by_window(
     annotations: pd.DataFrame, gold: pd.DataFrame, windows: Windows
 ) -> dict[str, list[dict[str, Any]]]:
@@ -98,16 +119,17 @@ def gold_accuracy_by_window(
             f"windows were assigned to {len(windows.of_annotation)} annotations, not to these "
             f"{len(annotations)}: pass assign_windows(annotations) of the same table"
         )
+    truth = gold[[col.ITEM_ID, col.LABEL]].drop_duplicates(col.ITEM_ID, keep="first")
+    # Only annotations of gold items can join: pick them before any per-row string work.
+    rows = np.flatnonzero(_on_items(annotations, truth[col.ITEM_ID], windows) & _windowed(windows))
     frame = pd.DataFrame(
         {
-            col.ANNOTATOR_ID: annotations[col.ANNOTATOR_ID].astype("str").to_numpy(),
-            col.ITEM_ID: annotations[col.ITEM_ID].astype("str").to_numpy(),
-            col.LABEL: annotations[col.LABEL].astype("str").to_numpy(),
-            "window": windows.of_annotation.astype("str").to_numpy(),
+            col.ANNOTATOR_ID: annotations[col.ANNOTATOR_ID].iloc[rows].astype("str").to_numpy(),
+            col.ITEM_ID: annotations[col.ITEM_ID].iloc[rows].astype("str").to_numpy(),
+            col.LABEL: annotations[col.LABEL].iloc[rows].astype("str").to_numpy(),
+            "window": windows.of_annotation.iloc[rows].astype("str").to_numpy(),
         }
     )
-    frame = frame[frame["window"] != NO_WINDOW]
-    truth = gold[[col.ITEM_ID, col.LABEL]].drop_duplicates(col.ITEM_ID, keep="first")
     joined = frame.merge(
         truth.astype("str").rename(columns={col.LABEL: "truth"}), on=col.ITEM_ID, how="inner"
     )

@@ -70,6 +70,9 @@ def _labelled(reviews: pd.DataFrame, annotations: pd.DataFrame) -> pd.DataFrame:
     """Each review with the label of the annotation it judges (a multi-label annotation's
     review once per label of its set; span annotations have none, so no row)."""
     keys = [col.ITEM_ID, col.ANNOTATOR_ID]
+    # Only the reviewed items' annotations can join; every row of a key stays, so the first
+    # annotation of each key is the same as in the whole table.
+    annotations = annotations[annotations[col.ITEM_ID].isin(reviews[col.ITEM_ID])]
     if "labels" in annotations:  # multi-label: the set as a list
         labels = annotations[[*keys, "labels"]].drop_duplicates(keys, keep="first")
         labels = labels.explode("labels").rename(columns={"labels": col.LABEL})

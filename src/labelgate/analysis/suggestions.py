@@ -80,12 +80,18 @@ def suggestion_bias(annotations: pd.DataFrame, gold: pd.DataFrame) -> dict[str, 
     # over Arrow strings walks them in Python). Repeated ids keep the dict's rule (the last).
     gold_ids = pd.Index(gold[col.ITEM_ID].astype(str))
     gold_labels = gold[col.LABEL].astype(str).to_numpy(dtype=object)
-    where = gold_ids.get_indexer_for(pd.Index(frame[col.ITEM_ID].astype(str))) if gold_ids.is_unique else None
+    where = (
+        gold_ids.get_indexer_for(pd.Index(frame[col.ITEM_ID].astype(str)))
+        if gold_ids.is_unique
+        else None
+    )
     if where is None:
         truth = dict(zip(gold_ids, gold_labels, strict=False))
         gold_label = frame[col.ITEM_ID].astype(str).map(truth).astype(object)
     else:
-        found = np.append(gold_labels, np.array([None], dtype=object))[np.where(where >= 0, where, len(gold_labels))]
+        found = np.append(gold_labels, np.array([None], dtype=object))[
+            np.where(where >= 0, where, len(gold_labels))
+        ]
         gold_label = pd.Series(found, index=frame.index, dtype=object)
     frame["has"] = (suggested != "").to_numpy()
     frame["accepted"] = (frame["has"] & (frame[col.LABEL].astype(str) == suggested)).to_numpy()

@@ -6,12 +6,74 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from labelgate.config import columns as col
 
 WindowKind = Literal["batch", "day", "week", "month"]
 NO_WINDOW = ""  # an annotation without a batch (or timestamp) belongs to no window
+IntArray = npt.NDArray[np.int64]
+
+
+def sorted_codes(values: pd.Series) -> tuple[IntArray, pd.Index]:
+    """Factorised values in sorted order: codes (-1 for missing) and the distinct values as a
+    str Index (only the distinct values are converted, never the rows)."""
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes.astype(np.int64), pd.Index(uniques).astype(str)
+
+
+def _arrow_strings(values: pd.Series | pd.Index) -> pa.Array:
+    """The values as one Arrow string array (no copy for Arrow-backed str columns)."""
+    array = pa.array(pd.Series(values).astype("str").array)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def positions(values: pd.Series | pd.Index, index: pd.Index) -> IntArray:
+    """`index.get_indexer(values)` for string ids (-1: not in `index`), hashed by Arrow:
+    pandas' get_indexer on Arrow strings took 0.3 s per 300,000 ids."""
+    if len(index) == 0 or len(values) == 0:
+        return np.full(len(values), -1, dtype=np.int64)
+    target, value_set = _arrow_strings(values), _arrow_strings(index)
+    if target.equals(value_set):  # e.g. final labels, one row per item in id order
+        return np.arange(len(index), dtype=np.int64)
+    if 4 * len(target) > len(value_set):
+        return _index_in(target, value_set)
+    # Few values (gold ids) in a large index: hash the values, not the index, and find
+    # each value's first entry by looking every entry up among them.
+    distinct = pc.unique(target)
+    hit = _index_in(value_set, distinct)
+    entry = np.flatnonzero(hit >= 0)
+    first = np.full(len(distinct), len(value_set), dtype=np.int64)
+    np.minimum.at(first, hit[entry], entry)
+    first[first == len(value_set)] = -1
+    return np.append(first, -1)[_index_in(target, distinct)]
+
+
+def _index_in(values: pa.Array, value_set: pa.Array) -> IntArray:
+    """Position of each value in `value_set` (-1: none)."""
+    found = pc.index_in(values, value_set=value_set)
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class IdCodes:
+    """The annotations' item and annotator ids factorised once (sorted id order, -1 for a
+    missing id), so each step groups and joins on integers, not on strings."""
+
+    item: IntArray
+    item_ids: pd.Index
+    annotator: IntArray
+    annotator_ids: pd.Index
+
+
+def id_codes(annotations: pd.DataFrame) -> IdCodes:
+    """The item and annotator codes of every annotation row."""
+    item, item_ids = sorted_codes(annotations[col.ITEM_ID])
+    annotator, annotator_ids = sorted_codes(annotations[col.ANNOTATOR_ID])
+    return IdCodes(item, item_ids, annotator, annotator_ids)
 
 
 @dataclass(frozen=True)
@@ -20,13 +82,16 @@ class Windows:
 
     `of_annotation[i]` is the window of annotation row i ('' when it has none); `order` lists
     the windows oldest first; `of_item` maps an item to the window of its first annotation
-    (so an item counts once, where it entered the work)."""
+    (so an item counts once, where it entered the work). `rank[i]` is the position of row i's
+    window in `order` (-1: none); `ids` the codes of the annotations' ids."""
 
     kind: WindowKind
     of_annotation: pd.Series
     order: tuple[str, ...]
     of_item: pd.Series
     n_without_window: int
+    rank: IntArray | None = None
+    ids: IdCodes | None = None
 
 
 def _timestamps(annotations: pd.DataFrame) -> pd.Series:
@@ -51,9 +116,18 @@ def _period(times: pd.Series, kind: WindowKind) -> pd.Series:
     return out
 
 
-def assign_windows(annotations: pd.DataFrame, kind: WindowKind = "batch") -> Windows:
+def _sort_times(times: pd.Series) -> npt.NDArray[np.int64]:
+    """Timestamps as integers that sort as sort_values does: a missing time last."""
+    values = np.asarray(times.array.asi8, dtype=np.int64)  # one unit within the column
+    return np.where(times.isna().to_numpy(), np.iinfo(np.int64).max, values)
+
+
+def assign_windows(
+    annotations: pd.DataFrame, kind: WindowKind = "batch", ids: IdCodes | None = None
+) -> Windows:
     """Windows of the annotations table: by `batch` (ordered by each batch's first
-    `annotated_at`, else by first appearance in the table) or by UTC day, ISO week or month."""
+    `annotated_at`, else by first appearance in the table) or by UTC day, ISO week or month.
+    `ids`: `id_codes(annotations)` when the caller has them."""
     times = _timestamps(annotations)
     if kind == "batch":
         labels = (
@@ -61,37 +135,47 @@ def assign_windows(annotations: pd.DataFrame, kind: WindowKind = "batch") -> Win
             if "batch" in annotations
             else pd.Series(NO_WINDOW, index=annotations.index, dtype="str")
         )
-        frame = pd.DataFrame(
-            {"w": labels, "t": times, "pos": np.arange(len(annotations))}, index=annotations.index
-        )
-        frame = frame[frame["w"] != NO_WINDOW]
-        first = frame.groupby("w", sort=False).agg(t=("t", "min"), pos=("pos", "min"))
+    else:
+        labels = _period(times, kind)
+    of_annotation = labels.astype("str")
+    # Few distinct windows: work on their codes, never on the strings of every row.
+    codes, names = pd.factorize(of_annotation)
+    named = np.asarray(names != NO_WINDOW, dtype=bool)
+    if kind == "batch":
+        frame = pd.DataFrame({"t": times, "pos": np.arange(len(codes))}, index=annotations.index)
+        frame["c"] = codes
+        first = frame.groupby("c", sort=True).agg(t=("t", "min"), pos=("pos", "min"))
+        first = first[named[first.index.to_numpy()]]
+        first.index = pd.Index([str(names[c]) for c in first.index], dtype="str")
         # Batches without any timestamp sort after the timed ones, by first appearance.
         first["untimed"] = first["t"].isna()
         first = first.sort_values(["untimed", "t", "pos"], kind="stable")
         order = tuple(str(w) for w in first.index)
     else:
-        labels = _period(times, kind)
-        order = tuple(sorted(set(labels) - {NO_WINDOW}))
-    of_annotation = labels.astype("str")
-    keyed = pd.DataFrame(
-        {
-            col.ITEM_ID: annotations[col.ITEM_ID].astype("str"),
-            "w": of_annotation,
-            "t": times,
-            "pos": np.arange(len(annotations)),
-        }
+        order = tuple(sorted(str(w) for w, ok in zip(names, named, strict=True) if ok))
+    position = {w: i for i, w in enumerate(order)}
+    lookup = np.array([position.get(str(w), -1) for w in names] + [-1], dtype=np.int64)
+    rank = lookup[codes]  # a missing label (code -1) takes the last entry, -1
+    ids = ids if ids is not None else id_codes(annotations)
+    item, item_ids = ids.item, ids.item_ids
+    # An item's window: where it was first annotated (earliest window, then earliest row);
+    # item codes follow sorted ids, so the items come out in id order.
+    rows = np.flatnonzero((rank >= 0) & (item >= 0))
+    order_rows = np.lexsort((_sort_times(times)[rows], rank[rows], item[rows]))
+    rows = rows[order_rows]
+    head = np.ones(len(rows), dtype=bool)
+    head[1:] = item[rows[1:]] != item[rows[:-1]]
+    rows = rows[head]
+    window_names = np.array(order, dtype=object)
+    of_item = pd.Series(
+        window_names[rank[rows]], index=item_ids[item[rows]].rename(None), dtype="str"
     )
-    keyed = keyed[keyed["w"] != NO_WINDOW]
-    rank = {w: i for i, w in enumerate(order)}
-    keyed["rank"] = keyed["w"].map(rank)
-    # An item's window: where it was first annotated (earliest window, then earliest row).
-    firsts = keyed.sort_values(["rank", "t", "pos"], kind="stable").drop_duplicates(col.ITEM_ID)
-    of_item = pd.Series(firsts["w"].to_numpy(), index=firsts[col.ITEM_ID].to_numpy(), dtype="str")
     return Windows(
         kind=kind,
         of_annotation=of_annotation,
         order=order,
-        of_item=of_item.sort_index(),
+        of_item=of_item,
         n_without_window=int((of_annotation == NO_WINDOW).sum()),
+        rank=rank,
+        ids=ids,
     )

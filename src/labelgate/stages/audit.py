@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from labelgate.analysis.audit import audit
-from labelgate.analysis.encoding import unique_annotations
+from labelgate.config import columns as col
 from labelgate.io.json_io import write_json
 from labelgate.io.writers import read_parquet, write_csv
 from labelgate.project import build_files
@@ -14,11 +14,16 @@ from labelgate.stages import base
 def run(ctx: DatasetContext) -> base.StageResult:
     """Write audit_sample.csv (for auditors) and audit.json."""
     out = ctx.out
-    final = read_parquet(out / build_files.FINAL_LABELS)
+    # Only the columns the audit uses: the annotations' other columns are most of their size.
+    final = read_parquet(
+        out / build_files.FINAL_LABELS, columns=[col.ITEM_ID, col.LABEL, "confidence", "status"]
+    )
     result = audit(
         final,
-        unique_annotations(read_parquet(out / build_files.ANNOTATIONS)),
-        read_parquet(out / build_files.ITEMS),
+        read_parquet(
+            out / build_files.ANNOTATIONS, columns=[col.ITEM_ID, col.ANNOTATOR_ID, "batch"]
+        ),
+        read_parquet(out / build_files.ITEMS, columns=[col.ITEM_ID, "text"]),
         read_parquet(out / build_files.AUDIT_RESULTS),
         ctx.qa_rules.audit,
     )

@@ -16,7 +16,7 @@ from labelgate.analysis.annotator_feedback import (
     annotator_feedback,
     feedback_summary_rows,
 )
-from labelgate.analysis.confusion_pairs import confusion_pairs
+from labelgate.analysis.confusion_pairs import Encoded, confusion_pairs
 from labelgate.analysis.drift import drift_report
 from labelgate.analysis.model_inputs import NUMERIC_FIELD_TYPES, numeric_fields
 from labelgate.analysis.qualification import (
@@ -25,7 +25,7 @@ from labelgate.analysis.qualification import (
     retraining_flags,
 )
 from labelgate.analysis.reviews import review_summary, worst_annotator
-from labelgate.analysis.windows import assign_windows
+from labelgate.analysis.windows import assign_windows, id_codes
 from labelgate.config import columns as col
 from labelgate.config.qa_rules import AnnotatorQualification
 from labelgate.io.json_io import read_json, write_json, write_text
@@ -34,6 +34,21 @@ from labelgate.project import build_files
 from labelgate.project.context import DatasetContext
 from labelgate.report.feedback_md import annotator_feedback_md, guideline_suggestions_md
 from labelgate.stages import base
+
+# The columns compute reads; a table's others stay on disk.
+ANNOTATION_COLUMNS = [
+    col.ITEM_ID,
+    col.ANNOTATOR_ID,
+    col.LABEL,
+    "labels",
+    "annotated_at",
+    "duration_s",
+    "batch",
+    "guideline_version",
+]
+FINAL_COLUMNS = [col.ITEM_ID, col.LABEL, "status", "confidence"]
+REVIEW_COLUMNS = [col.ITEM_ID, col.ANNOTATOR_ID, "reviewer_id", "verdict", "reason"]
+ANSWER_COLUMNS = [col.ANNOTATOR_ID, col.ITEM_ID, col.LABEL]
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 # Names Windows refuses as file names, whatever the suffix.
@@ -116,23 +131,28 @@ def compute(ctx: DatasetContext) -> dict[str, Any]:
     out = ctx.out
     settings = ctx.pipeline.feedback
     rules = ctx.qa_rules.annotator_qualification
-    annotations = read_parquet(out / build_files.ANNOTATIONS)
-    items = read_parquet(out / build_files.ITEMS)
-    final = read_parquet(out / build_files.FINAL_LABELS)
-    gold = read_parquet(out / build_files.GOLD)
-    reviews = read_parquet(out / build_files.REVIEWS)
+    # Only the columns used: the annotations' other columns are most of a large table.
+    annotations = read_parquet(out / build_files.ANNOTATIONS, columns=ANNOTATION_COLUMNS)
+    items = read_parquet(
+        out / build_files.ITEMS, columns=[col.ITEM_ID, *(f.name for f in ctx.schema.item_fields)]
+    )
+    final = read_parquet(out / build_files.FINAL_LABELS, columns=FINAL_COLUMNS)
+    gold = read_parquet(out / build_files.GOLD, columns=[col.ITEM_ID, col.LABEL])
+    reviews = read_parquet(out / build_files.REVIEWS, columns=REVIEW_COLUMNS)
     aggregate = read_json(out / build_files.AGGREGATE_JSON)
     labels = list(ctx.schema.label_ids)
     texts = _text_fields(ctx, items)
     text_field = texts[0] if texts else None
     single = ctx.schema.task == "single_label"
 
-    windows = assign_windows(annotations, settings.window)
+    # Item and annotator ids factorised once, for windows, drift and the encoded votes.
+    ids = id_codes(annotations)
+    windows = assign_windows(annotations, settings.window, ids)
     reviewed = review_summary(reviews, annotations)
     qualification = (
         qualification_scores(
-            read_parquet(out / build_files.QUALIFICATION),
-            read_parquet(out / build_files.QUALIFICATION_KEY),
+            read_parquet(out / build_files.QUALIFICATION, columns=ANSWER_COLUMNS),
+            read_parquet(out / build_files.QUALIFICATION_KEY, columns=[col.ITEM_ID, col.LABEL]),
             pass_mark=rules.qualification_pass_mark if rules else None,
             min_questions=rules.min_qualification_questions if rules else 10,
             confidence=0.95,
@@ -164,7 +184,7 @@ def compute(ctx: DatasetContext) -> dict[str, Any]:
     ranks = None
     issues_path = out / build_files.LABEL_ISSUES
     if issues_path.exists():
-        table = read_parquet(issues_path)
+        table = read_parquet(issues_path, columns=[col.ITEM_ID, "rank"])
         if len(table) and "rank" in table:
             ranks = table[[col.ITEM_ID, "rank"]]
     result["drift"] = drift_report(
@@ -183,6 +203,9 @@ def compute(ctx: DatasetContext) -> dict[str, Any]:
         resamples=settings.resamples,
         values=list(schema_values(ctx.schema.level, [lab.value for lab in ctx.schema.labels])),
     )
+    # One encoding of the votes serves both analyses; the raw table is no longer needed.
+    encoded = Encoded(annotations, final, labels, ids)
+    del windows, ids
     result["confusion"] = confusion_pairs(
         annotations,
         final,
@@ -193,6 +216,7 @@ def compute(ctx: DatasetContext) -> dict[str, Any]:
         top_n=settings.top_pairs,
         examples=settings.pair_examples,
         label_issue_ranks=ranks,
+        encoded=encoded,
     )
     result["annotators"] = annotator_feedback(
         annotations,
@@ -206,6 +230,7 @@ def compute(ctx: DatasetContext) -> dict[str, Any]:
         retraining,
         text_field=text_field,
         examples=settings.annotator_examples,
+        encoded=encoded,
     )
     return result
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from labelgate.analysis.ops import OpsInputs, ops_summary
+from labelgate.analysis.ops import ARRIVAL_FIELDS, OpsInputs, ops_summary
+from labelgate.config import columns as col
 from labelgate.config.roster import Roster
 from labelgate.io.json_io import write_json
 from labelgate.io.writers import read_parquet
@@ -12,6 +13,16 @@ from labelgate.project import build_files, layout
 from labelgate.project.context import DatasetContext
 from labelgate.project.roster import load_roster
 from labelgate.stages import base
+
+ANNOTATION_COLUMNS = (
+    col.ITEM_ID,
+    col.ANNOTATOR_ID,
+    col.LABEL,
+    "annotated_at",
+    "duration_s",
+    "suggested_label",
+)
+FINAL_COLUMNS = (col.ITEM_ID, col.LABEL, "status", "audit_verdict")
 
 
 def read_roster(ctx: DatasetContext) -> Roster | None:
@@ -52,13 +63,15 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
 
 def run(ctx: DatasetContext) -> base.StageResult:
     """Write ops.json."""
-    out = ctx.out
+    out, settings = ctx.out, ctx.dataset.ops
+    # Only the columns ops reads: the annotations' other columns are most of their size.
+    arrival = [*ARRIVAL_FIELDS, *([settings.arrival_field] if settings.arrival_field else [])]
     inputs = OpsInputs(
-        annotations=read_parquet(out / build_files.ANNOTATIONS),
-        items=read_parquet(out / build_files.ITEMS),
-        final=read_parquet(out / build_files.FINAL_LABELS),
+        annotations=read_parquet(out / build_files.ANNOTATIONS, columns=ANNOTATION_COLUMNS),
+        items=read_parquet(out / build_files.ITEMS, columns=[col.ITEM_ID, *arrival]),
+        final=read_parquet(out / build_files.FINAL_LABELS, columns=FINAL_COLUMNS),
         roster=read_roster(ctx),
-        settings=ctx.dataset.ops,
+        settings=settings,
     )
     summary = ops_summary(inputs)
     outputs = [write_json(out / build_files.OPS_JSON, summary)]

@@ -9,9 +9,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from labelgate.analysis.encoding import unique_annotations
 from labelgate.analysis.gates import evaluate_gate, overall_status
-from labelgate.analysis.report_tables import label_confusion, lineage_values
+from labelgate.analysis.report_tables import (
+    LINEAGE_COLUMNS,
+    label_confusion,
+    lineage_values,
+    unique_votes,
+)
+from labelgate.config import columns as col
 from labelgate.config.tasks import TASK_COEFFICIENTS
 from labelgate.io.json_io import read_json, write_json, write_text
 from labelgate.io.writers import read_parquet, restore_cell
@@ -79,10 +84,14 @@ def _tables(ctx: DatasetContext) -> tuple[dict[str, Any] | None, dict[str, list[
     """The confusion of annotators' labels with final labels (single-label tasks) and the
     final labels' lineage values."""
     out = ctx.out
-    final = read_parquet(out / build_files.FINAL_LABELS)
+    final = read_parquet(
+        out / build_files.FINAL_LABELS,
+        columns=[col.ITEM_ID, col.LABEL, "status", *LINEAGE_COLUMNS],
+    )
     confusion = None
     if ctx.schema.task == "single_label":
-        annotations = unique_annotations(read_parquet(out / build_files.ANNOTATIONS))
+        columns = [col.ITEM_ID, col.ANNOTATOR_ID, col.LABEL]
+        annotations = unique_votes(read_parquet(out / build_files.ANNOTATIONS, columns=columns))
         confusion = label_confusion(annotations, final, list(ctx.schema.label_ids))
     return confusion, lineage_values(final)
 

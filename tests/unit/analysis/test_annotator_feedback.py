@@ -304,3 +304,18 @@ def test_summary_rows_have_fixed_columns() -> None:
     assert p["top_rejection_reason"] == f"wrong label, as {OTHER_ANNOTATOR} said"
     assert (p["qualification_score"], p["qualification_passed"], p["n_examples"]) == (0.9, True, 2)
     assert rows[3]["gold_accuracy"] is None
+
+
+def test_medians_per_code_match_numpy() -> None:
+    import numpy as np
+
+    from labelgate.analysis.annotator_feedback import _medians
+
+    rng = np.random.default_rng(3)
+    codes = rng.integers(0, 7, 500)
+    values = np.round(rng.exponential(5.0, 500), 1)
+    values[rng.random(500) < 0.1] = np.nan
+    got = _medians(codes, values, 8)
+    for c in range(8):
+        mine = values[(codes == c) & ~np.isnan(values)]
+        assert (np.isnan(got[c]) and len(mine) == 0) or got[c] == np.median(mine)

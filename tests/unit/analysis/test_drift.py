@@ -294,3 +294,15 @@ def test_same_inputs_give_identical_reports_and_the_seed_is_used() -> None:
         "agreement_drop_ci",
         "reasons",
     ]
+
+
+def test_appearance_codes_match_factorizing_the_ids() -> None:
+    from labelgate.analysis.drift import _appearance
+    from labelgate.analysis.windows import sorted_codes
+
+    ids = pd.Series(["q", "b", None, "q", "a", "b", None, "z"], dtype="str")
+    sorted_ids, _ = sorted_codes(ids)
+    codes, n = _appearance(sorted_ids)
+    expected, distinct = pd.factorize(ids)
+    assert codes.tolist() == expected.tolist()
+    assert n == len(distinct)

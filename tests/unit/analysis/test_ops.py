@@ -7,8 +7,10 @@ import pytest
 
 from labelgate.analysis.ops import (
     OpsInputs,
+    agrees,
     annotation_costs,
     eta,
+    item_keys,
     latency,
     ops_summary,
     progress,
@@ -151,3 +153,15 @@ def test_prelabels_compare_speed_and_agreement_with_and_without_a_suggestion() -
     }
     assert out["without"]["n_annotations"] == 2
     assert out["without"]["median_duration_s"] == 45.0
+
+
+def test_item_keys_and_agreement_with_the_final_label() -> None:
+    annotations = _annotations()
+    keys = item_keys(annotations, FINAL, ITEMS)
+    assert list(keys.ids[keys.final]) == ["a", "b", "c"]
+    assert list(keys.ids[keys.annotation]) == annotations["item_id"].tolist()
+    # a/y's label differs from a's final label; c has no final label here.
+    changed = annotations.assign(label=["pos", "neg", "neg", "neg", "pos"])
+    final = FINAL[FINAL["item_id"] != "c"]
+    right = agrees(changed, final, item_keys(changed, final))
+    assert right.tolist() == [True, False, True, True, False]
