@@ -284,20 +284,24 @@ def group_coefficients(
     codes = codes if codes is not None else encode(annotations, label_ids)
     every, names = pd.factorize(annotations[key], sort=True)
     groups = every[codes.kept] if codes.kept is not None else every
-    order = np.argsort(groups, kind="stable")
+    # Few groups: a stable sort of small integers is a radix sort.
+    order = np.argsort(groups.astype(np.int16 if len(names) < 2**15 else np.int64), kind="stable")
     bounds = np.searchsorted(groups[order], np.arange(len(names) + 1))
+    n_items = int(codes.items.max()) + 1 if len(codes.items) else 0
     out: dict[str, Any] = {}
     for g, group in enumerate(names):
         rows = order[bounds[g] : bounds[g + 1]]
         if len(rows) == 0:  # a value only repeated annotations had
             continue
-        distinct, items = np.unique(codes.items[rows], return_inverse=True)
-        counts = item_value_counts(
-            items.astype(np.int64), codes.labels[rows], len(distinct), len(label_ids)
-        )
+        # The group's items renumbered in code order, by a table rather than a sort.
+        present = np.zeros(n_items, dtype=bool)
+        present[codes.items[rows]] = True
+        renumber = np.cumsum(present) - 1
+        items = renumber[codes.items[rows]]
+        counts = item_value_counts(items, codes.labels[rows], int(present.sum()), len(label_ids))
         coefficients = point_coefficients(counts, options, values)
         out[str(group) or "(none)"] = {
-            "n_items": len(distinct),
+            "n_items": int(present.sum()),
             "n_pairable_items": int((counts.sum(axis=1) >= 2).sum()),
             "n_annotations": len(rows),
             "coefficients": {

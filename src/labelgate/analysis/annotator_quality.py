@@ -21,11 +21,26 @@ ANNOTATOR_COLUMNS = [
 ]
 
 
+def _positions(ids: pd.Series, table: pd.DataFrame) -> np.ndarray | None:
+    """Row of `table` holding each id (-1: none), when `table` has one row per item; None
+    when ids repeat there (the caller joins instead)."""
+    index = pd.Index(table[col.ITEM_ID])
+    if not index.is_unique:
+        return None
+    return np.asarray(index.get_indexer(pd.Index(ids)), dtype=np.int64)
+
+
 def gold_accuracy(annotations: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
     """Per annotator: n_gold and gold_accuracy on the gold items they labelled."""
-    joined = annotations.merge(
-        gold[[col.ITEM_ID, col.LABEL]].rename(columns={col.LABEL: "gold"}), on=col.ITEM_ID
-    )
+    where = _positions(annotations[col.ITEM_ID], gold)
+    if where is None:
+        joined = annotations.merge(
+            gold[[col.ITEM_ID, col.LABEL]].rename(columns={col.LABEL: "gold"}), on=col.ITEM_ID
+        )
+    else:  # the joined rows in annotation order, as the merge gives them, by position
+        hit = where >= 0
+        joined = annotations.loc[hit, [col.ANNOTATOR_ID, col.LABEL]].reset_index(drop=True)
+        joined["gold"] = gold[col.LABEL].to_numpy()[where[hit]]
     joined["correct"] = joined[col.LABEL] == joined["gold"]
     stats = joined.groupby(col.ANNOTATOR_ID)["correct"].agg(n_gold="size", gold_correct="sum")
     stats["gold_accuracy"] = stats["gold_correct"] / stats["n_gold"]
@@ -77,11 +92,19 @@ def annotator_table(
     counts only items with 2+ annotations, where disagreeing is possible.
     """
     quality = quality.copy()
-    merged = annotations.merge(
-        final[[col.ITEM_ID, col.LABEL, "n_annotations"]].rename(columns={col.LABEL: "final"}),
-        on=col.ITEM_ID,
-    )
-    shared = merged[merged["n_annotations"] >= 2]
+    where = _positions(annotations[col.ITEM_ID], final)
+    if where is None:
+        merged = annotations.merge(
+            final[[col.ITEM_ID, col.LABEL, "n_annotations"]].rename(columns={col.LABEL: "final"}),
+            on=col.ITEM_ID,
+        )
+        shared = merged[merged["n_annotations"] >= 2]
+    else:  # only the columns used, by position (final labels have one row per item)
+        hit = where >= 0
+        several = np.zeros(len(where), dtype=bool)
+        several[hit] = final["n_annotations"].to_numpy()[where[hit]] >= 2
+        shared = annotations.loc[several, [col.ANNOTATOR_ID, col.LABEL]].reset_index(drop=True)
+        shared["final"] = final[col.LABEL].to_numpy()[where[several]]
     by_annotator = annotations.groupby(col.ANNOTATOR_ID)
     quality["n_annotations"] = by_annotator.size().reindex(quality.index).fillna(0).astype(int)
     quality["agreement_with_consensus"] = (

@@ -144,15 +144,27 @@ def apply_adjudications(
 
 
 def distinct_joined(annotations: pd.DataFrame, column: str, sep: str = ",") -> pd.Series:
-    """Per item, the sorted distinct non-empty values of `column`, joined by `sep`."""
-    pairs = annotations[[col.ITEM_ID, column]].drop_duplicates()
-    pairs = pairs[pairs[column] != ""].sort_values([col.ITEM_ID, column])
-    single = ~pairs[col.ITEM_ID].duplicated(keep=False)
-    # Most items have one value: only the rest need a string join.
-    joined = pairs[single].set_index(col.ITEM_ID)[column]
-    several = pairs[~single].groupby(col.ITEM_ID)[column].agg(sep.join)
-    both: pd.Series = pd.concat([joined, several])
-    return both
+    """Per item, the sorted distinct non-empty values of `column`, joined by `sep`.
+
+    On codes: the values are few (versions, migrations), so each (item, value) pair is one
+    integer; only items with several values need a string join."""
+    values = annotations[column].fillna("")
+    keep = (values != "").to_numpy()
+    items, item_ids = pd.factorize(annotations[col.ITEM_ID][keep])
+    codes, names = pd.factorize(values[keep], sort=True)
+    width = max(len(names), 1)
+    pairs = np.unique(items.astype(np.int64) * width + codes)
+    if len(pairs) == 0:
+        return pd.Series([], index=pd.Index([], name=col.ITEM_ID), name=column, dtype="str")
+    item_of, value_of = pairs // width, pairs % width
+    text = np.asarray(names, dtype=object)[value_of]
+    starts = np.flatnonzero(np.r_[True, item_of[1:] != item_of[:-1]])
+    counts = np.diff(np.r_[starts, len(pairs)])
+    joined = text[starts].copy()
+    for where in np.flatnonzero(counts > 1):  # pairs are sorted by item, then value
+        joined[where] = sep.join(text[starts[where] : starts[where] + counts[where]])
+    index = pd.Index(np.asarray(item_ids, dtype=object)[item_of[starts]], name=col.ITEM_ID)
+    return pd.Series(joined, index=index, name=column, dtype="str")
 
 
 def version_hashes(versions: pd.Series, releases: dict[str, str | None]) -> pd.Series:

@@ -44,7 +44,8 @@ def by_item(items: IntArray, n_items: int, partition_rows: int) -> list[ItemRang
     bounds = np.concatenate([[0], cuts[cuts < n_items], [n_items]]).astype(np.int64)
     part_of_item = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
     part = part_of_item[items]
-    order = np.argsort(part, kind="stable")  # stable: input order within a partition
+    # Stable: input order within a partition (few partitions: a radix sort on small ints).
+    order = np.argsort(part.astype(np.int16 if len(bounds) < 2**15 else np.int64), kind="stable")
     edges = np.searchsorted(part[order], np.arange(len(bounds)))
     return [
         ItemRange(

@@ -355,7 +355,14 @@ def _jsonl_frame(
         )
         if mask.any():
             nested[str(name)] = mask
-    frame = frame.map(as_text) if len(frame.columns) else frame
+    for name in frame.columns:
+        # A column of plain strings is already text (as_text leaves a str as it is): only
+        # the others need converting cell by cell.
+        column = frame[name]
+        if pd.api.types.infer_dtype(column, skipna=False) == "string":
+            frame[name] = column.astype("str")
+        else:
+            frame[name] = column.map(as_text).astype("str")
     frame["_row"] = rows
     return frame, nested
 

@@ -235,7 +235,9 @@ def leave_one_out_coincidences(
     k = counts.shape[1]
     with_them = np.zeros((n_annotators, k, k))
     without_them = np.zeros((n_annotators, k, k))
-    order = np.argsort(annotators, kind="stable")
+    # A stable sort of small integers is a radix sort: far faster than on int64 codes.
+    narrow = annotators.astype(np.int16 if n_annotators < 2**15 else np.int64)
+    order = np.argsort(narrow, kind="stable")
     bounds = np.searchsorted(annotators[order], np.arange(n_annotators + 1))
     for a in range(n_annotators):
         rows = order[bounds[a] : bounds[a + 1]]
