@@ -7,7 +7,8 @@ Builds a project with `labelgate init`, replaces its example with N synthetic an
   1. each stage run in process: seconds and peak RSS growth;
   2. the whole `labelgate run` (compose + dvc repro + summary): seconds and peak RSS;
   3. our coefficients against the peer implementations on the same data, with ratios.
-Target (issue 3): the whole pipeline at 1M annotations under 60 s on 2 cores.
+Targets: the whole pipeline at 1e6 annotations under 60 s (issue 3); at 1e7 under 3 minutes
+and 3 GB peak RSS (issue 24). `--engine dask` runs each stage on a LocalCluster instead.
 """
 
 from __future__ import annotations
@@ -90,11 +91,11 @@ def bench_stages(root: Path, engine: str) -> float:
     return total
 
 
-def bench_run(root: Path) -> float:
+def bench_run(root: Path, engine: str) -> float:
     shutil.rmtree(root / "build", ignore_errors=True)
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "labelgate", "run"],
+        [sys.executable, "-m", "labelgate", "run", *(["engine=dask"] if engine == "dask" else [])],
         cwd=root,
         capture_output=True,
         text=True,
@@ -172,8 +173,10 @@ def main() -> None:
     if args.skip_run:
         return
     print("\n## whole pipeline")
-    seconds = bench_run(root)
-    print(f"target < 60 s: {'met' if seconds < 60 else 'MISSED'}")
+    seconds = bench_run(root, args.engine)
+    # Targets: issue 3, the whole run at 1e6 under 60 s; issue 24, at 1e7 under 3 minutes.
+    target = 60 if args.annotations <= 1_000_000 else 180
+    print(f"target < {target} s: {'met' if seconds < target else 'MISSED'}")
     print("\n## against peer implementations")
     bench_peers(root)
     if not args.keep:

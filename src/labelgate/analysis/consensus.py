@@ -188,7 +188,7 @@ def version_hashes(versions: pd.Series, releases: dict[str, str | None]) -> pd.S
 _THOUSANDTHS = np.array([f"{k / 1000:.3f}" for k in range(1001)], dtype=object)
 
 
-def posterior_text(probas: pd.DataFrame) -> list[str]:
+def posterior_text(probas: pd.DataFrame) -> pd.Series:
     """Per item, the model's posterior as 'label=p; ...' (labels with p >= 0.0005, 3 places).
 
     Column by column on whole arrays: a posterior rounded to 3 places is k / 1000, written
@@ -204,7 +204,7 @@ def posterior_text(probas: pd.DataFrame) -> list[str]:
         )
         joined = text + "; " + part
         text = text.where(~shown, joined.where(text != "", part))
-    return text.tolist()
+    return text  # Arrow-backed text, positional index: no Python string per item
 
 
 def confusions(model: Aggregator, labels: list[str]) -> dict[str, Any]:
@@ -243,7 +243,7 @@ def adjudication_queue(
         applying.append(", ".join(r.id for r in rulings if seen & set(r.labels)))
     queue = todo.rename(columns={col.LABEL: "candidate_label"}).assign(
         annotations=votes.reindex(todo[col.ITEM_ID]).fillna("").to_numpy(),
-        posterior=posterior_text(probas.reindex(todo[col.ITEM_ID])),
+        posterior=posterior_text(probas.reindex(todo[col.ITEM_ID])).array,
         rulings=applying,
     )
     if "text" in items:
@@ -390,7 +390,7 @@ def _final_table(
             "rules_hash": settings.rules_hash,
             "pipeline_hash": settings.pipeline_hash,
             "aggregator_params": json.dumps(aggregator_params(model), sort_keys=True, default=str),
-            "posterior": posterior_text(model.probas_),
+            "posterior": posterior_text(model.probas_).array,
             "audit_verdict": per_item(verdicts["verdict"]).to_numpy(),
         }
     ), calibration
