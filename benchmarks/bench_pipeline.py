@@ -93,6 +93,9 @@ def bench_stages(root: Path, engine: str) -> float:
 
 def bench_run(root: Path, engine: str) -> float:
     shutil.rmtree(root / "build", ignore_errors=True)
+    # DVC would restore the outputs of an earlier run with the same inputs and code from its
+    # cache (and its run cache) instead of computing them: a timing needs the stages to run.
+    shutil.rmtree(root / ".dvc" / "cache", ignore_errors=True)
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "labelgate", "run", *(["engine=dask"] if engine == "dask" else [])],
@@ -156,6 +159,7 @@ def main() -> None:
         "--reuse", action="store_true", help="keep the data already generated under --keep"
     )
     parser.add_argument("--skip-run", action="store_true", help="stages only, no labelgate run")
+    parser.add_argument("--run-only", action="store_true", help="labelgate run only, no stages")
     args = parser.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="labelgate-bench-"))
     root = base / "proj"
@@ -168,8 +172,9 @@ def main() -> None:
         print(
             f"# {args.annotations:,} annotations generated in {time.perf_counter() - start:.1f} s at {root}"
         )
-    print(f"\n## each stage in its own process (engine {args.engine})")
-    bench_stages(root, args.engine)
+    if not args.run_only:
+        print(f"\n## each stage in its own process (engine {args.engine})")
+        bench_stages(root, args.engine)
     if args.skip_run:
         return
     print("\n## whole pipeline")

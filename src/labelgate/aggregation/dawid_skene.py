@@ -178,12 +178,7 @@ def coin_posteriors(
 
 def clamp_gold(codes: Codes, posteriors: FloatArray, clamp: bool) -> FloatArray:
     """Gold items keep their known label (posterior one-hot) when `clamp`."""
-    known = codes.gold >= 0
-    if clamp and known.any():
-        posteriors = posteriors.copy()
-        posteriors[known] = 0.0
-        posteriors[known, codes.gold[known]] = 1.0
-    return posteriors
+    return em.clamp_to_gold(codes.gold, posteriors, clamp)
 
 
 @register("one_coin_dawid_skene")

@@ -84,14 +84,19 @@ def place(codes: Codes, executor: Executor) -> list[object]:
     return executor.map(_prepare, executor.scatter(chunks))
 
 
-def clamp(part: EmPartition, posteriors: FloatArray, on: bool) -> FloatArray:
-    """Gold items keep their known label (posterior one-hot) when `on`."""
-    known = part.gold >= 0
+def clamp_to_gold(gold: IntArray, posteriors: FloatArray, on: bool) -> FloatArray:
+    """Items with a gold label (`gold` >= 0) keep it (posterior one-hot) when `on`."""
+    known = gold >= 0
     if on and known.any():
         posteriors = posteriors.copy()
         posteriors[known] = 0.0
-        posteriors[known, part.gold[known]] = 1.0
+        posteriors[known, gold[known]] = 1.0
     return posteriors
+
+
+def clamp(part: EmPartition, posteriors: FloatArray, on: bool) -> FloatArray:
+    """A partition's gold items keep their known label when `on`."""
+    return clamp_to_gold(part.gold, posteriors, on)
 
 
 def _stats(part: EmPartition, posteriors: FloatArray, loglik: float) -> EmStats:

@@ -33,17 +33,24 @@ class Patterns:
 def compress(counts: IntArray) -> Patterns:
     """Patterns of the items of `counts` (N, K) that have at least one rating."""
     rated = counts[counts.sum(axis=1) > 0]
-    if len(rated) == 0:
-        return Patterns(np.zeros((0, counts.shape[1]), np.int64), np.zeros(0, np.int64))
-    base = int(rated.max()) + 1
-    k = rated.shape[1]
+    return _distinct(rated, np.ones(len(rated), dtype=np.int64))
+
+
+def _distinct(rows: IntArray, freq: IntArray) -> Patterns:
+    """The distinct `rows` (rated items' counts) with their frequencies added, in key order."""
+    if len(rows) == 0:
+        return Patterns(np.zeros((0, rows.shape[1]), np.int64), np.zeros(0, np.int64))
+    base = int(rows.max()) + 1
+    k = rows.shape[1]
     if k * np.log2(base) < 62:
         # One integer per row (counts in base `base`): a 1-D unique is far faster than axis=0.
         powers = base ** np.arange(k, dtype=np.int64)
-        _, first, freq = np.unique(rated @ powers, return_index=True, return_counts=True)
-        return Patterns(rated[first].astype(np.int64), freq.astype(np.int64))
-    rows, freq = np.unique(rated, axis=0, return_counts=True)
-    return Patterns(rows.astype(np.int64), freq.astype(np.int64))
+        _, first, inverse = np.unique(rows @ powers, return_index=True, return_inverse=True)
+        distinct = rows[first]
+    else:
+        distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
+    total = np.bincount(inverse.ravel(), weights=freq, minlength=len(distinct))
+    return Patterns(distinct.astype(np.int64), np.rint(total).astype(np.int64))
 
 
 def merge_patterns(parts: list[Patterns]) -> Patterns:
@@ -53,16 +60,4 @@ def merge_patterns(parts: list[Patterns]) -> Patterns:
     rows = np.concatenate([p.rows for p in parts]) if parts else np.zeros((0, 0), np.int64)
     freq = np.concatenate([p.freq for p in parts]) if parts else np.zeros(0, np.int64)
     keep = (rows.sum(axis=1) > 0) & (freq > 0)
-    rows, freq = rows[keep], freq[keep]
-    if len(rows) == 0:
-        return Patterns(np.zeros((0, rows.shape[1]), np.int64), np.zeros(0, np.int64))
-    base = int(rows.max()) + 1
-    k = rows.shape[1]
-    if k * np.log2(base) < 62:
-        powers = base ** np.arange(k, dtype=np.int64)
-        _, first, inverse = np.unique(rows @ powers, return_index=True, return_inverse=True)
-        distinct = rows[first]
-    else:
-        distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
-    total = np.bincount(inverse.ravel(), weights=freq, minlength=len(distinct))
-    return Patterns(distinct.astype(np.int64), np.rint(total).astype(np.int64))
+    return _distinct(rows[keep], freq[keep])
