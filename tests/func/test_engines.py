@@ -34,22 +34,15 @@ def test_agreement_and_aggregate_on_dask_equal_the_local_engine(
         ),
         encoding="utf-8",
     )
-    # 36 annotations in partitions of about 10: the partitioned path, not one partition.
-    assert cli("compose", "engine.partition_rows=10", "-C", root).returncode == 0
+    # 36 annotations in partitions of about 10: the partitioned path, not one partition;
+    # the dask settings (one worker) stay params.yaml's under --engine.
+    overrides = ("engine=dask", "engine.partition_rows=10", "engine.workers=1")
+    assert cli("compose", *overrides, "-C", root).returncode == 0
     for name in ("config", "ingest", "agreement", "aggregate"):
-        _stage(root, name)
+        _stage(root, name, "--engine", "local")
     local = _outputs(root)
     for name in ("agreement", "aggregate"):
-        _stage(root, name, "--engine", "dask")
-    assert _outputs(root) == local
-    # The engine from params.yaml, as `labelgate run engine=dask` leaves it for DVC's stages.
-    assert (
-        cli(
-            "compose", "engine=dask", "engine.partition_rows=10", "engine.workers=1", "-C", root
-        ).returncode
-        == 0
-    )
-    _stage(root, "aggregate")
+        _stage(root, name)  # params.yaml's engine: dask
     assert _outputs(root) == local
 
 
