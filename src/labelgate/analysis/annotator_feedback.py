@@ -16,7 +16,7 @@ from labelgate.analysis.confusion_pairs import (
     proportion,
     section_dict,
 )
-from labelgate.analysis.windows import positions
+from labelgate.analysis.encoding import positions
 from labelgate.config import columns as col
 from labelgate.config.guideline import Guideline
 from labelgate.metrics.proportions import z_value

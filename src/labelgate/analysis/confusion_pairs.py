@@ -12,7 +12,8 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import sparse
 
-from labelgate.analysis.windows import IdCodes, id_codes, positions
+from labelgate.analysis.encoding import positions
+from labelgate.analysis.windows import IdCodes, id_codes
 from labelgate.config import columns as col
 from labelgate.config.guideline import Guideline, Ruling
 from labelgate.metrics.proportions import wilson_interval, z_value

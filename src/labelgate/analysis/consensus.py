@@ -143,28 +143,44 @@ def apply_adjudications(
     return final
 
 
-def distinct_joined(annotations: pd.DataFrame, column: str, sep: str = ",") -> pd.Series:
-    """Per item, the sorted distinct non-empty values of `column`, joined by `sep`.
+def _join_pairs(
+    pairs: np.ndarray, width: int, names: pd.Index, sep: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """(item code, joined text) per item of sorted (item * width + value) pairs."""
+    item_of, value_of = pairs // width, pairs % width
+    text = np.asarray(names, dtype=object)[value_of]
+    starts = np.flatnonzero(np.r_[True, item_of[1:] != item_of[:-1]]) if len(pairs) else pairs
+    counts = np.diff(np.r_[starts, len(pairs)])
+    joined = text[starts].copy()
+    for where in np.flatnonzero(counts > 1):  # pairs are sorted by item, then value
+        joined[where] = sep.join(text[starts[where] : starts[where] + counts[where]])
+    return item_of[starts], joined
+
+
+def distinct_joined(
+    annotations: pd.DataFrame, column: str, sep: str = ",", items: pd.Index | None = None
+) -> pd.Series:
+    """Per item, the sorted distinct non-empty values of `column`, joined by `sep`; with
+    `items`, one value per entry of `items` ('' for an item without one).
 
     On codes: the values are few (versions, migrations), so each (item, value) pair is one
     integer; only items with several values need a string join."""
     values = annotations[column].fillna("")
     keep = (values != "").to_numpy()
-    items, item_ids = pd.factorize(annotations[col.ITEM_ID][keep])
+    every, item_ids = pd.factorize(annotations[col.ITEM_ID], sort=True)
     codes, names = pd.factorize(values[keep], sort=True)
     width = max(len(names), 1)
-    pairs = np.unique(items.astype(np.int64) * width + codes)
-    if len(pairs) == 0:
-        return pd.Series([], index=pd.Index([], name=col.ITEM_ID), name=column, dtype="str")
-    item_of, value_of = pairs // width, pairs % width
-    text = np.asarray(names, dtype=object)[value_of]
-    starts = np.flatnonzero(np.r_[True, item_of[1:] != item_of[:-1]])
-    counts = np.diff(np.r_[starts, len(pairs)])
-    joined = text[starts].copy()
-    for where in np.flatnonzero(counts > 1):  # pairs are sorted by item, then value
-        joined[where] = sep.join(text[starts[where] : starts[where] + counts[where]])
-    index = pd.Index(np.asarray(item_ids, dtype=object)[item_of[starts]], name=col.ITEM_ID)
-    return pd.Series(joined, index=index, name=column, dtype="str")
+    # Distinct pairs by hashing, then a sort of those only (fewer than the annotations).
+    pairs = np.sort(pd.unique(every[keep].astype(np.int64) * width + codes))
+    item_codes, joined = _join_pairs(pairs, width, names, sep)
+    if items is not None and items.equals(pd.Index(item_ids)):
+        # The caller's items are these ids in the same (sorted) order: place by code.
+        placed = np.full(len(items), "", dtype=object)
+        placed[item_codes] = joined
+        return pd.Series(placed, index=items, name=column, dtype="str")
+    index = pd.Index(np.asarray(item_ids, dtype=object)[item_codes], name=col.ITEM_ID)
+    found = pd.Series(joined, index=index, name=column, dtype="str")
+    return found if items is None else found.reindex(items).fillna("").astype("str")
 
 
 def version_hashes(versions: pd.Series, releases: dict[str, str | None]) -> pd.Series:
@@ -372,7 +388,7 @@ def _final_table(
         # Items without a value (no version, no migration, not audited) get "".
         return values.reindex(model.labels_.index).fillna("").astype("str")
 
-    versions = per_item(distinct_joined(used, "guideline_version"))
+    versions = distinct_joined(used, "guideline_version", items=model.labels_.index)
     verdicts = audit.drop_duplicates(col.ITEM_ID, keep="last").set_index(col.ITEM_ID)
     return pd.DataFrame(
         {
@@ -386,7 +402,9 @@ def _final_table(
             "guideline_versions": versions.to_numpy(),
             "guideline_hashes": version_hashes(versions, settings.guideline_releases).to_numpy(),
             "schema_version": settings.schema_version,
-            "migrations": per_item(distinct_joined(used, "migrated_from", "; ")).to_numpy(),
+            "migrations": distinct_joined(
+                used, "migrated_from", "; ", items=model.labels_.index
+            ).to_numpy(),
             "rules_hash": settings.rules_hash,
             "pipeline_hash": settings.pipeline_hash,
             "aggregator_params": json.dumps(aggregator_params(model), sort_keys=True, default=str),

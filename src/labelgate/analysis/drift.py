@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from labelgate.analysis.encoding import positions
 from labelgate.analysis.model_inputs import TRAINED_STATUSES, model_text
-from labelgate.analysis.windows import IdCodes, Windows, positions
+from labelgate.analysis.windows import IdCodes, Windows
 from labelgate.config import columns as col
 from labelgate.metrics.agreement.bootstrap import bootstrap_replicates, percentile_interval
 from labelgate.metrics.agreement.krippendorff import alpha_batch, krippendorff_alpha

@@ -8,8 +8,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from labelgate.analysis.encoding import positions
 from labelgate.analysis.reviews import interval
-from labelgate.analysis.windows import NO_WINDOW, Windows, positions
+from labelgate.analysis.windows import NO_WINDOW, Windows
 from labelgate.config import columns as col
 from labelgate.metrics.proportions import z_value
 

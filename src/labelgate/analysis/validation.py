@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from labelgate.analysis.encoding import positions
 from labelgate.analysis.near_duplicates import near_duplicate_groups, near_duplicate_pairs
 from labelgate.analysis.span_validation import validate_spans
 from labelgate.config import columns as col
@@ -464,13 +465,11 @@ def _flagged(annotations: pd.DataFrame, items: set[str], pairs: pd.DataFrame) ->
     """Per annotation: its item has an error, or its (item, annotator) has one. Few ids are
     flagged: they are looked up in the annotations by hashing, not the other way round."""
     ids = annotations[col.ITEM_ID]
-    flagged = pd.Index(sorted(items), dtype="str").get_indexer(pd.Index(ids)) >= 0
+    flagged = positions(ids, pd.Index(sorted(items), dtype="str")) >= 0
     if len(pairs):
         known = pd.MultiIndex.from_frame(pairs[[col.ITEM_ID, col.ANNOTATOR_ID]].astype("str"))
-        item_pos = pd.Index(known.levels[0]).get_indexer(pd.Index(ids))
-        annotator_pos = pd.Index(known.levels[1]).get_indexer(
-            pd.Index(annotations[col.ANNOTATOR_ID])
-        )
+        item_pos = positions(ids, pd.Index(known.levels[0]))
+        annotator_pos = positions(annotations[col.ANNOTATOR_ID], pd.Index(known.levels[1]))
         candidate = (item_pos >= 0) & (annotator_pos >= 0)
         if candidate.any():
             wanted = set(zip(known.codes[0], known.codes[1], strict=True))
@@ -497,7 +496,7 @@ def validation_summary(
     pair = errors[(errors[col.ANNOTATOR_ID] != "") & (errors[col.ITEM_ID] != "")]
     flagged = _flagged(tables.annotations, flagged_items, pair)
     duplicate_rule = [c.id or c.kind for c in checks if c.kind == "duplicate_items"]
-    n_items = max(len(tables.items), tables.annotations[col.ITEM_ID].nunique())
+    n_items = max(len(tables.items), len(tables.votes.item_ids))  # distinct ids, as nunique
     dup_items = int(found["rule_id"].isin(duplicate_rule).sum())
     # A near-duplicate check runs only where its field has text in the items table.
     near_rule = [

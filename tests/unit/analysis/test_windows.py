@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from labelgate.analysis.encoding import positions
 from labelgate.analysis.windows import (
     assign_windows,
     id_codes,
-    positions,
     sorted_codes,
 )
 
