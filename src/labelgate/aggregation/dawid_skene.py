@@ -26,7 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from labelgate.aggregation import em_partitions as em
-from labelgate.aggregation.base import Aggregator, Codes, normalize_log_joint
+from labelgate.aggregation.base import Aggregator, Codes
 from labelgate.aggregation.registry import register
 from labelgate.errors import ConfigError
 from labelgate.metrics.counts import FloatArray
@@ -34,35 +34,16 @@ from labelgate.problems import Problem
 
 
 def incidence(codes: Codes) -> sp.csr_matrix:
-    """S[i, a * K + l] = 1 when annotator a gave item i label l; shape (N, A K), built once.
-
-    Both EM steps are products with S: the E-step sums log-confusion rows per item
-    (S @ L), the M-step sums posteriors per annotator and given label (S.T @ T).
-    """
+    """The incidence matrix S of all the codes (`em_partitions.incidence_matrix`)."""
     n, a, k = codes.shape
-    ones = np.ones(len(codes.items))
-    return sp.csr_matrix(
-        (ones, (codes.items, codes.annotators * k + codes.labels)), shape=(n, a * k)
-    )
+    return em.incidence_matrix(codes.items, codes.annotators, codes.labels, n, a, k)
 
 
 def confusion_counts(
     s: sp.csr_matrix, st: sp.csr_matrix, posteriors: FloatArray, a: int, k: int
 ) -> FloatArray:
     """Expected counts E[a, true t, given l]; shape (A, K, K). Sums of partial statistics."""
-    by_given: FloatArray = np.asarray(st @ posteriors)  # (A K_given, K_true)
-    return by_given.reshape(a, k, k).transpose(0, 2, 1)
-
-
-def posteriors_and_loglik(
-    s: sp.csr_matrix, log_priors: FloatArray, log_errors: FloatArray
-) -> tuple[FloatArray, float]:
-    """Posteriors (N, K) and the data log-likelihood, with one exp pass (log-sum-exp)."""
-    a, k, _ = log_errors.shape
-    rows = log_errors.transpose(0, 2, 1).reshape(a * k, k)  # (A K_given, K_true)
-    joint = np.asarray(s @ rows)
-    joint += log_priors
-    return normalize_log_joint(joint)
+    return em.by_true_label(np.asarray(st @ posteriors), a, k)
 
 
 @register("dawid_skene")
@@ -96,7 +77,7 @@ class DawidSkene(Aggregator):
         self.alpha_prior = alpha_prior
 
     def _m_step(self, stats: em.EmStats, n: int, a: int, k: int) -> tuple[FloatArray, FloatArray]:
-        counts = stats.by_given.reshape(a, k, k).transpose(0, 2, 1) + self._pseudo
+        counts = em.by_true_label(stats.by_given, a, k) + self._pseudo
         errors = counts / counts.sum(axis=2, keepdims=True)
         priors = (stats.class_totals + self.smoothing) / (n + self.smoothing * k)
         return priors, errors
@@ -120,7 +101,7 @@ class DawidSkene(Aggregator):
         if self.alpha_prior > 0:
             # The centre is fixed once, from the majority-vote start: a fixed prior keeps EM a
             # MAP ascent (monotone loss); re-centring each step would chase its own output.
-            pooled = start.by_given.reshape(a, k, k).transpose(0, 2, 1).sum(axis=0) + 1e-3
+            pooled = em.by_true_label(start.by_given, a, k).sum(axis=0) + 1e-3
             pooled /= pooled.sum(axis=1, keepdims=True)
             self._pseudo = self._pseudo + self.alpha_prior * pooled[None, :, :]
         if self.initial_errors is not None:

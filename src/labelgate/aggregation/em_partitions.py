@@ -13,6 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from labelgate.aggregation.base import Codes, normalize_log_joint
+from labelgate.aggregation.majority_vote import shares_of
 from labelgate.backends.executor import Executor, add_in_order, map_gather
 from labelgate.backends.partitions import by_item
 from labelgate.metrics.counts import FloatArray, IntArray
@@ -32,16 +33,8 @@ class EmPartition:
 
     def vote_shares(self) -> FloatArray:
         """Each item's share of votes per label (majority vote's posteriors)."""
-        n, k = self.s.shape[0], self.k
-        votes = np.bincount(
-            self.items * k + self.labels, weights=np.ones(len(self.items)), minlength=n * k
-        ).reshape(n, k)
-        totals = votes.sum(axis=1, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            shares: FloatArray = np.where(
-                totals > 0, votes / np.where(totals > 0, totals, 1.0), 1.0 / k
-            )
-        return shares
+        weights = np.ones(len(self.items))
+        return shares_of(self.items, self.labels, self.s.shape[0], self.k, weights)
 
 
 @dataclass(frozen=True)
@@ -60,9 +53,25 @@ class EmStats:
         )
 
 
+def incidence_matrix(
+    items: IntArray, annotators: IntArray, labels: IntArray, n: int, a: int, k: int
+) -> sp.csr_matrix:
+    """S[i, a * K + l] = 1 when annotator a gave item i label l; shape (N, A K).
+
+    Both EM steps are products with S: the E-step sums log-confusion rows per item
+    (S @ L), the M-step sums posteriors per annotator and given label (S.T @ T).
+    """
+    return sp.csr_matrix((np.ones(len(items)), (items, annotators * k + labels)), shape=(n, a * k))
+
+
+def by_true_label(by_given: FloatArray, a: int, k: int) -> FloatArray:
+    """S.T @ posteriors, (A K_given, K_true), as expected counts E[a, true t, given l]."""
+    return by_given.reshape(a, k, k).transpose(0, 2, 1)
+
+
 def _prepare(chunk: tuple[IntArray, IntArray, IntArray, IntArray, int, int, int]) -> EmPartition:
     items, annotators, labels, gold, n, a, k = chunk
-    s = sp.csr_matrix((np.ones(len(items)), (items, annotators * k + labels)), shape=(n, a * k))
+    s = incidence_matrix(items, annotators, labels, n, a, k)
     return EmPartition(s, s.T.tocsr(), items, annotators, labels, gold, k)
 
 

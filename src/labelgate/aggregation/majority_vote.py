@@ -10,14 +10,19 @@ import numpy as np
 
 from labelgate.aggregation.base import Aggregator, Codes
 from labelgate.aggregation.registry import register
-from labelgate.metrics.counts import FloatArray
+from labelgate.metrics.counts import FloatArray, IntArray
 
 
 def vote_shares(codes: Codes, weights: FloatArray | None = None) -> FloatArray:
     """Per item, the (weighted) share of votes for each label; shape (N, K)."""
     n, _, k = codes.shape
     w = np.ones(len(codes.items)) if weights is None else weights[codes.annotators]
-    votes = np.bincount(codes.items * k + codes.labels, weights=w, minlength=n * k).reshape(n, k)
+    return shares_of(codes.items, codes.labels, n, k, w)
+
+
+def shares_of(items: IntArray, labels: IntArray, n: int, k: int, w: FloatArray) -> FloatArray:
+    """Per item of `n`, the share of vote weight `w` each of the `k` labels has; (N, K)."""
+    votes = np.bincount(items * k + labels, weights=w, minlength=n * k).reshape(n, k)
     totals = votes.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         shares: FloatArray = np.where(

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from labelgate.analysis.agreement_diagnostics import diagnostics
+from labelgate.analysis.encoding import first_votes
 from labelgate.backends.executor import Executor, LocalExecutor, map_gather
 from labelgate.backends.partitions import by_item
 from labelgate.config import columns as col
@@ -55,8 +56,7 @@ def encode(annotations: pd.DataFrame, label_ids: list[str]) -> Encoded:
     """Factorise the id columns once; repeats are found on integer keys, not on strings."""
     items, _ = pd.factorize(annotations[col.ITEM_ID])
     annotators, names = pd.factorize(annotations[col.ANNOTATOR_ID], sort=True)
-    key = items.astype(np.int64) * max(len(names), 1) + annotators
-    first = ~pd.Series(key).duplicated(keep="first").to_numpy()
+    first = first_votes(items, annotators)
     # Few distinct labels: factorise, then map each distinct one to its position (-1: unknown).
     raw, distinct = pd.factorize(annotations[col.LABEL])
     position = {label: k for k, label in enumerate(label_ids)}
@@ -67,7 +67,7 @@ def encode(annotations: pd.DataFrame, label_ids: list[str]) -> Encoded:
         annotators=annotators[first].astype(np.int64),
         labels=labels[first].astype(np.int64),
         names=[str(a) for a in names],
-        n_repeated=int(len(key) - first.sum()),
+        n_repeated=int(len(first) - first.sum()),
         kept=first,
     )
 

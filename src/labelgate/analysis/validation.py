@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labelgate.analysis.encoding import positions
+from labelgate.analysis.encoding import first_votes, positions
 from labelgate.analysis.near_duplicates import near_duplicate_groups, near_duplicate_pairs
 from labelgate.analysis.span_validation import validate_spans
 from labelgate.config import columns as col
@@ -54,9 +54,8 @@ class Votes:
 def votes_of(annotations: pd.DataFrame) -> Votes:
     """Factorise the id columns once; a row is first unless an earlier row has its ids."""
     items, item_ids = pd.factorize(annotations[col.ITEM_ID], sort=True)
-    annotators, names = pd.factorize(annotations[col.ANNOTATOR_ID])
-    key = items.astype(np.int64) * max(len(names), 1) + annotators
-    first = ~pd.Series(key).duplicated(keep="first").to_numpy()
+    annotators, _ = pd.factorize(annotations[col.ANNOTATOR_ID])
+    first = first_votes(items, annotators)
     return Votes(items.astype(np.int64), pd.Index(item_ids), annotators.astype(np.int64), first)
 
 

@@ -11,8 +11,11 @@ engine: the local and the Dask engine give bit-identical numbers.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import reduce
 from typing import Any, Protocol, TypeVar
+
+from labelgate.metrics.counts import add_in_order
+
+__all__ = ["DEFAULT_PARTITION_ROWS", "Executor", "LocalExecutor", "add_in_order", "map_gather"]
 
 T = TypeVar("T")
 
@@ -65,14 +68,3 @@ def map_gather(
 ) -> list[T]:
     """`map` then `gather`: the small results of a kernel, in partition order."""
     return executor.gather(executor.map(fn, refs, *shared))
-
-
-def add_in_order(values: Sequence[T]) -> T:
-    """values[0] + values[1] + ... left to right: one summation order on every engine.
-
-    A single partition comes back as it is, so a small dataset gets exactly the numbers of
-    the unpartitioned computation.
-    """
-    if not values:
-        raise ValueError("nothing to add: no partitions")
-    return reduce(lambda total, value: total + value, values[1:], values[0])  # type: ignore[operator]

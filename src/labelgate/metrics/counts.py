@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import reduce
+from typing import TypeVar
+
 import numpy as np
 import numpy.typing as npt
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+T = TypeVar("T")
 
 
 def item_value_counts(items: IntArray, values: IntArray, n_items: int, n_values: int) -> IntArray:
@@ -17,3 +22,12 @@ def item_value_counts(items: IntArray, values: IntArray, n_items: int, n_values:
     """
     flat = np.bincount(items * n_values + values, minlength=n_items * n_values)
     return flat.reshape(n_items, n_values).astype(np.int64)
+
+
+def add_in_order(values: Sequence[T]) -> T:
+    """values[0] + values[1] + ... left to right: one summation order whoever computed the
+    parts (each engine, each partition). One value comes back as it is, so a single
+    partition gives exactly the numbers of the unpartitioned computation."""
+    if not values:
+        raise ValueError("nothing to add: no partitions")
+    return reduce(lambda total, value: total + value, values[1:], values[0])  # type: ignore[operator]

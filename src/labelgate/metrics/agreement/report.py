@@ -6,9 +6,7 @@ Nothing here builds an annotators x items matrix; the work is count patterns and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 import numpy as np
 
@@ -40,9 +38,7 @@ from labelgate.metrics.agreement.pairwise import (
 )
 from labelgate.metrics.agreement.patterns import Patterns, compress, merge_patterns
 from labelgate.metrics.agreement.weights import weight_matrix
-from labelgate.metrics.counts import FloatArray, IntArray, item_value_counts
-
-ArrayT = TypeVar("ArrayT", FloatArray, IntArray)
+from labelgate.metrics.counts import FloatArray, IntArray, add_in_order, item_value_counts
 
 ALL = (
     "krippendorff_alpha",
@@ -350,14 +346,6 @@ def merge_partials(parts: list[Partials]) -> Partials:
         annotations_by_annotator=add_in_order([p.annotations_by_annotator for p in parts]),
         label_counts=add_in_order([p.label_counts for p in parts]),
     )
-
-
-def add_in_order(values: Sequence[ArrayT]) -> ArrayT:
-    """values[0] + values[1] + ...: one summation order whatever runs the partitions."""
-    total = values[0].copy()
-    for value in values[1:]:
-        total += value
-    return total
 
 
 def report_from_partials(partials: Partials, values: FloatArray, options: Options) -> Report:
