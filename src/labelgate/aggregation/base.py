@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from labelgate.backends.executor import Executor, LocalExecutor
 from labelgate.config import columns as col
 from labelgate.metrics.counts import FloatArray, IntArray
+
+BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,21 @@ class Codes:
         return len(self.item_ids), len(self.annotator_ids), len(self.label_ids)
 
 
+def first_vote_mask(items: IntArray, annotators: IntArray, n_annotators: int) -> BoolArray | None:
+    """Mask of the first vote per (item, annotator) code pair; None when no pair repeats
+    (the usual case: then no row is copied).
+
+    Each pair is one int64 key; a sort of the keys (NumPy sorts int64 several times faster
+    than pandas hashes them) tells whether any repeats before any hashing is done."""
+    key = items.astype(np.int64) * max(n_annotators, 1) + annotators
+    ordered = np.sort(key)
+    if not (ordered[1:] == ordered[:-1]).any():
+        return None
+    del ordered
+    first: BoolArray = ~pd.Series(key).duplicated(keep="first").to_numpy()
+    return first
+
+
 def encode(df: pd.DataFrame, label_ids: list[str] | None, gold: pd.Series | None) -> Codes:
     """Factorise a long annotation table once; labels follow `label_ids` when given."""
     missing = [c for c in (col.ITEM_ID, col.ANNOTATOR_ID, col.LABEL) if c not in df.columns]
@@ -46,10 +64,11 @@ def encode(df: pd.DataFrame, label_ids: list[str] | None, gold: pd.Series | None
         )
     items, item_ids = pd.factorize(df[col.ITEM_ID], sort=True)
     annotators, annotator_ids = pd.factorize(df[col.ANNOTATOR_ID], sort=True)
-    # One vote per (item, annotator): the first, found by hashing one int64 key.
-    key = items.astype(np.int64) * max(len(annotator_ids), 1) + annotators
-    first = ~pd.Series(key).duplicated(keep="first").to_numpy()
-    raw_codes, raw_values = pd.factorize(df[col.LABEL].to_numpy()[first])
+    # One vote per (item, annotator): the first.
+    first = first_vote_mask(items, annotators, len(annotator_ids))
+    # On the column itself: to_numpy would make every label a Python string.
+    labels_given = df[col.LABEL] if first is None else df[col.LABEL].array[first]
+    raw_codes, raw_values = pd.factorize(labels_given)
     names = [str(v) for v in raw_values]  # only the distinct labels become strings
     labels = list(label_ids) if label_ids is not None else sorted(set(names))
     position = {name: index for index, name in enumerate(labels)}
@@ -58,7 +77,8 @@ def encode(df: pd.DataFrame, label_ids: list[str] | None, gold: pd.Series | None
     if (label_codes < 0).any():
         bad = sorted({name for name in names if name not in position})[:5]
         raise ValueError(f"labels not in the label set: {bad}")
-    items, annotators = items[first], annotators[first]
+    if first is not None:
+        items, annotators = items[first], annotators[first]
     gold_codes = np.full(len(item_ids), -1, dtype=np.int64)
     if gold is not None and len(gold):
         # get_indexer hashes; isin on Arrow strings would loop in Python over all item ids.
@@ -66,9 +86,9 @@ def encode(df: pd.DataFrame, label_ids: list[str] | None, gold: pd.Series | None
         known = gold[where >= 0]
         gold_codes[where[where >= 0]] = pd.Categorical(known.astype(str), categories=labels).codes
     return Codes(
-        items.astype(np.int64),
-        annotators.astype(np.int64),
-        label_codes.astype(np.int64),
+        items.astype(np.int64, copy=False),
+        annotators.astype(np.int64, copy=False),
+        label_codes.astype(np.int64, copy=False),
         pd.Index(item_ids),
         pd.Index(annotator_ids),
         list(labels),

@@ -22,18 +22,18 @@ ANNOTATOR_COLUMNS = [
 ]
 
 
-def _positions(ids: pd.Series, table: pd.DataFrame) -> np.ndarray | None:
+def item_positions(ids: pd.Series, table: pd.DataFrame) -> np.ndarray | None:
     """Row of `table` holding each id (-1: none), when `table` has one row per item; None
     when ids repeat there (the caller joins instead)."""
-    index = pd.Index(table[col.ITEM_ID])
-    if not index.is_unique:
+    # nunique hashes by Arrow; Index.is_unique would make every id a Python string.
+    if table[col.ITEM_ID].nunique(dropna=False) < len(table):
         return None
-    return positions(ids, index)  # hashed by Arrow: pandas' get_indexer is slower on text
+    return positions(ids, pd.Index(table[col.ITEM_ID]))  # Arrow: get_indexer is slower on text
 
 
 def gold_accuracy(annotations: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
     """Per annotator: n_gold and gold_accuracy on the gold items they labelled."""
-    where = _positions(annotations[col.ITEM_ID], gold)
+    where = item_positions(annotations[col.ITEM_ID], gold)
     if where is None:
         joined = annotations.merge(
             gold[[col.ITEM_ID, col.LABEL]].rename(columns={col.LABEL: "gold"}), on=col.ITEM_ID
@@ -84,37 +84,87 @@ def audit_rejections(
     return wrong.groupby(rows[col.ANNOTATOR_ID]).mean()
 
 
+def _agreeing(
+    annotations: pd.DataFrame, final: pd.DataFrame, where: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(counted, agrees) per annotation: counted when its item (row `where` of `final`, -1:
+    none) has 2+ annotations; agrees when its label is the item's final label.
+
+    On label codes: comparing text would turn millions of labels into Python strings."""
+    hit = where >= 0
+    counted = np.zeros(len(where), dtype=bool)
+    found = where if hit.all() else where[hit]
+    counted[hit] = final["n_annotations"].to_numpy()[found] >= 2
+    del found
+    final_codes, names = pd.factorize(final[col.LABEL])
+    given, labels = pd.factorize(annotations[col.LABEL])
+    # An annotation's label as a final label code (-1: a label no item has, or none).
+    given = np.append(positions(pd.Index(labels), pd.Index(names)), -1)[given]
+    chosen = np.append(final_codes, -1)[where]
+    return counted, (given == chosen) & (chosen >= 0)
+
+
+def _joined_agreement(annotations: pd.DataFrame, final: pd.DataFrame) -> pd.Series:
+    """Agreement with consensus per annotator id, by a join (item ids repeat in `final`)."""
+    merged = annotations.merge(
+        final[[col.ITEM_ID, col.LABEL, "n_annotations"]].rename(columns={col.LABEL: "final"}),
+        on=col.ITEM_ID,
+    )
+    shared = merged[merged["n_annotations"] >= 2]
+    return (shared[col.LABEL] == shared["final"]).groupby(shared[col.ANNOTATOR_ID]).mean()
+
+
+def _coded_agreement(
+    codes: np.ndarray, counted: np.ndarray, agrees: np.ndarray, names: pd.Index
+) -> pd.Series:
+    """Per annotator id (their `codes`, -1: none), the share of counted annotations that
+    agree; NaN without any. Counts of 0/1 add up exactly: the bits of a grouped mean."""
+    counted = counted & (codes >= 0)
+    n = np.bincount(codes[counted], minlength=len(names))
+    agreeing = np.bincount(codes[counted], weights=agrees[counted], minlength=len(names))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return pd.Series(np.where(n > 0, agreeing / n, np.nan), index=names)
+
+
+def _by_id(grouped: pd.Series) -> pd.Series:
+    """A result grouped on annotator categories, indexed by annotator id."""
+    index = grouped.index
+    assert isinstance(index, pd.CategoricalIndex)
+    return pd.Series(grouped.to_numpy(), index=index.categories[index.codes])
+
+
 def annotator_table(
-    quality: pd.DataFrame, annotations: pd.DataFrame, final: pd.DataFrame, audit: pd.DataFrame
+    quality: pd.DataFrame,
+    annotations: pd.DataFrame,
+    final: pd.DataFrame,
+    audit: pd.DataFrame,
+    rows: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """annotators.csv: the qualification table with work done, consensus agreement and audits.
 
     `quality` is `qualification(...)` indexed by annotator id; agreement with consensus
-    counts only items with 2+ annotations, where disagreeing is possible.
+    counts only items with 2+ annotations, where disagreeing is possible. `rows`, when
+    known: the row of `final` holding each annotation's item.
     """
     quality = quality.copy()
-    where = _positions(annotations[col.ITEM_ID], final)
+    # Annotators as codes, counted by bincount and grouped as categories: the ids are hashed
+    # once (a missing id has code -1: no group, as grouping by id drops it).
+    codes, ids = pd.factorize(annotations[col.ANNOTATOR_ID], sort=True)
+    names = pd.Index(ids)
+    annotator = pd.Categorical.from_codes(codes, categories=names)
+    where = rows if rows is not None else item_positions(annotations[col.ITEM_ID], final)
     if where is None:
-        merged = annotations.merge(
-            final[[col.ITEM_ID, col.LABEL, "n_annotations"]].rename(columns={col.LABEL: "final"}),
-            on=col.ITEM_ID,
-        )
-        shared = merged[merged["n_annotations"] >= 2]
-    else:  # only the columns used, by position (final labels have one row per item)
-        hit = where >= 0
-        several = np.zeros(len(where), dtype=bool)
-        several[hit] = final["n_annotations"].to_numpy()[where[hit]] >= 2
-        shared = annotations.loc[several, [col.ANNOTATOR_ID, col.LABEL]].reset_index(drop=True)
-        shared["final"] = final[col.LABEL].to_numpy()[where[several]]
-    by_annotator = annotations.groupby(col.ANNOTATOR_ID)
-    quality["n_annotations"] = by_annotator.size().reindex(quality.index).fillna(0).astype(int)
-    quality["agreement_with_consensus"] = (
-        (shared[col.LABEL] == shared["final"])
-        .groupby(shared[col.ANNOTATOR_ID])
-        .mean()
-        .reindex(quality.index)
+        agreement = _joined_agreement(annotations, final)
+    else:  # by position: final labels have one row per item
+        agreement = _coded_agreement(codes, *_agreeing(annotations, final, where), names)
+    done = np.bincount(codes[codes >= 0], minlength=len(names))
+    quality["n_annotations"] = (
+        pd.Series(done, index=names).reindex(quality.index).fillna(0).astype(int)
     )
-    quality["median_duration_s"] = by_annotator["duration_s"].median().reindex(quality.index)
+    quality["agreement_with_consensus"] = agreement.reindex(quality.index)
+    by_annotator = pd.Series(annotator, index=annotations.index)
+    durations = annotations["duration_s"].groupby(by_annotator, observed=True).median()
+    quality["median_duration_s"] = _by_id(durations).reindex(quality.index)
     quality["audit_rejected_share"] = audit_rejections(annotations, final, audit).reindex(
         quality.index
     )

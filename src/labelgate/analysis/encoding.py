@@ -15,9 +15,29 @@ from labelgate.config import columns as col
 IntArray = npt.NDArray[np.int64]
 
 
+def _first_rows(annotations: pd.DataFrame) -> np.ndarray:
+    items = pd.factorize(annotations[col.ITEM_ID])[0]
+    annotators = pd.factorize(annotations[col.ANNOTATOR_ID])[0]
+    return first_votes(items, annotators)
+
+
 def unique_annotations(annotations: pd.DataFrame) -> pd.DataFrame:
-    """One annotation per (item, annotator): the first in source order (validate reports the rest)."""
-    return annotations.drop_duplicates([col.ITEM_ID, col.ANNOTATOR_ID], keep="first")
+    """One annotation per (item, annotator): the first in source order (validate reports the rest).
+
+    Found on codes; without repeats the rows are not copied (a shallow copy: copy-on-write)."""
+    first = _first_rows(annotations)
+    return annotations.copy(deep=False) if first.all() else annotations[first]
+
+
+def unique_annotations_consumed(annotations: pd.DataFrame) -> pd.DataFrame:
+    """`unique_annotations` of a table the caller gives up, renumbered from 0: repeats are
+    dropped column by column and `annotations` is emptied as they are, so the table is never
+    held twice. For callers that read rows by position, never by their number in the file."""
+    first = _first_rows(annotations)
+    if first.all():
+        return annotations.copy(deep=False)
+    kept = {name: annotations.pop(name).array[first] for name in list(annotations.columns)}
+    return pd.DataFrame(kept)
 
 
 def codes_together(*columns: pd.Series) -> tuple[list[np.ndarray], pd.Index]:

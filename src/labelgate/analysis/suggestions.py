@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from labelgate.analysis.encoding import positions
 from labelgate.config import columns as col
 from labelgate.metrics.proportions import wilson_interval
 
@@ -24,10 +25,16 @@ def _median(values: pd.Series) -> float | None:
     return float(np.median(finite)) if len(finite) else None
 
 
+# Texts of a missing value, as a file's export may write them.
+_EMPTY = ["nan", "None", "<NA>"]
+
+
 def _text(frame: pd.DataFrame, name: str) -> pd.Series:
+    """Column `name` as text, '' for a missing value (or none): on Arrow, by `isin`."""
     if name not in frame.columns:
         return pd.Series("", index=frame.index, dtype="str")
-    return frame[name].astype("str").fillna("").replace({"nan": "", "None": "", "<NA>": ""})
+    values = frame[name].astype("str")
+    return values.mask(values.isna() | values.isin(_EMPTY), "")
 
 
 def _counts(frame: pd.DataFrame) -> dict[str, Any]:
@@ -100,6 +107,36 @@ def _arm(frame: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+def _gold_rows(ids: pd.Series, gold: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
+    """(row of `gold` labelling each id, -1: none; gold labels as text). Ingest keeps one
+    gold row per item; repeated ids keep a dict's rule (the last)."""
+    gold_ids = gold[col.ITEM_ID].astype(str)
+    if not gold_ids.is_unique:
+        last = ~gold_ids.duplicated(keep="last").to_numpy()
+        gold, gold_ids = gold[last], gold_ids[last]
+    # Hashed by Arrow: pandas' lookup would make each of millions of ids a Python string.
+    where = positions(ids.astype(str), pd.Index(gold_ids))
+    return where, gold[col.LABEL].astype(str).reset_index(drop=True)
+
+
+def _on_gold(
+    ids: pd.Series, label: pd.Series, suggested: pd.Series, gold: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(on_gold, wrong, correct) per annotation: its item has a gold label; its suggestion
+    differs from it; its label equals it. Compared on the gold items' annotations only."""
+    where, truth = _gold_rows(ids, gold)
+    rows = np.flatnonzero(where >= 0)
+    known = truth.iloc[where[rows]].reset_index(drop=True)
+    has_gold = known.notna().to_numpy()
+    on_gold = np.zeros(len(ids), dtype=bool)
+    wrong, correct = on_gold.copy(), on_gold.copy()
+    on_gold[rows] = has_gold
+    given = suggested.iloc[rows].reset_index(drop=True)
+    wrong[rows] = has_gold & (given != known.fillna("")).to_numpy()
+    correct[rows] = (label.iloc[rows].reset_index(drop=True) == known).to_numpy()
+    return on_gold, wrong, correct
+
+
 def suggestion_bias(annotations: pd.DataFrame, gold: pd.DataFrame) -> dict[str, Any]:
     """Acceptance of model suggestions, overall and per annotator, and the with/without
     comparison on gold.
@@ -111,30 +148,13 @@ def suggestion_bias(annotations: pd.DataFrame, gold: pd.DataFrame) -> dict[str, 
     `wrong_suggestion_acceptance_rate` is the share of those the annotator kept (automation
     bias), with a Wilson 95% interval. Rates are None when nothing is counted.
     """
-    frame = annotations[[col.ITEM_ID, col.ANNOTATOR_ID, col.LABEL]].copy()
+    frame = annotations[[col.ANNOTATOR_ID]].copy()
     suggested = _text(annotations, "suggested_label").str.strip()
-    # Ingest keeps one gold row per item: get_indexer then hashes the ids once (mapping a dict
-    # over Arrow strings walks them in Python). Repeated ids keep the dict's rule (the last).
-    gold_ids = pd.Index(gold[col.ITEM_ID].astype(str))
-    gold_labels = gold[col.LABEL].astype(str).to_numpy(dtype=object)
-    where = (
-        gold_ids.get_indexer_for(pd.Index(frame[col.ITEM_ID].astype(str)))
-        if gold_ids.is_unique
-        else None
-    )
-    if where is None:
-        truth = dict(zip(gold_ids, gold_labels, strict=False))
-        gold_label = frame[col.ITEM_ID].astype(str).map(truth).astype(object)
-    else:
-        found = np.append(gold_labels, np.array([None], dtype=object))[
-            np.where(where >= 0, where, len(gold_labels))
-        ]
-        gold_label = pd.Series(found, index=frame.index, dtype=object)
+    label = annotations[col.LABEL].astype(str)
     frame["has"] = (suggested != "").to_numpy()
-    frame["accepted"] = (frame["has"] & (frame[col.LABEL].astype(str) == suggested)).to_numpy()
-    frame["on_gold"] = gold_label.notna().to_numpy()
-    frame["wrong"] = (frame["on_gold"] & (suggested != gold_label.fillna(""))).to_numpy()
-    frame["correct"] = (frame[col.LABEL].astype(str) == gold_label).to_numpy()
+    frame["accepted"] = (frame["has"] & (label == suggested)).to_numpy()
+    on_gold, wrong, correct = _on_gold(annotations[col.ITEM_ID], label, suggested, gold)
+    frame["on_gold"], frame["wrong"], frame["correct"] = on_gold, wrong, correct
     if "duration_s" in annotations and pd.api.types.is_numeric_dtype(annotations["duration_s"]):
         frame["duration"] = annotations["duration_s"].to_numpy(dtype=np.float64)
     else:  # seconds as text (a file command's export)
@@ -143,7 +163,8 @@ def suggestion_bias(annotations: pd.DataFrame, gold: pd.DataFrame) -> dict[str, 
     versions = sorted({v for v in _text(annotations, "model_version")[frame["has"]] if v})
     summary = _counts(frame)
     summary["model_versions"] = versions
-    summary["with_suggestion"] = _arm(frame[frame["has"]])
-    summary["without_suggestion"] = _arm(frame[~frame["has"]])
+    arms = frame[["on_gold", "correct", "duration"]]
+    summary["with_suggestion"] = _arm(arms[frame["has"]])
+    summary["without_suggestion"] = _arm(arms[~frame["has"]])
     summary["annotators"] = _per_annotator(frame)
     return summary

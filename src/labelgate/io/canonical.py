@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from labelgate.config import columns as col
 from labelgate.config.schema import MergeMigration, RenameMigration, Schema, SplitMigration
@@ -368,11 +370,30 @@ def apply_labels(frame: pd.DataFrame, schema: Schema, quarantine: Quarantine) ->
     return frame
 
 
+# Python's `\s` on text: the 29 code points `str.isspace` accepts (the \x1f that joins fields
+# among them). Arrow's regex engine reads `\s` as ASCII only, so the class is spelled out.
+PYTHON_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_WHITESPACE_RUN = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in PYTHON_WHITESPACE) + "]+"
+_HASH_BATCH = 100_000  # texts turned into Python bytes at a time
+
+
 def content_hash(values: pd.DataFrame) -> pd.Series:
-    """SHA-256 (16 hex digits) of each row's normalised text fields (case and spacing folded)."""
+    """SHA-256 (16 hex digits) of each row's normalised text fields (case and spacing folded).
+
+    Folding runs in Arrow over the whole column (as `re.sub(r"\\s+", " ")` would fold);
+    only the hashing is per row, a batch at a time, so no Python string outlives its batch."""
     joined = pd.Series("", index=values.index, dtype="str")
     for position, name in enumerate(values.columns):
         joined = joined + ("\x1f" if position else "") + values[name].astype("str")
-    normal = joined.str.lower().str.replace(r"\s+", " ", regex=True).str.strip()
-    digests = [hashlib.sha256(s.encode("utf-8")).hexdigest()[:16] for s in normal]
-    return pd.Series(digests, index=values.index, dtype="str")
+    lowered = pa.chunked_array(pa.array(joined.str.lower().array))
+    folded = pc.utf8_trim_whitespace(pc.replace_substring_regex(lowered, _WHITESPACE_RUN, " "))
+    texts = pc.cast(folded, pa.large_binary()).combine_chunks()
+    digests = []
+    for start in range(0, len(texts), _HASH_BATCH):
+        batch = texts.slice(start, _HASH_BATCH).to_pylist()
+        digests.append(pa.array([hashlib.sha256(b).digest()[:8].hex() for b in batch]))
+    hashed = pa.chunked_array(digests, type=pa.string()).cast(pa.large_string())
+    return pd.Series(hashed.to_pandas().array, index=values.index, dtype="str")

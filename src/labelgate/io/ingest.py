@@ -6,12 +6,15 @@ kept + rows quarantined, per source; quarantined rows carry a reason code and th
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from labelgate.config import columns as col
 from labelgate.config.dataset import AnnotationSource, SourceFile, VersionMapping
@@ -46,6 +49,8 @@ class RawSource:
     config: SourceFile
     table: RawTable | None
     display: str  # project-relative path, for messages and the `source` column
+    # A large export read piece by piece instead (`table` is None): see `chunks`.
+    pieces: Callable[[], Iterator[RawTable]] | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,39 @@ class RawSources:
     qualification_key: RawSource | None = None
 
 
+TIMESTAMP: Final = "datetime64[us, UTC]"  # every time column of the canonical tables
+
+
+@dataclass
+class AnnotationCounts:
+    """What ingest.json says of the kept annotations, counted piece by piece."""
+
+    rows: int = 0
+    item_ids: list[pa.Array] = field(default_factory=list)  # each piece's distinct ids
+    annotator_ids: list[pa.Array] = field(default_factory=list)
+    migrations: Counter[str] = field(default_factory=Counter)
+    keep_keys: bool = False  # keep every (item_id, annotator_id): reviews are checked on them
+    keys: list[pd.DataFrame] = field(default_factory=list)
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """Count one piece of checked annotations."""
+        self.rows += len(frame)
+        if self.keep_keys:
+            self.keys.append(frame[[col.ITEM_ID, col.ANNOTATOR_ID]])
+        self.item_ids.append(pc.unique(pa.array(frame[col.ITEM_ID].array)))
+        self.annotator_ids.append(pc.unique(pa.array(frame[col.ANNOTATOR_ID].array)))
+        migrated = frame["migrated_from"]
+        counts = migrated[migrated != ""].value_counts()
+        self.migrations.update({str(k): int(v) for k, v in counts.items()})
+
+    @staticmethod
+    def distinct(pieces: list[pa.Array]) -> int:
+        """Distinct values over every piece."""
+        if not pieces:
+            return 0
+        return int(pc.count_distinct(pa.chunked_array(pieces, type=pieces[0].type)).as_py())
+
+
 def empty_table(columns: tuple[str, ...]) -> pd.DataFrame:
     """A table with these string columns and no rows: what an undeclared source gives."""
     return pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
@@ -76,7 +114,7 @@ def _typed_reviews(frame: pd.DataFrame) -> pd.DataFrame:
     # Checked before: every non-empty reviewed_at parses.
     stamps = pd.to_datetime(frame["reviewed_at"].replace("", None), utc=True, format="ISO8601")
     # One resolution whatever the values: pandas picks seconds for some, microseconds for others.
-    return frame.assign(reviewed_at=stamps.astype("datetime64[us, UTC]"))
+    return frame.assign(reviewed_at=stamps.astype(TIMESTAMP))
 
 
 @dataclass
@@ -97,6 +135,7 @@ class Ingested:
     )
     qualification_key: pd.DataFrame = field(default_factory=lambda: empty_table(col.GOLD_COLUMNS))
     sources: list[dict[str, Any]] = field(default_factory=list)
+    counts: AnnotationCounts = field(default_factory=AnnotationCounts)
     rejected: list[Quarantine] = field(default_factory=list)  # per source, in source order
     notes: list[str] = field(default_factory=list)  # whole columns that could not be read
 
@@ -241,13 +280,15 @@ def _checked_rows(
     known_items: pd.Index | None,
     columns: dict[str, str],
     notes: ColumnNotes,
-) -> pd.DataFrame:
-    """Quarantine bad durations and timestamps, and items the items file does not list.
+) -> tuple[pd.DataFrame, pd.Series | None]:
+    """Quarantine bad durations and timestamps, and items the items file does not list; with
+    the durations read as numbers (by row label), so they are parsed once.
 
     Each quarantined row's detail names the column (and the file's column it was mapped
     from), the value, what it looks like and the fix. When every value of a column fails,
     a note in `notes` says so once.
     """
+    seconds = None
     if "duration_s" in frame:
         seconds = pd.to_numeric(frame["duration_s"].replace("", np.nan), errors="coerce")
         bad = ((frame["duration_s"] != "") & (seconds.isna() | (seconds < 0))).to_numpy()
@@ -266,7 +307,7 @@ def _checked_rows(
             "unknown_item",
             lambda bad: "item_id '" + clipped(bad[col.ITEM_ID]) + "' is not in the items file",
         )
-    return frame
+    return frame, seconds
 
 
 def _bad_timestamps(
@@ -347,21 +388,36 @@ def _or_default(frame: pd.DataFrame, name: str, default: str) -> pd.Series:
     return values.where(values != "", default).astype("str")
 
 
+def _durations(frame: pd.DataFrame, seconds: pd.Series | None) -> np.ndarray | float:
+    """duration_s as float64: the numbers `_checked_rows` read, when it read every row's."""
+    if "duration_s" not in frame:
+        return np.nan
+    if seconds is not None:
+        found = seconds.index.get_indexer(frame.index) if seconds.index.is_unique else None
+        if found is not None and (found >= 0).all():
+            return seconds.to_numpy(dtype=np.float64, na_value=np.nan)[found]
+    parsed = pd.to_numeric(frame["duration_s"].replace("", np.nan))
+    return parsed.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
 def _canonical_annotations(
-    frame: pd.DataFrame, source: AnnotationSource, display: str, mappings: list[VersionMapping]
+    frame: pd.DataFrame,
+    source: AnnotationSource,
+    display: str,
+    mappings: list[VersionMapping],
+    seconds: pd.Series | None = None,
 ) -> pd.DataFrame:
     """The annotations table's columns and types from checked, label-mapped rows."""
     out = pd.DataFrame(index=frame.index)
     for name in col.ANNOTATION_REQUIRED:
         out[name] = frame[name].astype("str")
+    # Microseconds, as reviewed_at: one type whatever precision a file (or piece) shows.
     out["annotated_at"] = (
         pd.to_datetime(frame["annotated_at"].replace("", None), utc=True, format="ISO8601")
         if "annotated_at" in frame
-        else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
-    )
-    out["duration_s"] = (
-        pd.to_numeric(frame["duration_s"].replace("", np.nan)) if "duration_s" in frame else np.nan
-    )
+        else pd.Series(pd.NaT, index=frame.index, dtype=TIMESTAMP)
+    ).astype(TIMESTAMP)
+    out["duration_s"] = _durations(frame, seconds)
     out["duration_s"] = out["duration_s"].astype("float64")
     out["batch"] = _or_default(frame, "batch", source.batch or "")
     version = _or_default(frame, "guideline_version", source.guideline_version or "")
@@ -445,10 +501,10 @@ def _annotations(
     if schema.task == "single_label":
         frame = quarantine_several(frame, quarantine)
     frame = _require(frame, quarantine, single)
-    frame = _checked_rows(frame, quarantine, known_items, raw.config.columns, notes)
+    frame, seconds = _checked_rows(frame, quarantine, known_items, raw.config.columns, notes)
     frame, split, spans = _labelled(frame, raw, schema, quarantine)
     assert isinstance(raw.config, AnnotationSource)  # RawSources.annotations holds only these
-    out = _canonical_annotations(frame, raw.config, raw.display, mappings)
+    out = _canonical_annotations(frame, raw.config, raw.display, mappings, seconds)
     if schema.task == "multi_label":
         out[LABELS] = pd.Series(list(frame[LABELS]), dtype=object)
     return out, split, quarantine, raw.table.rows_in, spans
@@ -703,7 +759,8 @@ def _reviews(raw: RawSource | None, schema: Schema, done: Ingested) -> pd.DataFr
         notes = ColumnNotes()
         frame = _bad_timestamps(frame, "reviewed_at", quarantine, columns, notes)
         done.notes.extend(notes.lines())
-        return _reviewed_annotations(frame, quarantine, done.annotations)
+        kept = pd.concat(done.counts.keys) if done.counts.keys else done.annotations
+        return _reviewed_annotations(frame, quarantine, kept)
 
     table = _simple(raw, spec, schema, done, check)
     return _typed_reviews(table[list(col.REVIEW_COLUMNS)])
@@ -765,7 +822,12 @@ DEFAULT_CHUNK_ROWS = 1_000_000
 def chunks(source: RawSource, schema: Schema, chunk_rows: int) -> Iterator[RawSource]:
     """`source` cut into pieces of `chunk_rows` records, in file order; the records the reader
     could not parse go with the first piece. A tool export that carries tables of its own,
-    a span export (spans are matched to whole answers), or a small file stays whole."""
+    a span export (spans are matched to whole answers), or a small file stays whole; a
+    source read piece by piece (`pieces`) comes as its reader cuts it."""
+    if source.pieces is not None:
+        for piece in source.pieces():
+            yield RawSource(source.config, piece, source.display)
+        return
     table = source.table
     if table is None or table.tables or schema.task == "spans" or len(table.frame) <= chunk_rows:
         yield source
@@ -780,17 +842,37 @@ def chunks(source: RawSource, schema: Schema, chunk_rows: int) -> Iterator[RawSo
         yield RawSource(source.config, piece, source.display)
 
 
+def joined_pieces(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Checked pieces as one table, `pd.concat`'s result without its copy of every column:
+    the pieces' Arrow columns are joined as chunks. Pieces that differ in columns or dtypes
+    (an empty piece) are joined by `pd.concat` itself."""
+    dtypes = parts[0].dtypes
+    if len(parts) == 1 or any(p.empty or not p.dtypes.equals(dtypes) for p in parts):
+        return pd.concat(parts, ignore_index=True)
+    tables = []
+    while parts:  # each piece's frame goes as its table is made
+        table = pa.Table.from_pandas(parts.pop(0), preserve_index=False)
+        tables.append(table.replace_schema_metadata(None))
+    joined: pd.DataFrame = pa.concat_tables(tables).to_pandas()
+    if not joined.dtypes.equals(dtypes):
+        raise InternalError(f"annotation pieces changed dtypes when joined: {joined.dtypes}")
+    return joined
+
+
 def ingest(
     raw: RawSources,
     schema: Schema,
     mappings: list[VersionMapping],
     media_digest: Callable[[str], str] | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    sink: Callable[[pd.DataFrame], None] | None = None,
 ) -> Ingested:
     """Every canonical table of a dataset, in source order, with what was quarantined and why.
 
     Annotation exports are checked `chunk_rows` records at a time (`chunks`): the copies the
-    checks make stay the size of a chunk, whatever the size of the file.
+    checks make stay the size of a chunk, whatever the size of the file. With `sink`, each
+    checked piece goes to it (a `ParquetStream`) instead of being kept: `annotations` is
+    then the table's columns without rows, and `counts` what it held.
 
     Items and gold that tool exports carry (Label Studio's task data and ground truth, ...)
     stand in for an items or gold file the manifest does not declare."""
@@ -809,6 +891,9 @@ def ingest(
         else None
     )
     parts, splits, span_parts = [], [], []
+    first: pd.DataFrame | None = None
+    reviewed = raw.reviews is not None and raw.reviews.table is not None
+    done.counts = AnnotationCounts(keep_keys=sink is not None and reviewed)
     for source in raw.annotations:
         quarantine = Quarantine("annotations", source.display)
         notes = ColumnNotes()
@@ -819,7 +904,13 @@ def ingest(
             )
             rows_in, kept = rows_in + piece_in, kept + len(frame)
             span_parts.append(spans)
-            parts.append(frame)
+            done.counts.add(frame)
+            if first is None:
+                first = frame.iloc[:0]
+            if sink is None:
+                parts.append(frame)
+            else:
+                sink(frame)
             if split is not None:
                 splits.append(split)
         done.notes.extend(notes.lines())
@@ -827,7 +918,10 @@ def ingest(
         done.sources.append(
             _count("annotations", source.display, rows_in, kept, quarantine.frame())
         )
-    done.annotations = pd.concat(parts, ignore_index=True)
+    if parts:
+        done.annotations = joined_pieces(parts)
+    elif first is not None:
+        done.annotations = first
     done.spans = _with_text(pd.concat(span_parts, ignore_index=True), done.items, schema)
     done.reannotation = reannotation_list(splits)
     gold = _TableSpec("gold", col.GOLD_COLUMNS, (), True, unique=(col.ITEM_ID,))
@@ -852,10 +946,9 @@ def ingest(
 
 def ingest_summary(done: Ingested, dataset: str, reannotation_file: str) -> dict[str, Any]:
     """ingest.json: rows in = kept + quarantined, per source and reason; migrations applied."""
-    annotations = done.annotations
+    counts = done.counts
     ann = [c for c in done.sources if c["table"] == "annotations"]
     totals = {key: sum(c[key] for c in ann) for key in ("rows_in", "rows_kept", "rows_quarantined")}
-    migrated = annotations.loc[annotations["migrated_from"] != "", "migrated_from"].value_counts()
     reasons = done.quarantine["reason"].value_counts().sort_index()
     return {
         "dataset": dataset,
@@ -865,10 +958,10 @@ def ingest_summary(done: Ingested, dataset: str, reannotation_file: str) -> dict
         else 0.0,
         "quarantine_reasons": {str(k): int(v) for k, v in reasons.items()},
         "sources": done.sources,
-        "n_items": int(annotations[col.ITEM_ID].nunique()),
-        "n_annotators": int(annotations[col.ANNOTATOR_ID].nunique()),
-        "n_annotations": len(annotations),
-        "migrations_applied": {str(k): int(v) for k, v in migrated.sort_index().items()},
+        "n_items": counts.distinct(counts.item_ids),
+        "n_annotators": counts.distinct(counts.annotator_ids),
+        "n_annotations": counts.rows,
+        "migrations_applied": {str(k): int(v) for k, v in sorted(counts.migrations.items())},
         # Split labels cannot be mapped: their items go back to annotators.
         "reannotation": {
             "items": len(done.reannotation),

@@ -13,7 +13,8 @@ import csv
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -257,49 +258,125 @@ def _read_csv_by_record(path: Path, names: list[str]) -> RawTable:
     return RawTable(frame, bad)
 
 
-def _read_csv(path: Path, display: str) -> RawTable:
-    bad: list[tuple[int, str, str]] = []
+class _BadRecords:
+    """pyarrow's invalid-row handler: each record with the wrong field count is noted as
+    `malformed_row` and skipped."""
 
-    def on_bad(row: pa_csv.InvalidRow) -> str:
+    def __init__(self) -> None:
+        self.found: list[tuple[int, str, str]] = []
+
+    def __call__(self, row: pa_csv.InvalidRow) -> str:
         reason = f"expected {row.expected_columns} fields, found {row.actual_columns}"
         lines = _line_count(row.text)
         if lines > 1:  # an unclosed quote swallows what follows into this record
             reason += f" in {lines} lines (a quoted value runs on: a stray quote?)"
-        bad.append((int(row.number or 0), "malformed_row", f"{reason}: {row.text[:200]}"))
+        self.found.append((int(row.number or 0), "malformed_row", f"{reason}: {row.text[:200]}"))
         return "skip"
 
-    names = _csv_header(path, display)
-    if not _is_utf8(path):
-        return _read_csv_by_record(path, names)
 
-    def read(block_size: int) -> pa.Table:
-        bad.clear()
-        return pa_csv.read_csv(
-            path,
-            read_options=pa_csv.ReadOptions(use_threads=False, block_size=block_size),
-            parse_options=pa_csv.ParseOptions(invalid_row_handler=on_bad, newlines_in_values=True),
-            convert_options=pa_csv.ConvertOptions(
-                column_types={n: pa.binary() for n in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+def _csv_options(
+    names: list[str], bad: _BadRecords, block_size: int
+) -> dict[str, pa_csv.ReadOptions | pa_csv.ParseOptions | pa_csv.ConvertOptions]:
+    """Every column as bytes (decoded by `_decoded`), nothing null, bad records to `bad`."""
+    return {
+        "read_options": pa_csv.ReadOptions(use_threads=False, block_size=block_size),
+        "parse_options": pa_csv.ParseOptions(invalid_row_handler=bad, newlines_in_values=True),
+        "convert_options": pa_csv.ConvertOptions(
+            column_types={n: pa.binary() for n in names},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    }
 
-    try:
-        table = read(_BLOCK)
-    except pa.ArrowInvalid as exc:
-        if "straddl" not in str(exc):
-            raise
-        # A record longer than a block (a huge field): read the file as one block.
-        table = read(min(max(path.stat().st_size + 1, _BLOCK), (1 << 31) - 1))
-    # Good records take the record numbers from 2 (after the header) that no bad one took.
-    skipped = np.array(sorted({number for number, _, _ in bad}), dtype=np.int64)
-    numbers = np.arange(2, 2 + len(table) + len(skipped), dtype=np.int64)
-    rows = numbers[~np.isin(numbers, skipped)][: len(table)]
+
+def _numbered(count: int, start: int, bad: list[tuple[int, str, str]]) -> np.ndarray:
+    """Record numbers of `count` good records read from number `start` on: the numbers that
+    no bad record took (the header is row 1)."""
+    skipped = np.array(sorted({number for number, _, _ in bad if number >= start}), np.int64)
+    numbers = np.arange(start, start + count + len(skipped), dtype=np.int64)
+    return numbers[~np.isin(numbers, skipped)][:count]
+
+
+def _as_raw(table: pa.Table, rows: np.ndarray, bad: list[tuple[int, str, str]]) -> RawTable:
+    """Records read as bytes, with their numbers, as a RawTable of text."""
     table, rows, unreadable = _decoded(table, rows)
     frame = table.to_pandas()
     frame["_row"] = rows
     return RawTable(frame, sorted(bad + unreadable))
+
+
+def _read_csv(path: Path, display: str) -> RawTable:
+    names = _csv_header(path, display)
+    if not _is_utf8(path):
+        return _read_csv_by_record(path, names)
+
+    def read(block_size: int) -> tuple[pa.Table, _BadRecords]:
+        bad = _BadRecords()
+        return pa_csv.read_csv(path, **_csv_options(names, bad, block_size)), bad
+
+    try:
+        table, bad = read(_BLOCK)
+    except pa.ArrowInvalid as exc:
+        if "straddl" not in str(exc):
+            raise
+        # A record longer than a block (a huge field): read the file as one block.
+        table, bad = read(_whole_block(path))
+    # Good records take the record numbers from 2 (after the header) that no bad one took.
+    return _as_raw(table, _numbered(len(table), 2, bad.found), bad.found)
+
+
+def _whole_block(path: Path) -> int:
+    return min(max(path.stat().st_size + 1, _BLOCK), (1 << 31) - 1)
+
+
+def _pieces_of(table: RawTable, rows: int) -> Iterator[RawTable]:
+    """A table read whole, cut into pieces of `rows` records (bad records with the first)."""
+    for start in range(0, max(len(table.frame), 1), rows):
+        frame = table.frame.iloc[start : start + rows].reset_index(drop=True)
+        yield RawTable(frame, table.bad_rows if start == 0 else [])
+
+
+def _streamed_csv(path: Path, names: list[str], rows: int) -> Iterator[RawTable]:
+    """Pieces of `rows` records read block by block; a record longer than a block makes
+    the rest of the file be read as one block, from the record after the last piece."""
+    bad = _BadRecords()
+    batches: list[pa.RecordBatch] = []
+    held, start, reported, pieces = 0, 2, 0, 0
+    try:
+        reader = pa_csv.open_csv(path, **_csv_options(names, bad, _BLOCK))
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            batches.append(batch)
+            held += batch.num_rows
+            while held >= rows:
+                table = pa.Table.from_batches(batches)
+                piece, rest = table.slice(0, rows), table.slice(rows)
+                numbers = _numbered(rows, start, bad.found)
+                found = [b for b in bad.found[reported:] if b[0] < numbers[-1]]
+                yield _as_raw(piece, numbers, found)
+                reported, pieces = reported + len(found), pieces + 1
+                start, held = int(numbers[-1]) + 1, rest.num_rows
+                batches = rest.to_batches()
+    except pa.ArrowInvalid as exc:
+        if "straddl" not in str(exc):
+            raise
+        whole = _read_csv_whole_block(path, names)
+        frame = whole.frame[whole.frame["_row"] >= start].reset_index(drop=True)
+        rest_bad = [b for b in whole.bad_rows if b[0] >= start]
+        yield from _pieces_of(RawTable(frame, rest_bad), rows)
+        return
+    table = pa.Table.from_batches(batches, schema=reader.schema)
+    if len(table) or len(bad.found) > reported or not pieces:  # at least one piece
+        yield _as_raw(table, _numbered(len(table), start, bad.found), bad.found[reported:])
+
+
+def _read_csv_whole_block(path: Path, names: list[str]) -> RawTable:
+    bad = _BadRecords()
+    table = pa_csv.read_csv(path, **_csv_options(names, bad, _whole_block(path)))
+    return _as_raw(table, _numbered(len(table), 2, bad.found), bad.found)
 
 
 def _json_default(value: object) -> object:
@@ -350,19 +427,18 @@ def _jsonl_frame(
     frame = pd.DataFrame(records, dtype=object) if records else pd.DataFrame()
     nested = {}
     for name in frame.columns:
+        column = frame[name]
+        # A column of plain strings is already text (as_text leaves a str as it is) and holds
+        # no object or array: only the others are looked at cell by cell.
+        if pd.api.types.infer_dtype(column, skipna=False) == "string":
+            frame[name] = column.astype("str")
+            continue
         mask = np.fromiter(
-            (isinstance(v, dict | list) for v in frame[name]), dtype=bool, count=len(frame)
+            (isinstance(v, dict | list) for v in column), dtype=bool, count=len(frame)
         )
         if mask.any():
             nested[str(name)] = mask
-    for name in frame.columns:
-        # A column of plain strings is already text (as_text leaves a str as it is): only
-        # the others need converting cell by cell.
-        column = frame[name]
-        if pd.api.types.infer_dtype(column, skipna=False) == "string":
-            frame[name] = column.astype("str")
-        else:
-            frame[name] = column.map(as_text).astype("str")
+        frame[name] = column.map(as_text).astype("str")
     frame["_row"] = rows
     return frame, nested
 
@@ -490,6 +566,56 @@ def _read_parquet(path: Path, display: str) -> RawTable:
     return RawTable(frame, bad, nested)
 
 
+def _check_file(path: Path, display: str) -> None:
+    if path.is_dir():
+        raise _error(
+            display,
+            "is a directory, not a file.",
+            "Point the source's path at the export file itself.",
+        )
+    if not path.is_file():
+        raise _error(display, "file not found.", "Fix the path in dataset.yaml or run 'dvc pull'.")
+
+
+@contextmanager
+def _read_errors(display: str, fmt: str) -> Iterator[None]:
+    """A file that cannot be read at all as an InputError (exit 3) naming it."""
+    try:
+        yield
+    except UnicodeDecodeError as exc:
+        raise _error(
+            display, f"not UTF-8 text ({exc.reason} at byte {exc.start}).", _REEXPORT
+        ) from None
+    except (pa.ArrowException, OSError, ValueError, RecursionError, MemoryError) as exc:
+        raise _error(
+            display,
+            f"cannot read {fmt}: {' '.join(str(exc).split())[:300]}",
+            "Check the file's format and encoding.",
+        ) from None
+
+
+def csv_pieces(path: Path, display: str, rows: int) -> Callable[[], Iterator[RawTable]]:
+    """A CSV export read `rows` records at a time: memory holds a piece, not the file.
+
+    The file is checked now (there, UTF-8 text, a header); the pieces come when the returned
+    function is iterated, in file order, at least one. Joined they equal `read_source`'s
+    table; a file that is not all UTF-8 is read whole (record by record) and cut."""
+    with _read_errors(display, "csv"):
+        _check_file(path, display)
+        _sniff_text(path, "csv", display)
+        names = _csv_header(path, display)
+        whole = None if _is_utf8(path) else _read_csv_by_record(path, names)
+
+    def pieces() -> Iterator[RawTable]:
+        with _read_errors(display, "csv"):
+            if whole is not None:
+                yield from _pieces_of(whole, rows)
+            else:
+                yield from _streamed_csv(path, names, rows)
+
+    return pieces
+
+
 def read_source(path: Path, fmt: str, display: str, control: str | None = None) -> RawTable:
     """Read one source file (`control`: the field of a tool export to import); a file that
     cannot be read at all is an InputError (exit 3)."""
@@ -501,15 +627,8 @@ def read_source(path: Path, fmt: str, display: str, control: str | None = None) 
                 display, "file not found.", "Fix the path in dataset.yaml or run 'dvc pull'."
             )
         return read_tool_export(path, fmt, display, control)
-    if path.is_dir():
-        raise _error(
-            display,
-            "is a directory, not a file.",
-            "Point the source's path at the export file itself.",
-        )
-    if not path.is_file():
-        raise _error(display, "file not found.", "Fix the path in dataset.yaml or run 'dvc pull'.")
-    try:
+    _check_file(path, display)
+    with _read_errors(display, fmt):
         if fmt in ("csv", "jsonl"):
             _sniff_text(path, fmt, display)
         if fmt == "csv":
@@ -518,14 +637,4 @@ def read_source(path: Path, fmt: str, display: str, control: str | None = None) 
             return _read_jsonl(path)
         if fmt == "parquet":
             return _read_parquet(path, display)
-    except UnicodeDecodeError as exc:
-        raise _error(
-            display, f"not UTF-8 text ({exc.reason} at byte {exc.start}).", _REEXPORT
-        ) from None
-    except (pa.ArrowException, OSError, ValueError, RecursionError, MemoryError) as exc:
-        raise _error(
-            display,
-            f"cannot read {fmt}: {' '.join(str(exc).split())[:300]}",
-            "Check the file's format and encoding.",
-        ) from None
     raise _error(display, f"format '{fmt}' is not supported.", "Use csv, jsonl or parquet.")

@@ -7,11 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hydra import compose, initialize_config_dir
-from hydra.core.global_hydra import GlobalHydra
-from hydra.errors import HydraException
-from omegaconf import OmegaConf
-from omegaconf.errors import OmegaConfBaseException
 
 from labelgate.config.params import Params
 from labelgate.config.validation import validate
@@ -35,6 +30,13 @@ def compose_conf(root: Path, overrides: Sequence[str] = ()) -> Params:
     # character limits, duplicate keys and tags are reported with positions before Hydra runs.
     source = load_yaml(conf_file, layout.CONF_FILE, CONF_LIMITS)
     _check_group_files(root)
+    # Imported here: every stage process imports this module, and only composing needs Hydra.
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.errors import HydraException
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(

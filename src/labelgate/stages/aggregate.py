@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from labelgate.analysis.consensus import (
@@ -10,7 +11,7 @@ from labelgate.analysis.consensus import (
     ConsensusSettings,
     aggregate,
 )
-from labelgate.analysis.encoding import unique_annotations
+from labelgate.analysis.encoding import unique_annotations_consumed
 from labelgate.analysis.suggestions import suggestion_bias
 from labelgate.analysis.task_consensus import answers_as_text
 from labelgate.backends.engines import open_executor
@@ -21,13 +22,22 @@ from labelgate.project import build_files
 from labelgate.project.context import DatasetContext, section_hash
 from labelgate.stages import base
 
+# Where each annotation came from and when, and its batch: lineage and ops read them,
+# aggregation not.
+UNUSED_COLUMNS = ("source", "annotated_at", "suggestion_score", "batch")
+# Read only by `suggestion_bias`, which runs first; aggregation goes on without them.
+SUGGESTION_COLUMNS = ("suggested_label", "model_version")
+# A value per annotation but few distinct ones (versions, migrations): held as categories,
+# a byte or two per row instead of a string.
+LINEAGE_COLUMNS = ("guideline_version", "migrated_from")
+
 
 def read_inputs(ctx: DatasetContext) -> ConsensusInputs:
     """The canonical tables ingest wrote, one vote per item and annotator."""
     out = ctx.out
-    # Where each annotation came from and when: lineage and ops read them, aggregation not.
-    unused = ("source", "annotated_at", "suggestion_score")
-    annotations = unique_annotations(read_parquet(out / build_files.ANNOTATIONS, exclude=unused))
+    annotations = unique_annotations_consumed(
+        read_parquet(out / build_files.ANNOTATIONS, exclude=UNUSED_COLUMNS)
+    )
     spans = None
     if ctx.schema.task == "spans":  # each answer's spans as its label: equal answers, equal text
         spans = read_parquet(out / build_files.SPANS)
@@ -36,11 +46,22 @@ def read_inputs(ctx: DatasetContext) -> ConsensusInputs:
         annotations=annotations,
         spans=spans,
         gold=read_parquet(out / build_files.GOLD),
-        items=read_parquet(out / build_files.ITEMS),
+        items=read_parquet(out / build_files.ITEMS, exclude=("content_hash",)),
         quarantine=read_parquet(out / build_files.QUARANTINE),
         adjudications=read_parquet(out / build_files.ADJUDICATIONS),
         audit_results=read_parquet(out / build_files.AUDIT_RESULTS),
     )
+
+
+def for_aggregation(inputs: ConsensusInputs) -> ConsensusInputs:
+    """`inputs` without the annotation columns only `suggestion_bias` reads, and with the
+    lineage columns as categories."""
+    columns = inputs.annotations.columns
+    annotations = inputs.annotations.drop(columns=[c for c in SUGGESTION_COLUMNS if c in columns])
+    for name in LINEAGE_COLUMNS:
+        if name in columns:
+            annotations[name] = annotations[name].astype("category")
+    return replace(inputs, annotations=annotations)
 
 
 def settings(ctx: DatasetContext) -> ConsensusSettings:
@@ -130,10 +151,13 @@ def summary_lines(result: Consensus) -> list[str]:
 def run(ctx: DatasetContext) -> base.StageResult:
     """Write final_labels.parquet, annotators.csv, adjudication_queue.csv and aggregate.json."""
     inputs = read_inputs(ctx)
+    # Automation bias: acceptance of the model suggestions annotators saw (none: zero counts).
+    suggestions = suggestion_bias(inputs.annotations, inputs.gold)
+    inputs = for_aggregation(inputs)  # the memory of the columns let go serves aggregation
     with open_executor(ctx.engine) as executor:
         result = aggregate(inputs, settings(ctx), executor)
-    # Automation bias: acceptance of the model suggestions annotators saw (none: zero counts).
-    result.summary["suggestions"] = suggestion_bias(inputs.annotations, inputs.gold)
+    del inputs  # the annotations: their memory serves the writing
+    result.summary["suggestions"] = suggestions
     out = ctx.out
     outputs = [
         write_parquet(out / build_files.FINAL_LABELS, result.final_labels),

@@ -9,8 +9,8 @@ from labelgate.config.dataset import SourceFile
 from labelgate.errors import InputError
 from labelgate.io.ingest import Ingested, RawSource, RawSources, ingest, ingest_summary
 from labelgate.io.json_io import write_json
-from labelgate.io.readers import infer_format, read_source
-from labelgate.io.writers import write_csv, write_parquet
+from labelgate.io.readers import csv_pieces, infer_format, read_source
+from labelgate.io.writers import ParquetStream, write_csv, write_parquet
 from labelgate.problems import Problem
 from labelgate.project import build_files
 from labelgate.project.context import DatasetContext
@@ -19,7 +19,11 @@ from labelgate.project.paths import EscapesProject, resolve_inside
 from labelgate.stages import base
 
 
-def _read(ctx: DatasetContext, source: SourceFile | None) -> RawSource | None:
+def _read(
+    ctx: DatasetContext, source: SourceFile | None, streamed: bool = False
+) -> RawSource | None:
+    """One declared file, read; `streamed`: a CSV export is read when ingest checks it, one
+    piece of `engine.chunk_rows` records at a time (span answers are matched whole)."""
     if source is None:
         return None
     path = resolve_inside(ctx.root, ctx.dataset_dir, source.path)
@@ -27,6 +31,9 @@ def _read(ctx: DatasetContext, source: SourceFile | None) -> RawSource | None:
     if source.optional and not path.exists():
         return RawSource(source, None, display)
     file_format = infer_format(path, source.format, display)
+    if streamed and file_format == "csv" and ctx.schema.task != "spans":
+        pieces = csv_pieces(path, display, ctx.engine.chunk_rows)
+        return RawSource(source, None, display, pieces)
     return RawSource(source, read_source(path, file_format, display, source.field), display)
 
 
@@ -58,7 +65,7 @@ def read_sources(ctx: DatasetContext) -> RawSources:
     """Every file the manifest declares, as strings with row numbers (paths stay in the project)."""
     sources = ctx.dataset.sources
     items = _read(ctx, sources.items)
-    annotations = [_read(ctx, source) for source in sources.annotations]
+    annotations = [_read(ctx, source, streamed=True) for source in sources.annotations]
     return RawSources(
         annotations=[a for a in annotations if a is not None],
         items=items,
@@ -75,7 +82,7 @@ def _require_annotations(ctx: DatasetContext, done: Ingested) -> None:
     """No usable annotation is an input error that says why each row was quarantined: the
     count per reason, then the columns no value of which could be read, or else the first
     quarantined row, each with its fix."""
-    if not done.annotations.empty:
+    if done.counts.rows:
         return
     lost = done.quarantine[done.quarantine["table"] == "annotations"]
     if not len(lost):
@@ -106,18 +113,25 @@ def _require_annotations(ctx: DatasetContext, done: Ingested) -> None:
 
 def run(ctx: DatasetContext) -> base.StageResult:
     """Write the canonical tables, the quarantine table and ingest.json for one dataset."""
-    done = ingest(
-        read_sources(ctx),
-        ctx.schema,
-        ctx.dataset.guideline_versions,
-        MediaDigests(ctx.root),
-        ctx.engine.chunk_rows,
-    )
-    _require_annotations(ctx, done)
     out = ctx.out
+    # Single-label annotations go to their file piece by piece as they are checked (the
+    # pieces of a multi-label or span export can differ in their list columns' types).
+    streamed = ctx.schema.task == "single_label"
+    with ParquetStream(out / build_files.ANNOTATIONS) as annotations:
+        done = ingest(
+            read_sources(ctx),
+            ctx.schema,
+            ctx.dataset.guideline_versions,
+            MediaDigests(ctx.root),
+            ctx.engine.chunk_rows,
+            sink=annotations.add if streamed else None,
+        )
+        _require_annotations(ctx, done)
+        if not streamed:
+            annotations.add(done.annotations)
     summary = ingest_summary(done, ctx.name, relative(ctx.root, out / build_files.REANNOTATION))
     outputs = [
-        write_parquet(out / build_files.ANNOTATIONS, done.annotations),
+        out / build_files.ANNOTATIONS,
         write_parquet(out / build_files.ITEMS, done.items),
         write_parquet(out / build_files.GOLD, done.gold),
         write_parquet(out / build_files.ADJUDICATIONS, done.adjudications),

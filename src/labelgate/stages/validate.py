@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 from labelgate.analysis.validation import Tables, run_checks, validation_summary
+from labelgate.config import columns as col
 from labelgate.io.json_io import write_json
 from labelgate.io.writers import read_parquet, write_parquet
 from labelgate.project import build_files
 from labelgate.project.context import DatasetContext
 from labelgate.stages import base
 
+CHECKED_COLUMNS = (
+    col.ITEM_ID,
+    col.ANNOTATOR_ID,
+    col.LABEL,
+    "duration_s",
+    "guideline_version",
+    "source",
+)
+
 
 def run(ctx: DatasetContext) -> base.StageResult:
     """Write violations.parquet and validation.json."""
     out = ctx.out
     tables = Tables(
-        annotations=read_parquet(out / build_files.ANNOTATIONS),
+        # The columns the checks read; suggestions, batches and timestamps stay on disk.
+        annotations=read_parquet(out / build_files.ANNOTATIONS, columns=CHECKED_COLUMNS),
         items=read_parquet(out / build_files.ITEMS),
         quarantine=read_parquet(out / build_files.QUARANTINE),
         schema=ctx.schema,
