@@ -147,7 +147,8 @@ class Auto(Aggregator):
         model = cls(labels=self.labels, random_state=self.random_state)
         if name in _CLAMPS:
             model.clamp_gold = clamp  # type: ignore[attr-defined]
-        return model
+        # Candidates with partitioned steps run them where this model's engine runs kernels.
+        return model.use_engine(self._executor)
 
     def _gold_scores(
         self, codes: Codes, names: list[str], rng: np.random.Generator

@@ -12,25 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from labelgate.aggregation import em_partitions as em
+from labelgate.aggregation import vote_partitions as votes
 from labelgate.aggregation.base import Aggregator, Codes
-from labelgate.aggregation.majority_vote import vote_shares
 from labelgate.aggregation.registry import register
 from labelgate.metrics.counts import FloatArray
-
-
-def accuracy_against(codes: Codes, shares: FloatArray) -> FloatArray:
-    """Each annotator's share of labels equal to the reference: gold, else the vote's argmax."""
-    _, a, _ = codes.shape
-    reference = np.where(codes.gold >= 0, codes.gold, shares.argmax(axis=1))[codes.items]
-    right = np.bincount(codes.annotators, weights=codes.labels == reference, minlength=a)
-    seen = np.bincount(codes.annotators, minlength=a)
-    accuracy: FloatArray = right / np.maximum(seen, 1)
-    return accuracy
-
-
-def _weighted(codes: Codes, skills: FloatArray) -> FloatArray:
-    # A tiny floor: an item whose only annotators have skill 0 keeps their plain vote.
-    return vote_shares(codes, np.maximum(skills, 0.0) + 1e-9)
 
 
 @register("wawa")
@@ -41,8 +27,11 @@ class Wawa(Aggregator):
     name = "wawa"
 
     def _fit(self, codes: Codes) -> FloatArray:
-        self.skills_ = accuracy_against(codes, vote_shares(codes))
-        return _weighted(codes, self.skills_)
+        # By item partition where the engine runs them: shares per item, counts per annotator.
+        parts = em.place(codes, self._executor)
+        self.skills_ = votes.accuracy_against(self._executor, parts, codes.shape[1])
+        weights = votes.floored(self.skills_)
+        return votes.weighted_shares(self._executor, parts, codes.shape[2], weights)
 
 
 @register("zbs")
@@ -69,6 +58,8 @@ class ZeroBasedSkill(Aggregator):
 
     def _fit(self, codes: Codes) -> FloatArray:
         _, a, k = codes.shape
+        executor = self._executor
+        parts = em.place(codes, executor)  # each step: shares per item, counts per annotator
         skills = np.full(a, 1.0 / k + 1e-5)
         rate = self.lr_init
         self.converged_ = False
@@ -76,11 +67,12 @@ class ZeroBasedSkill(Aggregator):
         for iteration in range(1, self.max_iter + 1):
             if iteration % self.lr_steps_to_reduce == 0:
                 rate *= self.lr_reduce_factor
-            step = rate * (accuracy_against(codes, _weighted(codes, skills)) - skills)
+            accuracy = votes.accuracy_against(executor, parts, a, votes.floored(skills))
+            step = rate * (accuracy - skills)
             skills = skills + step
             self.n_iter_ = iteration
             if np.abs(step).max(initial=0.0) < 1e-9:
                 self.converged_ = True
                 break
         self.skills_ = skills
-        return _weighted(codes, skills)
+        return votes.weighted_shares(executor, parts, k, votes.floored(skills))
