@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,6 +125,20 @@ def run_stages(root: Path, dataset: str, names: tuple[str, ...]) -> dict[str, ob
 
 # Every stage after config, in pipeline order.
 ALL_STAGES = STAGE_NAMES[1:]
+
+
+@pytest.fixture(scope="session")
+def dask_client() -> Iterator[object]:
+    """Two in-process Dask workers, one per test process: the scheduler, serialisation and
+    task graph are Dask's own. Skips when Dask (the `dask` extra) is not installed."""
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    )
+    client = distributed.Client(cluster, set_as_default=False)
+    yield client
+    client.close()
+    cluster.close()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -14,17 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from labelgate.aggregation import em_partitions as em
+from labelgate.aggregation import glad_partitions as gp
 from labelgate.aggregation.base import Aggregator, Codes
-from labelgate.aggregation.dawid_skene import clamp_gold, coin_posteriors
-from labelgate.aggregation.majority_vote import vote_shares
 from labelgate.aggregation.registry import register
 from labelgate.metrics.counts import FloatArray
-
-# A Newton step is capped: far from the optimum the quadratic model overshoots.
-STEP = 1.0
-# log_beta is kept in [-LOG_BETA_BOUND, LOG_BETA_BOUND]: beyond it an item is decided by one
-# label (beta huge) or by none (beta ~ 0), and the gradient vanishes anyway.
-LOG_BETA_BOUND = 5.0
 
 
 @register("glad")
@@ -53,58 +47,41 @@ class Glad(Aggregator):
         self.learn_priors = learn_priors
         self.clamp_gold = clamp_gold
 
-    def _m_step(self, codes: Codes, posteriors: FloatArray, x: FloatArray) -> FloatArray:
-        """Block Newton steps on Q: abilities with difficulties fixed, then the reverse.
-
-        Fisher scoring (the expected curvature, always negative) makes each block step an
-        ascent step of the concave per-block objective; a few per EM iteration is a
-        generalised EM, far cheaper than a full optimiser run over N + A parameters.
-        """
-        n, a, _ = codes.shape
-        q = posteriors[codes.items, codes.labels]  # P(annotation j is right)
-        ann, itm = codes.annotators, codes.items
-        alpha, log_beta = x[:a].copy(), x[a:].copy()
-        for _ in range(self.m_step_iter):
-            beta = np.exp(log_beta)[itm]
-            s = 1.0 / (1.0 + np.exp(-alpha[ann] * beta))
-            grad = np.bincount(ann, weights=(q - s) * beta, minlength=a) - (alpha - 1.0)
-            curve = np.bincount(ann, weights=s * (1 - s) * beta**2, minlength=a) + 1.0
-            alpha += np.clip(grad / curve, -STEP, STEP)
-            ab = alpha[ann] * np.exp(log_beta)[itm]
-            s = 1.0 / (1.0 + np.exp(-ab))
-            grad = np.bincount(itm, weights=(q - s) * ab, minlength=n) - log_beta
-            curve = np.bincount(itm, weights=s * (1 - s) * ab**2, minlength=n) + 1.0
-            log_beta = np.clip(
-                log_beta + np.clip(grad / curve, -STEP, STEP), -LOG_BETA_BOUND, LOG_BETA_BOUND
-            )
-        return np.concatenate([alpha, log_beta])
-
     def _fit(self, codes: Codes) -> FloatArray:
         n, a, k = codes.shape
-        posteriors = clamp_gold(codes, vote_shares(codes), self.clamp_gold)
-        x = np.concatenate([np.ones(a), np.zeros(n)])
+        # Items' difficulties and posteriors stay in their partition where the engine runs
+        # them (glad_partitions); the abilities move here, on per-annotator sums.
+        executor = self._executor
+        states = gp.start(executor, em.place(codes, executor), self.clamp_gold)
+        alpha = np.ones(a)
+        totals = gp.class_totals(executor, states)
         history: list[float] = []
         self.converged_ = False
         self.n_iter_ = 0
+        priors = np.full(k, 1.0 / k)
         for iteration in range(1, self.max_iter + 1):
-            x = self._m_step(codes, posteriors, x)
+            # M-step: a few block Fisher-scoring steps on Q, abilities then difficulties.
+            # Fisher scoring (the expected curvature, always negative) makes each block step
+            # an ascent step of the concave per-block objective; a few per EM iteration is a
+            # generalised EM, far cheaper than a full optimiser run over N + A parameters.
+            for _ in range(self.m_step_iter):
+                alpha = gp.ability_step(executor, states, alpha)
+                states = gp.difficulty_step(executor, states, alpha)
             # Uniform class priors by default, as Whitehill et al. and crowd-kit: learned
             # priors let the symmetric error model drift towards a class (d_Duck_Identification
             # 0.574 learned, 0.722 uniform; vcrowd_ZenCrowd_us 0.801 and 0.878).
-            counts = posteriors.sum(axis=0) + 1e-6
+            counts = totals + 1e-6
             priors = counts / counts.sum() if self.learn_priors else np.full(k, 1.0 / k)
-            alpha, log_beta = x[:a], x[a:]
-            z = alpha[codes.annotators] * np.exp(log_beta[codes.items])
-            posteriors, loglik = coin_posteriors(codes, 1.0 / (1.0 + np.exp(-z)), np.log(priors))
-            posteriors = clamp_gold(codes, posteriors, self.clamp_gold)
-            penalty = 0.5 * ((alpha - 1.0) ** 2).sum() + 0.5 * (log_beta**2).sum()
-            history.append(-(loglik - penalty) / max(n, 1))
+            states, sums = gp.e_step(executor, states, alpha, np.log(priors), self.clamp_gold)
+            totals = sums.class_totals
+            penalty = 0.5 * ((alpha - 1.0) ** 2).sum() + 0.5 * sums.log_beta_squares
+            history.append(-(sums.loglik - penalty) / max(n, 1))
             self.n_iter_ = iteration
             if len(history) > 1 and abs(history[-2] - history[-1]) < self.tol:
                 self.converged_ = True
                 break
         self.loss_history_ = history
-        self.alphas_ = x[:a]
-        self.betas_ = np.exp(x[a:])
+        posteriors, self.betas_ = gp.posteriors_and_betas(executor, states, k)
+        self.alphas_ = alpha
         self.priors_ = priors
         return posteriors

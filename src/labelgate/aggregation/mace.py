@@ -7,14 +7,18 @@ not competent, a spamming distribution xi over labels:
 EM from the majority-vote shares with Beta/Dirichlet smoothing (Hovy et al. use variational
 Bayes with the same priors). Learned: `competence_` (A,), `spam_` (A, K), `loss_history_`,
 `converged_`.
+
+The E-step is per item and the M-step needs only sums over annotations, so EM runs by item
+partition where the engine keeps them (mace_partitions.py), as Dawid-Skene does.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from labelgate.aggregation.base import Aggregator, Codes, normalize_log_joint
-from labelgate.aggregation.majority_vote import vote_shares
+from labelgate.aggregation import em_partitions as em
+from labelgate.aggregation import mace_partitions as mp
+from labelgate.aggregation.base import Aggregator, Codes
 from labelgate.aggregation.registry import register
 from labelgate.metrics.counts import FloatArray
 
@@ -47,62 +51,45 @@ class Mace(Aggregator):
         self.beta = beta
         self.smoothing = smoothing
 
-    def _m_step(
-        self, codes: Codes, posteriors: FloatArray, theta: FloatArray, xi: FloatArray
-    ) -> tuple[FloatArray, FloatArray]:
-        _, a, k = codes.shape
-        th = theta[codes.annotators]
-        x = xi[codes.annotators, codes.labels]
-        competent = posteriors[codes.items, codes.labels] * th / (th + (1.0 - th) * x)
-        spam = 1.0 - competent
-        n = np.bincount(codes.annotators, minlength=a)
-        theta = (np.bincount(codes.annotators, weights=competent, minlength=a) + self.alpha) / (
-            n + self.alpha + self.beta
-        )
-        spam_counts = np.bincount(
-            codes.annotators * k + codes.labels, weights=spam, minlength=a * k
-        )
-        smoothed = spam_counts.reshape(a, k).astype(np.float64) + self.smoothing
+    def _m_step(self, stats: mp.MaceStats, a: int, k: int) -> tuple[FloatArray, FloatArray]:
+        theta = (stats.competent + self.alpha) / (stats.seen + self.alpha + self.beta)
+        smoothed = stats.spam.reshape(a, k).astype(np.float64) + self.smoothing
         return theta, smoothed / smoothed.sum(axis=1, keepdims=True)
 
-    def _e_step(
-        self, codes: Codes, theta: FloatArray, xi: FloatArray, priors: FloatArray
-    ) -> tuple[FloatArray, float]:
-        n, _, k = codes.shape
-        th = theta[codes.annotators]
-        spam = (1.0 - th) * xi[codes.annotators, codes.labels]
-        base = np.log(spam)
-        bonus = np.log(th + spam) - base
-        per_item = np.bincount(codes.items, weights=base, minlength=n).astype(np.float64)
-        at_label = np.bincount(codes.items * k + codes.labels, weights=bonus, minlength=n * k)
-        joint: FloatArray = per_item[:, None] + at_label.astype(np.float64).reshape(n, k)
-        joint += np.log(priors)
-        return normalize_log_joint(joint)
-
-    def _priors(self, posteriors: FloatArray) -> FloatArray:
+    def _priors(self, class_totals: FloatArray) -> FloatArray:
         if not self.learn_priors:
-            return np.full(posteriors.shape[1], 1.0 / posteriors.shape[1])
-        counts = posteriors.sum(axis=0) + 1.0
+            return np.full(len(class_totals), 1.0 / len(class_totals))
+        counts = class_totals + 1.0
         priors: FloatArray = counts / counts.sum()
         return priors
 
     def _fit(self, codes: Codes) -> FloatArray:
         n, a, k = codes.shape
-        posteriors = vote_shares(codes)
-        theta, xi = self._m_step(codes, posteriors, np.full(a, 0.8), np.full((a, k), 1.0 / k))
-        priors = self._priors(posteriors)
+        # The data stay in item partitions where the engine runs them (mace_partitions); each
+        # step below gathers small sums: competent and spam mass, class totals, log-likelihood.
+        executor = self._executor
+        parts = em.place(codes, executor)
+        start = mp.start_stats(executor, parts, np.full(a, 0.8), np.full((a, k), 1.0 / k))
+        theta, xi = self._m_step(start, a, k)
+        priors = self._priors(start.class_totals)
         history: list[float] = []
         self.converged_ = False
+        last: tuple[FloatArray, FloatArray, FloatArray] | None = None  # the last E-step's
         for iteration in range(1, self.max_iter + 1):
-            posteriors, loglik = self._e_step(codes, theta, xi, priors)
-            history.append(-loglik / max(n, 1))
+            last = (theta, xi, np.log(priors))
+            stats = mp.em_stats(executor, parts, *last)
+            history.append(-stats.loglik / max(n, 1))
             self.n_iter_ = iteration
             if len(history) > 1 and abs(history[-2] - history[-1]) < self.tol:
                 self.converged_ = True
                 break
-            theta, xi = self._m_step(codes, posteriors, theta, xi)
-            priors = self._priors(posteriors)
+            theta, xi = self._m_step(stats, a, k)
+            priors = self._priors(stats.class_totals)
         self.loss_history_ = history
         self.competence_ = theta
         self.spam_ = xi
-        return posteriors
+        if last is None:
+            return em.vote_shares(executor, parts)
+        # The posteriors of the last E-step, recomputed where the partitions live (the loop
+        # gathered only their sums).
+        return mp.posteriors(executor, parts, *last)

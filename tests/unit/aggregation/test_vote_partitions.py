@@ -3,8 +3,6 @@ vote shares stay per item and an annotator's agreement is two exact counts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -68,20 +66,6 @@ def test_wawa_is_the_vote_weighted_by_agreement_with_the_vote_or_gold() -> None:
     np.testing.assert_array_equal(model.skills_, skills)  # type: ignore[attr-defined]
     expected = vote_shares(codes, np.maximum(skills, 0.0) + 1e-9)
     np.testing.assert_array_equal(model.probas_.to_numpy(), expected)
-
-
-distributed = pytest.importorskip("distributed")
-
-
-@pytest.fixture(scope="module")
-def dask_client() -> Iterator[object]:
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-    )
-    client = distributed.Client(cluster, set_as_default=False)
-    yield client
-    client.close()
-    cluster.close()
 
 
 @pytest.mark.parametrize("model", [Wawa, ZeroBasedSkill])

@@ -3,8 +3,6 @@ and the Dask engine equals the local engine bit for bit on the same partitions."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -41,18 +39,6 @@ def crowd(seed: int, n_items: int = 1500, n_annotators: int = 30) -> pd.DataFram
             "label": [LABELS[k] for k in labels[order]],
         }
     )
-
-
-@pytest.fixture(scope="module")
-def dask_client() -> Iterator[object]:
-    """Two in-process workers: the scheduler, serialisation and task graph are Dask's own."""
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-    )
-    client = distributed.Client(cluster, set_as_default=False)
-    yield client
-    client.close()
-    cluster.close()
 
 
 def _report(frame: pd.DataFrame, executor: object, level: str = "nominal") -> Report:

@@ -1,0 +1,71 @@
+"""GLAD by item partition: one partition gives the whole-array numbers, several agree with it
+to rounding, and the Dask engine gives the local engine's bits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from labelgate.aggregation.glad import Glad
+from labelgate.backends.executor import LocalExecutor
+
+LABELS = ["a", "b", "c"]
+
+
+def crowd(seed: int, n_items: int = 500, n_annotators: int = 20) -> pd.DataFrame:
+    """Items of mixed difficulty with 1-5 annotations from annotators of mixed ability."""
+    rng = np.random.default_rng(seed)
+    items = np.repeat(np.arange(n_items), rng.integers(1, 6, n_items))
+    truth = rng.integers(0, len(LABELS), n_items)
+    ease = rng.uniform(0.2, 1.0, n_items)
+    skill = rng.uniform(0.2, 0.95, n_annotators)
+    annotators = rng.integers(0, n_annotators, len(items))
+    right = rng.random(len(items)) < skill[annotators] * ease[items] + 0.1
+    labels = np.where(right, truth[items], rng.integers(0, len(LABELS), len(items)))
+    order = rng.permutation(len(items))
+    return pd.DataFrame(
+        {
+            "item_id": [f"i{i:04d}" for i in items[order]],
+            "annotator_id": [f"w{a:02d}" for a in annotators[order]],
+            "label": [LABELS[k] for k in labels[order]],
+        }
+    )
+
+
+GOLD = pd.Series(["a", "b", "c"], index=["i0000", "i0001", "i0002"])
+
+
+def fit(executor: object, **params: object) -> Glad:
+    model = Glad(labels=LABELS, **params).use_engine(executor)  # type: ignore[arg-type]
+    return model.fit(crowd(21), GOLD)  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("params", [{}, {"learn_priors": True}, {"clamp_gold": True}])
+def test_partitions_agree_with_one_partition_to_rounding(params: dict[str, object]) -> None:
+    whole = fit(LocalExecutor(), **params)
+    parts = fit(LocalExecutor(150), **params)
+    assert parts.n_iter_ == whole.n_iter_
+    pd.testing.assert_series_equal(parts.labels_, whole.labels_)
+    np.testing.assert_allclose(parts.probas_.to_numpy(), whole.probas_.to_numpy(), atol=1e-9)
+    np.testing.assert_allclose(parts.alphas_, whole.alphas_, atol=1e-9)
+    np.testing.assert_allclose(parts.betas_, whole.betas_, rtol=1e-9)
+    np.testing.assert_allclose(parts.loss_history_, whole.loss_history_, rtol=1e-12)
+
+
+def test_difficulties_are_learned_per_item() -> None:
+    model = fit(LocalExecutor(150))
+    assert model.betas_.shape == (500,)
+    assert model.alphas_.shape == (20,)
+    assert np.ptp(np.log(model.betas_)) > 0.1  # items differ in difficulty
+
+
+def test_dask_gives_the_local_bits(dask_client: object) -> None:
+    from labelgate.backends.dask_executor import DaskExecutor
+
+    local = fit(LocalExecutor(150), learn_priors=True)
+    remote = fit(DaskExecutor(dask_client, 150), learn_priors=True)
+    assert remote.loss_history_ == local.loss_history_
+    np.testing.assert_array_equal(remote.probas_.to_numpy(), local.probas_.to_numpy())
+    np.testing.assert_array_equal(remote.alphas_, local.alphas_)
+    np.testing.assert_array_equal(remote.betas_, local.betas_)
