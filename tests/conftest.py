@@ -141,6 +141,23 @@ def dask_client() -> Iterator[object]:
     cluster.close()
 
 
+def ingest_in_chunks(root: Path, chunk_rows: int) -> tuple[list[str], dict[str, bytes]]:
+    """Run ingest on dataset `example` with `engine.chunk_rows` records a piece: its lines and
+    the bytes of every file it wrote."""
+    import dataclasses
+
+    from labelgate.config.params import Engine
+    from labelgate.project.context import dataset_context
+    from labelgate.stages.registry import stage_function
+
+    ctx = dataclasses.replace(
+        dataset_context(root, "example"), engine=Engine(chunk_rows=chunk_rows)
+    )
+    lines = stage_function("ingest")(ctx).lines
+    out = root / "build/example"
+    return lines, {path.name: path.read_bytes() for path in sorted(out.iterdir()) if path.is_file()}
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # DVC 3.x's own use of pygtrie, seen now that `labelgate run` reproduces in this process.
     config.addinivalue_line(

@@ -11,7 +11,7 @@ import pytest
 
 from labelgate.config import columns as col
 from labelgate.errors import InputError
-from tests.conftest import DATASET_HEAD, ProjectFactory, run_stages
+from tests.conftest import DATASET_HEAD, ProjectFactory, ingest_in_chunks, run_stages
 
 MANIFEST = (
     DATASET_HEAD
@@ -436,28 +436,13 @@ def test_every_quarantine_reason_is_documented() -> None:
     assert [r for r in col.QUARANTINE_REASONS if f"`{r}`" not in ingest] == []
 
 
-def _ingest_in_chunks(root: Path, chunk_rows: int) -> tuple[list[str], dict[str, bytes]]:
-    import dataclasses
-
-    from labelgate.config.params import Engine
-    from labelgate.project.context import dataset_context
-    from labelgate.stages.registry import stage_function
-
-    ctx = dataclasses.replace(
-        dataset_context(root, "example"), engine=Engine(chunk_rows=chunk_rows)
-    )
-    lines = stage_function("ingest")(ctx).lines
-    out = root / "build/example"
-    return lines, {path.name: path.read_bytes() for path in sorted(out.iterdir()) if path.is_file()}
-
-
 def test_checking_an_export_in_chunks_writes_the_bytes_of_checking_it_whole(
     make_project: ProjectFactory,
 ) -> None:
     root = project(make_project)
-    whole = _ingest_in_chunks(root, 1_000)
+    whole = ingest_in_chunks(root, 1_000)
     for size in (1, 2, 3):
-        assert _ingest_in_chunks(root, size) == whole
+        assert ingest_in_chunks(root, size) == whole
     quarantine = pd.read_parquet(root / "build/example/quarantine.parquet")
     for _, rows in quarantine.groupby("source", sort=False):
         assert rows["row"].is_monotonic_increasing  # in file order, whatever the chunks
@@ -477,11 +462,11 @@ def test_a_column_is_whole_bad_only_when_it_fails_in_every_chunk(
         {"datasets/example/dataset.yaml": EPOCH_MANIFEST, "datasets/example/raw/a.csv": rows}
     )
     # Chunks of one row: the first two chunks fail whole, the file does not.
-    lines, _ = _ingest_in_chunks(root, 1)
+    lines, _ = ingest_in_chunks(root, 1)
     assert lines == ["datasets/example/raw/a.csv: 4 rows in = 2 kept + 2 quarantined"]
     bad = rows.replace(",3\n", ",3h\n")
     (root / "datasets/example/raw/a.csv").write_text(bad, encoding="utf-8")
-    lines, _ = _ingest_in_chunks(root, 1)
+    lines, _ = ingest_in_chunks(root, 1)
     assert lines[-1].startswith(
         "datasets/example/raw/a.csv: no duration_s value could be read, so all 3 rows with one "
         "were quarantined (bad_duration). Row 2: duration_s '12s' has a unit"

@@ -15,7 +15,7 @@ from labelgate.config.schema import Schema
 from labelgate.errors import ConfigError, InputError
 from labelgate.io.ingest import RawSource, RawSources, ingest
 from labelgate.io.readers import RawTable
-from tests.conftest import DATASET_HEAD, ProjectFactory, run_stages
+from tests.conftest import DATASET_HEAD, ProjectFactory, ingest_in_chunks, run_stages
 
 MANIFEST = (
     DATASET_HEAD
@@ -209,6 +209,19 @@ def test_ingest_is_byte_identical_on_a_second_run(make_project: ProjectFactory) 
     first = [(out / n).read_bytes() for n in names]
     run_stages(root, "example", ("ingest",))
     assert [(out / n).read_bytes() for n in names] == first
+
+
+def test_reviews_are_checked_against_annotations_streamed_in_pieces(
+    make_project: ProjectFactory,
+) -> None:
+    # The annotations go to their file piece by piece; the review check keeps their ids.
+    root = project(make_project)
+    whole = ingest_in_chunks(root, 1_000)
+    for size in (1, 2):
+        assert ingest_in_chunks(root, size) == whole
+    quarantine = pd.read_parquet(root / "build/example/quarantine.parquet")
+    unknown = quarantine[quarantine["reason"] == "unknown_annotation"]
+    assert set(unknown["row"]) == {6, 7}  # r02 by w9, r99: in no piece of the annotations
 
 
 def test_a_qualification_test_on_a_multi_label_dataset_is_refused(
