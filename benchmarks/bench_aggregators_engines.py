@@ -17,9 +17,8 @@ import argparse
 import time
 
 import numpy as np
-import pandas as pd
 
-from bench_engines import N_ANNOTATORS, K, crowd
+from bench_engines import crowd, crowd_codes
 from labelgate.aggregation.base import Aggregator, Codes
 from labelgate.aggregation.dawid_skene import DawidSkene, OneCoinDawidSkene
 from labelgate.aggregation.glad import Glad
@@ -58,16 +57,7 @@ def main() -> None:
     parser.add_argument("--iters", type=int, default=20)
     args = parser.parse_args()
     items, annotators, labels = crowd(int(args.size))
-    n_items = int(items.max()) + 1
-    codes = Codes(
-        items,
-        annotators,
-        labels,
-        pd.RangeIndex(n_items),
-        pd.RangeIndex(N_ANNOTATORS),
-        [str(k) for k in range(K)],
-        np.full(n_items, -1, np.int64),
-    )
+    codes = crowd_codes(items, annotators, labels)
     parts = -(-len(items) // args.partition_rows)
     print(f"{len(items):,} annotations, {parts} partitions, {args.iters} iterations")
     print(

@@ -67,6 +67,20 @@ def crowd(n_annotations: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np
     return items, annotators, labels
 
 
+def crowd_codes(items: np.ndarray, annotators: np.ndarray, labels: np.ndarray) -> Codes:
+    """A crowd's codes as aggregators take them (ids are the codes; no gold)."""
+    n_items = int(items.max()) + 1
+    return Codes(
+        items,
+        annotators,
+        labels,
+        pd.RangeIndex(n_items),
+        pd.RangeIndex(N_ANNOTATORS),
+        [str(k) for k in range(K)],
+        np.full(n_items, -1, np.int64),
+    )
+
+
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -156,16 +170,7 @@ def main() -> None:
     for index, size in enumerate(args.sizes):
         n = int(size)
         items, annotators, labels = crowd(n)
-        n_items = int(items.max()) + 1
-        codes = Codes(
-            items,
-            annotators,
-            labels,
-            pd.RangeIndex(n_items),
-            pd.RangeIndex(N_ANNOTATORS),
-            [str(k) for k in range(K)],
-            np.full(n_items, -1, np.int64),
-        )
+        codes = crowd_codes(items, annotators, labels)
         encoded = Encoded(items, annotators, labels, [str(a) for a in range(N_ANNOTATORS)], 0, None)
         results = {}
         for name in ("local", "dask"):
@@ -193,7 +198,7 @@ def main() -> None:
         if index == 0 and n <= 2_000_000:  # the peer builds an annotators x items matrix
             import krippendorff
 
-            matrix = np.full((N_ANNOTATORS, n_items), np.nan)
+            matrix = np.full((N_ANNOTATORS, len(codes.item_ids)), np.nan)
             matrix[annotators, items] = labels
             started = time.perf_counter()
             peer = krippendorff.alpha(

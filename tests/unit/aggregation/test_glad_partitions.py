@@ -9,31 +9,17 @@ import pytest
 
 from labelgate.aggregation.glad import Glad
 from labelgate.backends.executor import LocalExecutor
+from tests.crowds import synthetic_crowd
 
 LABELS = ["a", "b", "c"]
 
 
-def crowd(seed: int, n_items: int = 500, n_annotators: int = 20) -> pd.DataFrame:
+def crowd(seed: int) -> pd.DataFrame:
     """Items of mixed difficulty with 1-5 annotations from annotators of mixed ability."""
-    rng = np.random.default_rng(seed)
-    items = np.repeat(np.arange(n_items), rng.integers(1, 6, n_items))
-    truth = rng.integers(0, len(LABELS), n_items)
-    ease = rng.uniform(0.2, 1.0, n_items)
-    skill = rng.uniform(0.2, 0.95, n_annotators)
-    annotators = rng.integers(0, n_annotators, len(items))
-    right = rng.random(len(items)) < skill[annotators] * ease[items] + 0.1
-    labels = np.where(right, truth[items], rng.integers(0, len(LABELS), len(items)))
-    order = rng.permutation(len(items))
-    return pd.DataFrame(
-        {
-            "item_id": [f"i{i:04d}" for i in items[order]],
-            "annotator_id": [f"w{a:02d}" for a in annotators[order]],
-            "label": [LABELS[k] for k in labels[order]],
-        }
-    )
+    return synthetic_crowd(seed, LABELS, 500, 20, varied_difficulty=True)[0]
 
 
-GOLD = pd.Series(["a", "b", "c"], index=["i0000", "i0001", "i0002"])
+GOLD = pd.Series(["a", "b", "c"], index=["i00000", "i00001", "i00002"])
 
 
 def fit(executor: object, **params: object) -> Glad:

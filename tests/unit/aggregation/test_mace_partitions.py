@@ -15,30 +15,17 @@ from labelgate.aggregation.majority_vote import vote_shares
 from labelgate.backends.executor import Executor, LocalExecutor
 from labelgate.backends.partitions import by_item
 from labelgate.metrics.counts import FloatArray
+from tests.crowds import synthetic_crowd
 
 LABELS = ["a", "b", "c", "d"]
 ONE_PARTITION = 10**9
 ROWS = 300  # annotations per partition: about ten partitions of `crowd()`
 
 
-def crowd(seed: int, n_items: int = 1000, n_annotators: int = 25) -> tuple[pd.DataFrame, pd.Series]:
+def crowd(seed: int, n_items: int = 1000) -> tuple[pd.DataFrame, pd.Series]:
     """Imbalanced classes, 1-5 annotations per item, a few spammers; and gold on 20 items."""
-    rng = np.random.default_rng(seed)
-    per_item = rng.integers(1, 6, n_items)
-    items = np.repeat(np.arange(n_items), per_item)
-    truth = rng.choice(len(LABELS), n_items, p=[0.55, 0.25, 0.15, 0.05])
-    skill = rng.uniform(0.2, 0.95, n_annotators)
-    annotators = rng.integers(0, n_annotators, len(items))
-    right = rng.random(len(items)) < skill[annotators]
-    labels = np.where(right, truth[items], rng.integers(0, len(LABELS), len(items)))
-    order = rng.permutation(len(items))  # rows in no particular item order
-    frame = pd.DataFrame(
-        {
-            "item_id": [f"i{i:05d}" for i in items[order]],
-            "annotator_id": [f"w{a:03d}" for a in annotators[order]],
-            "label": [LABELS[k] for k in labels[order]],
-        }
-    )
+    shares = [0.55, 0.25, 0.15, 0.05]
+    frame, truth = synthetic_crowd(seed, LABELS, n_items, 25, class_shares=shares)
     gold = pd.Series([LABELS[t] for t in truth[:20]], index=[f"i{i:05d}" for i in range(20)])
     return frame, gold
 

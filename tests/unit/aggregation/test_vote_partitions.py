@@ -11,30 +11,17 @@ from labelgate.aggregation.base import Aggregator, encode
 from labelgate.aggregation.majority_vote import vote_shares
 from labelgate.aggregation.wawa import Wawa, ZeroBasedSkill
 from labelgate.backends.executor import LocalExecutor
+from tests.crowds import synthetic_crowd
 
 LABELS = ["a", "b", "c"]
 
 
-def crowd(seed: int, n_items: int = 400, n_annotators: int = 15) -> pd.DataFrame:
+def crowd(seed: int) -> pd.DataFrame:
     """Items with 1-4 annotations from annotators of mixed accuracy, rows in no item order."""
-    rng = np.random.default_rng(seed)
-    items = np.repeat(np.arange(n_items), rng.integers(1, 5, n_items))
-    truth = rng.integers(0, len(LABELS), n_items)
-    skill = rng.uniform(0.3, 0.95, n_annotators)
-    annotators = rng.integers(0, n_annotators, len(items))
-    right = rng.random(len(items)) < skill[annotators]
-    labels = np.where(right, truth[items], rng.integers(0, len(LABELS), len(items)))
-    order = rng.permutation(len(items))
-    return pd.DataFrame(
-        {
-            "item_id": [f"i{i:04d}" for i in items[order]],
-            "annotator_id": [f"w{a:02d}" for a in annotators[order]],
-            "label": [LABELS[k] for k in labels[order]],
-        }
-    )
+    return synthetic_crowd(seed, LABELS, 400, 15, most_per_item=4, skill=(0.3, 0.95))[0]
 
 
-GOLD = pd.Series(["a", "b", "c", "a"], index=["i0000", "i0001", "i0002", "i0003"])
+GOLD = pd.Series(["a", "b", "c", "a"], index=["i00000", "i00001", "i00002", "i00003"])
 
 
 def fit(model: type[Aggregator], frame: pd.DataFrame, executor: object) -> Aggregator:
