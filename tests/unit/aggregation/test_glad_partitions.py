@@ -49,8 +49,9 @@ def test_difficulties_are_learned_per_item() -> None:
 def test_dask_gives_the_local_bits(dask_client: object) -> None:
     from labelgate.backends.dask_executor import DaskExecutor
 
-    local = fit(LocalExecutor(150), learn_priors=True)
-    remote = fit(DaskExecutor(dask_client, 150), learn_priors=True)
+    # A few iterations: each is seven round trips to the workers.
+    local = fit(LocalExecutor(150), learn_priors=True, max_iter=4)
+    remote = fit(DaskExecutor(dask_client, 150), learn_priors=True, max_iter=4)
     assert remote.loss_history_ == local.loss_history_
     np.testing.assert_array_equal(remote.probas_.to_numpy(), local.probas_.to_numpy())
     np.testing.assert_array_equal(remote.alphas_, local.alphas_)
