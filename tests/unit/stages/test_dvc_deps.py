@@ -90,3 +90,12 @@ def test_the_template_pipeline_is_this_one_without_labelgate_source_deps() -> No
     template = REPO_ROOT / "src/labelgate/scaffold/template/dvc.yaml"
     expected = "".join(line for line in ours if "src/labelgate/" not in line)
     assert template.read_text(encoding="utf-8") == expected
+
+
+def test_the_config_stage_depends_on_the_models_whose_defaults_it_writes(
+    stage_deps: dict[str, list[str]],
+) -> None:
+    # Other stages read their settings from the config stage's files, so they need not list
+    # labelgate.config; the config stage fills in defaults, so a new default must re-run it
+    # (else a build made before the default differs from a fresh one).
+    assert "src/labelgate/config" in stage_deps["config"]
