@@ -832,13 +832,7 @@ def chunks(source: RawSource, schema: Schema, chunk_rows: int) -> Iterator[RawSo
     if table is None or table.tables or schema.task == "spans" or len(table.frame) <= chunk_rows:
         yield source
         return
-    for start in range(0, len(table.frame), chunk_rows):
-        stop = start + chunk_rows
-        piece = RawTable(
-            table.frame.iloc[start:stop].reset_index(drop=True),
-            table.bad_rows if start == 0 else [],
-            {name: mask[start:stop] for name, mask in table.nested.items()},
-        )
+    for piece in table.pieces(chunk_rows):
         yield RawSource(source.config, piece, source.display)
 
 

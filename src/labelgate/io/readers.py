@@ -52,6 +52,20 @@ class RawTable:
         """Every record in the file, readable or not."""
         return len(self.frame) + len(self.bad_rows)
 
+    def pieces(self, rows: int) -> Iterator[RawTable]:
+        """This table cut into pieces of `rows` records, in order (itself when it is no
+        longer); the bad records go with the first piece."""
+        if len(self.frame) <= rows:
+            yield self
+            return
+        for start in range(0, len(self.frame), rows):
+            stop = start + rows
+            yield RawTable(
+                self.frame.iloc[start:stop].reset_index(drop=True),
+                self.bad_rows if start == 0 else [],
+                {name: mask[start:stop] for name, mask in self.nested.items()},
+            )
+
 
 def _error(display: str, message: str, fix: str, line: int = 0) -> InputError:
     return InputError([Problem(display, line, 0, "", message, fix)])
@@ -305,22 +319,10 @@ def _as_raw(table: pa.Table, rows: np.ndarray, bad: list[tuple[int, str, str]]) 
     return RawTable(frame, sorted(bad + unreadable))
 
 
-def _read_csv(path: Path, display: str) -> RawTable:
-    names = _csv_header(path, display)
-    if not _is_utf8(path):
-        return _read_csv_by_record(path, names)
-
-    def read(block_size: int) -> tuple[pa.Table, _BadRecords]:
-        bad = _BadRecords()
-        return pa_csv.read_csv(path, **_csv_options(names, bad, block_size)), bad
-
-    try:
-        table, bad = read(_BLOCK)
-    except pa.ArrowInvalid as exc:
-        if "straddl" not in str(exc):
-            raise
-        # A record longer than a block (a huge field): read the file as one block.
-        table, bad = read(_whole_block(path))
+def _read_csv_blocks(path: Path, names: list[str], block_size: int) -> RawTable:
+    """The file read whole, `block_size` bytes at a time."""
+    bad = _BadRecords()
+    table = pa_csv.read_csv(path, **_csv_options(names, bad, block_size))
     # Good records take the record numbers from 2 (after the header) that no bad one took.
     return _as_raw(table, _numbered(len(table), 2, bad.found), bad.found)
 
@@ -329,11 +331,21 @@ def _whole_block(path: Path) -> int:
     return min(max(path.stat().st_size + 1, _BLOCK), (1 << 31) - 1)
 
 
-def _pieces_of(table: RawTable, rows: int) -> Iterator[RawTable]:
-    """A table read whole, cut into pieces of `rows` records (bad records with the first)."""
-    for start in range(0, max(len(table.frame), 1), rows):
-        frame = table.frame.iloc[start : start + rows].reset_index(drop=True)
-        yield RawTable(frame, table.bad_rows if start == 0 else [])
+def _straddles(exc: pa.ArrowInvalid) -> bool:
+    """A record longer than a block (a huge field): the file must be read as one block."""
+    return "straddl" in str(exc)
+
+
+def _read_csv(path: Path, display: str) -> RawTable:
+    names = _csv_header(path, display)
+    if not _is_utf8(path):
+        return _read_csv_by_record(path, names)
+    try:
+        return _read_csv_blocks(path, names, _BLOCK)
+    except pa.ArrowInvalid as exc:
+        if not _straddles(exc):
+            raise
+        return _read_csv_blocks(path, names, _whole_block(path))
 
 
 def _streamed_csv(path: Path, names: list[str], rows: int) -> Iterator[RawTable]:
@@ -361,22 +373,16 @@ def _streamed_csv(path: Path, names: list[str], rows: int) -> Iterator[RawTable]
                 start, held = int(numbers[-1]) + 1, rest.num_rows
                 batches = rest.to_batches()
     except pa.ArrowInvalid as exc:
-        if "straddl" not in str(exc):
+        if not _straddles(exc):
             raise
-        whole = _read_csv_whole_block(path, names)
+        whole = _read_csv_blocks(path, names, _whole_block(path))
         frame = whole.frame[whole.frame["_row"] >= start].reset_index(drop=True)
         rest_bad = [b for b in whole.bad_rows if b[0] >= start]
-        yield from _pieces_of(RawTable(frame, rest_bad), rows)
+        yield from RawTable(frame, rest_bad).pieces(rows)
         return
     table = pa.Table.from_batches(batches, schema=reader.schema)
     if len(table) or len(bad.found) > reported or not pieces:  # at least one piece
         yield _as_raw(table, _numbered(len(table), start, bad.found), bad.found[reported:])
-
-
-def _read_csv_whole_block(path: Path, names: list[str]) -> RawTable:
-    bad = _BadRecords()
-    table = pa_csv.read_csv(path, **_csv_options(names, bad, _whole_block(path)))
-    return _as_raw(table, _numbered(len(table), 2, bad.found), bad.found)
 
 
 def _json_default(value: object) -> object:
@@ -609,7 +615,7 @@ def csv_pieces(path: Path, display: str, rows: int) -> Callable[[], Iterator[Raw
     def pieces() -> Iterator[RawTable]:
         with _read_errors(display, "csv"):
             if whole is not None:
-                yield from _pieces_of(whole, rows)
+                yield from whole.pieces(rows)
             else:
                 yield from _streamed_csv(path, names, rows)
 
