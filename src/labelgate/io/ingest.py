@@ -829,28 +829,11 @@ def chunks(source: RawSource, schema: Schema, chunk_rows: int) -> Iterator[RawSo
             yield RawSource(source.config, piece, source.display)
         return
     table = source.table
-    if table is None or table.tables or schema.task == "spans" or len(table.frame) <= chunk_rows:
+    if table is None or table.tables or schema.task == "spans":
         yield source
         return
     for piece in table.pieces(chunk_rows):
         yield RawSource(source.config, piece, source.display)
-
-
-def joined_pieces(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """Checked pieces as one table, `pd.concat`'s result without its copy of every column:
-    the pieces' Arrow columns are joined as chunks. Pieces that differ in columns or dtypes
-    (an empty piece) are joined by `pd.concat` itself."""
-    dtypes = parts[0].dtypes
-    if len(parts) == 1 or any(p.empty or not p.dtypes.equals(dtypes) for p in parts):
-        return pd.concat(parts, ignore_index=True)
-    tables = []
-    while parts:  # each piece's frame goes as its table is made
-        table = pa.Table.from_pandas(parts.pop(0), preserve_index=False)
-        tables.append(table.replace_schema_metadata(None))
-    joined: pd.DataFrame = pa.concat_tables(tables).to_pandas()
-    if not joined.dtypes.equals(dtypes):
-        raise InternalError(f"annotation pieces changed dtypes when joined: {joined.dtypes}")
-    return joined
 
 
 def ingest(
@@ -913,7 +896,7 @@ def ingest(
             _count("annotations", source.display, rows_in, kept, quarantine.frame())
         )
     if parts:
-        done.annotations = joined_pieces(parts)
+        done.annotations = pd.concat(parts, ignore_index=True)
     elif first is not None:
         done.annotations = first
     done.spans = _with_text(pd.concat(span_parts, ignore_index=True), done.items, schema)
