@@ -45,10 +45,10 @@ def _write_groups(out: pq.ParquetWriter, table: pa.Table) -> None:
 
 
 def write_parquet(path: Path, frame: pd.DataFrame) -> Path:
-    """Write a table without the pandas index, uncompressed-metadata-stable."""
-    table = _arrow(frame)
-    with atomic_output(path) as handle, pq.ParquetWriter(handle, table.schema, **_PARQUET) as out:
-        _write_groups(out, table)
+    """Write a table without the pandas index, uncompressed-metadata-stable: a stream of
+    one frame."""
+    with ParquetStream(path) as stream:
+        stream.add(frame)
     return path
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -123,7 +124,22 @@ def test_a_stream_writes_the_bytes_of_the_joined_table(
         for start in range(0, len(frame), piece):
             stream.add(frame.iloc[start : start + piece])
     assert md5(tmp_path / "stream.parquet") == md5(tmp_path / "whole.parquet")
+    assert md5(tmp_path / "whole.parquet") == md5(pyarrow_whole(frame, tmp_path, 4_096))
     assert pq.ParquetFile(tmp_path / "stream.parquet").metadata.num_row_groups == 5
+
+
+def pyarrow_whole(frame: pd.DataFrame, folder: Path, rows: int = 1024 * 1024) -> Path:
+    """The reference: pyarrow's own write of the contiguous table, with our settings."""
+    table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+    path = folder / "pyarrow.parquet"
+    pq.write_table(
+        table.combine_chunks(),
+        path,
+        row_group_size=rows,
+        compression="zstd",
+        write_statistics=False,
+    )
+    return path
 
 
 def test_a_stream_of_empty_frames_writes_the_empty_table(tmp_path: Path) -> None:
@@ -133,6 +149,7 @@ def test_a_stream_of_empty_frames_writes_the_empty_table(tmp_path: Path) -> None
         stream.add(empty)
         stream.add(empty)
     assert md5(tmp_path / "stream.parquet") == md5(tmp_path / "whole.parquet")
+    assert md5(tmp_path / "whole.parquet") == md5(pyarrow_whole(empty, tmp_path))
 
 
 def test_a_failed_stream_leaves_the_old_file(tmp_path: Path) -> None:
