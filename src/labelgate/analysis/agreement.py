@@ -23,7 +23,7 @@ from labelgate.metrics.agreement.report import (
     point_coefficients,
     report_from_partials,
 )
-from labelgate.metrics.counts import FloatArray, IntArray, item_value_counts
+from labelgate.metrics.counts import FloatArray, IntArray, item_value_counts, stable_order
 from labelgate.problems import Problem
 
 PATTERN_COEFFICIENTS = (
@@ -284,8 +284,7 @@ def group_coefficients(
     codes = codes if codes is not None else encode(annotations, label_ids)
     every, names = pd.factorize(annotations[key], sort=True)
     groups = every[codes.kept] if codes.kept is not None else every
-    # Few groups: a stable sort of small integers is a radix sort.
-    order = np.argsort(groups.astype(np.int16 if len(names) < 2**15 else np.int64), kind="stable")
+    order = stable_order(groups, len(names))  # few groups: a radix sort
     bounds = np.searchsorted(groups[order], np.arange(len(names) + 1))
     n_items = int(codes.items.max()) + 1 if len(codes.items) else 0
     out: dict[str, Any] = {}

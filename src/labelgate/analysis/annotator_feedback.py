@@ -19,6 +19,7 @@ from labelgate.analysis.confusion_pairs import (
 from labelgate.analysis.encoding import positions
 from labelgate.config import columns as col
 from labelgate.config.guideline import Guideline
+from labelgate.metrics.counts import stable_order
 from labelgate.metrics.proportions import z_value
 
 TOP_REASONS = 3
@@ -79,8 +80,7 @@ def _medians(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     codes, values = codes[keep], values[keep]
     # Group by code (a radix sort when codes fit 16 bits), then sort each group's values in
     # place: a median needs the values in order, not a particular order of equal ones.
-    small = codes.astype(np.int16) if n <= np.iinfo(np.int16).max else codes
-    order = np.argsort(small, kind="stable")
+    order = stable_order(codes, n)
     codes, values = codes[order], values[order]
     counts = np.bincount(codes, minlength=n)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))

@@ -8,16 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labelgate.analysis.encoding import codes_together, first_votes
+from labelgate.analysis.encoding import codes_together
 
 LINEAGE_COLUMNS = ("schema_version", "guideline_versions", "rules_hash", "pipeline_hash")
-
-
-def unique_votes(annotations: pd.DataFrame) -> pd.DataFrame:
-    """The rows `unique_annotations` keeps (the first per item and annotator), found on codes."""
-    items, _ = pd.factorize(annotations["item_id"])
-    who, _ = pd.factorize(annotations["annotator_id"])
-    return annotations[first_votes(items, who)]
 
 
 def label_confusion(

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from labelgate.metrics.counts import stable_order
+
 IntArray = NDArray[np.int64]
 
 
@@ -45,7 +47,7 @@ def by_item(items: IntArray, n_items: int, partition_rows: int) -> list[ItemRang
     part_of_item = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
     part = part_of_item[items]
     # Stable: input order within a partition (few partitions: a radix sort on small ints).
-    order = np.argsort(part.astype(np.int16 if len(bounds) < 2**15 else np.int64), kind="stable")
+    order = stable_order(part, len(bounds))
     edges = np.searchsorted(part[order], np.arange(len(bounds)))
     return [
         ItemRange(

@@ -31,3 +31,11 @@ def add_in_order(values: Sequence[T]) -> T:
     if not values:
         raise ValueError("nothing to add: no partitions")
     return reduce(lambda total, value: total + value, values[1:], values[0])  # type: ignore[operator]
+
+
+def stable_order(codes: IntArray, n: int) -> IntArray:
+    """`np.argsort(codes, kind="stable")` for codes below `n`: on 16-bit ints when they fit,
+    where NumPy's stable sort is a radix sort, far faster than on 64-bit codes."""
+    narrow = codes.astype(np.int16) if n < 2**15 else codes
+    order: IntArray = np.argsort(narrow, kind="stable")
+    return order

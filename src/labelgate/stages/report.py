@@ -9,12 +9,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from labelgate.analysis.encoding import unique_annotations
 from labelgate.analysis.gates import evaluate_gate, overall_status
 from labelgate.analysis.report_tables import (
     LINEAGE_COLUMNS,
     label_confusion,
     lineage_values,
-    unique_votes,
 )
 from labelgate.config import columns as col
 from labelgate.config.tasks import TASK_COEFFICIENTS
@@ -91,7 +91,9 @@ def _tables(ctx: DatasetContext) -> tuple[dict[str, Any] | None, dict[str, list[
     confusion = None
     if ctx.schema.task == "single_label":
         columns = [col.ITEM_ID, col.ANNOTATOR_ID, col.LABEL]
-        annotations = unique_votes(read_parquet(out / build_files.ANNOTATIONS, columns=columns))
+        annotations = unique_annotations(
+            read_parquet(out / build_files.ANNOTATIONS, columns=columns)
+        )
         confusion = label_confusion(annotations, final, list(ctx.schema.label_ids))
     return confusion, lineage_values(final)
 

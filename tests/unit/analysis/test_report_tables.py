@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from labelgate.analysis.report_tables import label_confusion, lineage_values, unique_votes
+from labelgate.analysis.encoding import unique_annotations
+from labelgate.analysis.report_tables import label_confusion, lineage_values
 
 
 def test_confusion_counts_annotator_labels_by_final_label_in_schema_order() -> None:
@@ -40,7 +41,7 @@ def test_confusion_counts_every_pair_when_an_item_has_two_final_rows() -> None:
     assert result["counts"] == [[1, 0], [1, 1]]
 
 
-def test_unique_votes_keeps_the_first_annotation_per_item_and_annotator() -> None:
+def test_the_report_keeps_the_first_annotation_per_item_and_annotator() -> None:
     annotations = pd.DataFrame(
         {
             "item_id": ["i1", "i1", "i2", "i1"],
@@ -48,4 +49,4 @@ def test_unique_votes_keeps_the_first_annotation_per_item_and_annotator() -> Non
             "label": ["a", "b", "a", "b"],
         }
     )
-    assert unique_votes(annotations).index.tolist() == [0, 1, 2]
+    assert unique_annotations(annotations).index.tolist() == [0, 1, 2]
