@@ -60,18 +60,17 @@ def _first_batch(
 def _annotator_top_up(
     frame: pd.DataFrame,
     chosen: np.ndarray,
-    votes: pd.DataFrame,
+    who: np.ndarray,
     vote_items: np.ndarray,
     keys: np.ndarray,
     rule: AuditSampling,
 ) -> pd.DataFrame:
     """Items to add so every annotator has at least min_per_stratum labelled items sampled.
 
-    frame : the ranked frame with its item codes in `_code`; chosen : bool, its sampled rows.
+    frame : the ranked frame with its item codes in `_code`; chosen : bool, its sampled rows;
+    who, vote_items : annotator codes (sorted id order) and item codes of the first votes.
     """
-    who, _ = pd.factorize(votes[col.ANNOTATOR_ID], sort=True)  # codes in sorted id order
-    pair = first_votes(vote_items, who)
-    keep = pair & (who >= 0)  # groupby leaves a missing annotator id out
+    keep = who >= 0  # groupby leaves a missing annotator id out
     who, items = who[keep], vote_items[keep]
     n_items = len(keys)
     taken = np.zeros(n_items + 1, dtype=bool)  # the extra last slot: a missing item id
@@ -100,9 +99,9 @@ def draw(final: pd.DataFrame, annotations: pd.DataFrame, rule: AuditSampling) ->
     """
     frame = final[[col.ITEM_ID, col.LABEL, "confidence", "status"]].copy()
     (codes, vote_items), uniques = codes_together(frame[col.ITEM_ID], annotations[col.ITEM_ID])
-    who, _ = pd.factorize(annotations[col.ANNOTATOR_ID])
+    who, _ = pd.factorize(annotations[col.ANNOTATOR_ID], sort=True)  # sorted id order
     first = first_votes(vote_items, who)
-    votes, vote_items = annotations[first], vote_items[first]
+    votes, vote_items, who = annotations[first], vote_items[first], who[first]
     codes = np.where(codes >= 0, codes, len(uniques))
     frame["batch"] = _first_batch(codes, votes, vote_items, frame.index)
     keys = _hash_keys(uniques, rule.seed)
@@ -128,7 +127,7 @@ def draw(final: pd.DataFrame, annotations: pd.DataFrame, rule: AuditSampling) ->
     picked = (rank < quota) & (strata < n_strata)
     chosen = frame[picked]
     if "annotator" in rule.strata and rule.min_per_stratum > 0:
-        top_up = _annotator_top_up(frame, picked, votes, vote_items, keys, rule)
+        top_up = _annotator_top_up(frame, picked, who, vote_items, keys, rule)
         chosen = pd.concat([chosen, top_up])
     if rule.max_items is not None:
         chosen = chosen.sort_values("_priority").head(rule.max_items)
