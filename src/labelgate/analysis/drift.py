@@ -77,14 +77,8 @@ def _appearance(codes: IntArray) -> tuple[IntArray, int]:
     return out.astype(np.int64), len(distinct)
 
 
-def _first_seen_codes(
-    annotations: pd.DataFrame, ids: IdCodes | None
-) -> tuple[IntArray, IntArray, int, int]:
+def _first_seen_codes(ids: IdCodes) -> tuple[IntArray, IntArray, int, int]:
     """Item and annotator codes in order of first appearance, and how many of each."""
-    if ids is None:
-        items, item_names = pd.factorize(annotations[col.ITEM_ID].astype("str"))
-        annotators, names = pd.factorize(annotations[col.ANNOTATOR_ID].astype("str"))
-        return items.astype(np.int64), annotators.astype(np.int64), len(item_names), len(names)
     # Renumbering integer codes gives the same numbers without hashing the id strings again.
     items, n_items = _appearance(ids.item)
     annotators, n_annotators = _appearance(ids.annotator)
@@ -96,12 +90,12 @@ def _window_counts(
     window: IntArray,
     label_ids: Sequence[str],
     n_windows: int,
-    ids: IdCodes | None = None,
+    ids: IdCodes,
 ) -> list[IntArray]:
     """Per window, the (items, labels) count matrix of its annotations: one annotation per
     (item, annotator), the first kept; unknown labels and rows without a window left out.
     Rows follow the items' first appearance (the summation order of alpha)."""
-    items, annotators, n_item_names, n_names = _first_seen_codes(annotations, ids)
+    items, annotators, n_item_names, n_names = _first_seen_codes(ids)
     key = items * max(n_names, 1) + annotators
     first = ~pd.Series(key).duplicated(keep="first").to_numpy()
     labels = _codes(annotations[col.LABEL], label_ids)
@@ -304,9 +298,7 @@ def drift_report(
     )
     order = list(windows.order)
     rank = {w: i for i, w in enumerate(order)}
-    window = (
-        windows.rank if windows.rank is not None else _window_codes(windows.of_annotation, rank)
-    )
+    window = windows.rank
 
     counts = _window_counts(annotations, window, label_ids, len(order), windows.ids)
     n_annotations = np.bincount(window[window >= 0], minlength=len(order))

@@ -10,7 +10,7 @@ import pandas as pd
 
 from labelgate.analysis.encoding import positions
 from labelgate.analysis.reviews import interval
-from labelgate.analysis.windows import NO_WINDOW, Windows
+from labelgate.analysis.windows import Windows
 from labelgate.config import columns as col
 from labelgate.metrics.proportions import z_value
 
@@ -90,11 +90,8 @@ def qualification_scores(
     return out
 
 
-def _on_items(annotations: pd.DataFrame, item_ids: pd.Series, windows: Windows) -> BoolArray:
-    """Which annotation rows are of one of `item_ids` (on the windows' integer codes if any)."""
-    if windows.ids is None:
-        wanted = annotations[col.ITEM_ID].astype("str").isin(item_ids.astype("str"))
-        return wanted.to_numpy(dtype=bool)
+def _on_items(item_ids: pd.Series, windows: Windows) -> BoolArray:
+    """Which annotation rows are of one of `item_ids`, on the windows' integer codes."""
     hit = np.zeros(len(windows.ids.item_ids) + 1, dtype=bool)  # the last: a missing id (-1)
     found = positions(item_ids, windows.ids.item_ids)
     hit[found[found >= 0]] = True
@@ -103,9 +100,7 @@ def _on_items(annotations: pd.DataFrame, item_ids: pd.Series, windows: Windows) 
 
 def _windowed(windows: Windows) -> BoolArray:
     """Which annotation rows are in a window."""
-    if windows.rank is not None:
-        return windows.rank >= 0
-    return (windows.of_annotation.astype("str") != NO_WINDOW).to_numpy(dtype=bool)
+    return windows.rank >= 0
 
 
 def gold_accuracy_by_window(
@@ -122,7 +117,7 @@ def gold_accuracy_by_window(
         )
     truth = gold[[col.ITEM_ID, col.LABEL]].drop_duplicates(col.ITEM_ID, keep="first")
     # Only annotations of gold items can join: pick them before any per-row string work.
-    rows = np.flatnonzero(_on_items(annotations, truth[col.ITEM_ID], windows) & _windowed(windows))
+    rows = np.flatnonzero(_on_items(truth[col.ITEM_ID], windows) & _windowed(windows))
     frame = pd.DataFrame(
         {
             col.ANNOTATOR_ID: annotations[col.ANNOTATOR_ID].iloc[rows].astype("str").to_numpy(),

@@ -55,8 +55,8 @@ class Windows:
     order: tuple[str, ...]
     of_item: pd.Series
     n_without_window: int
-    rank: IntArray | None = None
-    ids: IdCodes | None = None
+    rank: IntArray
+    ids: IdCodes
 
 
 def _timestamps(annotations: pd.DataFrame) -> pd.Series:
