@@ -319,15 +319,17 @@ def per_annotator(
     costs: pd.Series,
     roster: Roster | None,
     keys: ItemKeys | None = None,
+    right: np.ndarray | None = None,
 ) -> tuple[list[dict[str, Any]], float | None, str | None]:
     """One row per annotator seen or rostered: annotations, annotations per active hour, active
     hours, available hours (hours_per_day x working days), utilization, cost, agreement with
-    the final label and cost per agreeing annotation; and the total utilization."""
+    the final label and cost per agreeing annotation; and the total utilization. `right`:
+    `agrees` of these tables, when the caller has it."""
     when = _column(annotations, "annotated_at", "time")
     seconds = _column(annotations, "duration_s", "number")
     working_days = _n_days(when)
-    keys = keys if keys is not None else item_keys(annotations, final)
-    right = agrees(annotations, final, keys)
+    if right is None:
+        right = agrees(annotations, final, keys or item_keys(annotations, final))
     codes, names = pd.factorize(annotations[col.ANNOTATOR_ID].astype(str))
     # Each annotator's rows in their original order, so sums add in the same order as a
     # groupby's (float sums depend on it).
@@ -390,7 +392,10 @@ def _sum(values: np.ndarray) -> float | None:
 
 
 def prelabels(
-    annotations: pd.DataFrame, final: pd.DataFrame, keys: ItemKeys | None = None
+    annotations: pd.DataFrame,
+    final: pd.DataFrame,
+    keys: ItemKeys | None = None,
+    right: np.ndarray | None = None,
 ) -> dict[str, Any] | None:
     """Speed and accuracy (agreement with the final label) of annotations made with and
     without a pre-label (`suggested_label`), and how often the pre-label was kept; None when
@@ -400,7 +405,8 @@ def prelabels(
     shown = annotations["suggested_label"].notna() & (annotations["suggested_label"] != "")
     if not shown.any():
         return None
-    right = agrees(annotations, final, keys if keys is not None else item_keys(annotations, final))
+    if right is None:
+        right = agrees(annotations, final, keys or item_keys(annotations, final))
     seconds = _column(annotations, "duration_s", "number").to_numpy()
     out: dict[str, Any] = {}
     for name, mask in (("with", shown.to_numpy()), ("without", ~shown.to_numpy())):
@@ -493,7 +499,11 @@ def ops_summary(inputs: OpsInputs) -> dict[str, Any]:
     summary.update(spent)
     summary["currency"] = currency
     not_computed.update(why)
-    rows, utilization, why_not = per_annotator(annotations, final, costs, inputs.roster, keys)
+    # Each annotation's agreement with its final label: per annotator and with pre-labels.
+    right = agrees(annotations, final, keys)
+    rows, utilization, why_not = per_annotator(
+        annotations, final, costs, inputs.roster, keys, right
+    )
     summary["utilization"] = utilization
     if why_not:
         not_computed["utilization"] = why_not
@@ -507,7 +517,7 @@ def ops_summary(inputs: OpsInputs) -> dict[str, Any]:
             "daily": daily(annotations, done_at),
             "annotators": rows,
             "by_label": by_label,
-            "prelabels": prelabels(annotations, final, keys),
+            "prelabels": prelabels(annotations, final, keys, right),
             "warnings": roster_check(annotations, inputs.roster),
             "not_computed": dict(sorted(not_computed.items())),
         }
