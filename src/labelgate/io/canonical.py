@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -248,6 +248,17 @@ class Quarantine:
         self.table = table
         self.display = display
         self.parts: list[pd.DataFrame] = []
+        # The file columns each part's rows were read with (None: not from `take`), and those
+        # of the piece being checked: see `reading` and `frame`.
+        self.part_columns: list[frozenset[str] | None] = []
+        self.columns: frozenset[str] | None = None
+        self.file_columns: frozenset[str] = frozenset()
+
+    def reading(self, columns: Iterable[str]) -> None:
+        """The canonical columns of the piece whose rows `take` gets next. A JSONL piece has
+        the keys of its own records only, where a whole read has every key of the file."""
+        self.columns = frozenset(columns) - {"_row"}
+        self.file_columns |= self.columns
 
     def add_bad_rows(self, raw: RawTable) -> None:
         """Records the reader could not parse."""
@@ -265,6 +276,7 @@ class Quarantine:
                     }
                 )
             )
+            self.part_columns.append(None)
 
     def take(
         self,
@@ -296,6 +308,7 @@ class Quarantine:
                 }
             )
         )
+        self.part_columns.append(self.columns)
         return frame.loc[~mask]
 
     def frame(self) -> pd.DataFrame:
@@ -303,8 +316,25 @@ class Quarantine:
         if not self.parts:
             return empty_quarantine()
         # In file order: the same table however the checks met the rows (whole, or by chunk).
-        frame = pd.concat(self.parts, ignore_index=True).astype({"row": "int64"})
+        frame = pd.concat(self._as_whole(), ignore_index=True).astype({"row": "int64"})
         return frame.sort_values("row", kind="stable").reset_index(drop=True)
+
+    def _as_whole(self) -> list[pd.DataFrame]:
+        """The parts with the raw values a whole read shows: a column of the file that a
+        piece lacked is '' in its rows (as a record without the key reads whole)."""
+        every = self.file_columns
+        parts = []
+        for part, columns in zip(self.parts, self.part_columns, strict=True):
+            if columns is not None and columns != every:
+                empty = dict.fromkeys(every - columns, "")
+                part = part.assign(
+                    raw=[
+                        json.dumps({**empty, **json.loads(raw)}, sort_keys=True, ensure_ascii=False)
+                        for raw in part["raw"]
+                    ]
+                )
+            parts.append(part)
+        return parts
 
 
 def label_mapping(schema: Schema) -> tuple[dict[str, str], dict[str, str], set[str]]:

@@ -490,6 +490,7 @@ def _annotations(
         (*col.ANNOTATION_OPTIONAL, col.SOURCE_ID, LABELS),
         raw.display,
     )
+    quarantine.reading(frame.columns)
     # A multi-label or span answer is a list by design: only ids must be one plain value.
     single = (
         col.ANNOTATION_REQUIRED if schema.task == "single_label" else col.ANNOTATION_REQUIRED[:2]

@@ -13,7 +13,7 @@ import csv
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -445,7 +445,7 @@ def _jsonl_frame(
         if mask.any():
             nested[str(name)] = mask
         frame[name] = column.map(as_text).astype("str")
-    frame["_row"] = rows
+    frame["_row"] = np.asarray(rows, dtype=np.int64)
     return frame, nested
 
 
@@ -470,11 +470,15 @@ def _joined(
     return joined, nested
 
 
-def _read_jsonl(path: Path) -> RawTable:
+def _jsonl_batches(
+    path: Path, size: int
+) -> Iterator[tuple[pd.DataFrame, dict[str, np.ndarray], list[tuple[int, str, str]]]]:
+    """The file's records `size` at a time as `_jsonl_frame`s, each with the bad records read
+    since the previous batch (at least one batch, empty for a file without records)."""
     records: list[dict[str, object]] = []
     rows: list[int] = []
     bad: list[tuple[int, str, str]] = []
-    parts: list[tuple[pd.DataFrame, dict[str, np.ndarray]]] = []
+    yielded = False
     with path.open("rb") as handle:
         for number, data in enumerate(_lines(handle), start=1):
             try:
@@ -513,13 +517,56 @@ def _read_jsonl(path: Path) -> RawTable:
                 continue
             records.append(value)
             rows.append(number)
-            if len(records) == _JSONL_BATCH:
-                parts.append(_jsonl_frame(records, rows))
-                records, rows = [], []
-    if records or not parts:
-        parts.append(_jsonl_frame(records, rows))
+            if len(records) == size:
+                yield (*_jsonl_frame(records, rows), bad)
+                records, rows, bad, yielded = [], [], [], True
+    if records or bad or not yielded:
+        yield (*_jsonl_frame(records, rows), bad)
+
+
+def _read_jsonl(path: Path) -> RawTable:
+    parts, bad = [], []
+    for frame, nested, found in _jsonl_batches(path, _JSONL_BATCH):
+        parts.append((frame, nested))
+        bad += found
     frame, nested = _joined(parts)
     return RawTable(frame, bad, nested)
+
+
+def _streamed_jsonl(path: Path, rows: int, expected: Sequence[str]) -> Iterator[RawTable]:
+    """Pieces of about `rows` records (whole batches of at most `_JSONL_BATCH`); each has the
+    `expected` columns, empty where none of its records has the key, as a whole read has them
+    for such records. When the file lacks one of them altogether (and has records), a last,
+    empty piece with the file's columns lets the column mapping report it, as it would on a
+    whole read."""
+    seen: list[str] = []
+    parts: list[tuple[pd.DataFrame, dict[str, np.ndarray]]] = []
+    bad: list[tuple[int, str, str]] = []
+    held, records = 0, 0
+
+    def piece() -> RawTable:
+        frame, nested = _joined(parts)
+        for name in frame.columns:
+            if name != "_row" and name not in seen:
+                seen.append(name)
+        absent = [name for name in expected if name not in frame.columns]
+        if absent and len(frame):
+            frame = frame.assign(**{name: "" for name in absent})
+        return RawTable(frame, bad, nested)
+
+    for frame, nested, found in _jsonl_batches(path, min(rows, _JSONL_BATCH)):
+        parts.append((frame, nested))
+        bad += found
+        held += len(frame)
+        records += len(frame)
+        if held >= rows:
+            yield piece()
+            parts, bad, held = [], [], 0
+    if parts:
+        yield piece()
+    if records and any(name not in seen for name in expected):
+        columns = {name: pd.Series(dtype="str") for name in seen}
+        yield RawTable(pd.DataFrame({**columns, "_row": pd.Series(dtype="int64")}))
 
 
 def as_text(value: object) -> str:
@@ -539,12 +586,12 @@ def as_text(value: object) -> str:
     return str(value)
 
 
-def _read_parquet(path: Path, display: str) -> RawTable:
+def _parquet_file(path: Path, display: str) -> pq.ParquetFile:
+    """The file opened, refused when empty or when a column name repeats."""
     if path.stat().st_size == 0:
         raise _error(display, "is empty (0 bytes), not a Parquet file.", "Export it again.")
     parquet = pq.ParquetFile(path)
-    names = parquet.schema_arrow.names
-    repeated = sorted(name for name, n in Counter(names).items() if n > 1)
+    repeated = sorted(name for name, n in Counter(parquet.schema_arrow.names).items() if n > 1)
     if repeated:
         raise _error(
             display,
@@ -552,24 +599,64 @@ def _read_parquet(path: Path, display: str) -> RawTable:
             "one to read is ambiguous.",
             "Rename or remove the duplicate columns in the export.",
         )
-    table = parquet.read()
-    rows = np.arange(1, len(table) + 1, dtype=np.int64)
+    return parquet
+
+
+def _plain_text(table: pa.Table) -> pd.DataFrame:
+    """Columns that are not nested as text: strings as they are (null ''), others by `as_text`."""
+    columns: dict[str, object] = {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            columns[name] = column.fill_null("").to_pandas().astype("str")
+            continue
+        # Integers with nulls stay Python ints (as floats, ids past 2**53 would change).
+        values = column.to_pandas(integer_object_nulls=True, date_as_object=True)
+        columns[name] = values.astype(object).map(as_text).astype("str")
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(table)))
+
+
+def _parquet_raw(table: pa.Table, start: int) -> RawTable:
+    """Records numbered from `start` as a RawTable of text (nested values as JSON text)."""
+    names = table.column_names
+    rows = np.arange(start, start + len(table), dtype=np.int64)
     table, rows, bad = _decoded(table, rows)
     nested_names = [
         n for n, t in zip(names, table.schema.types, strict=True) if pa.types.is_nested(t)
     ]
-    plain = table.drop_columns(nested_names)
-    frame = plain.to_pandas()
-    frame = frame.astype(object).map(as_text) if len(frame.columns) else frame
+    frame = _plain_text(table.drop_columns(nested_names))
     nested: dict[str, np.ndarray] = {}
     for name in nested_names:
         values = table.column(name).to_pylist()
         nested[name] = np.array([v is not None for v in values], dtype=bool)
-        frame[name] = [as_text(v) if v is None else _nested_text(v) for v in values]
+        frame[name] = pd.Series(
+            [as_text(v) if v is None else _nested_text(v) for v in values], dtype="str"
+        )
     if nested_names:
         frame = frame[names]
     frame["_row"] = rows
     return RawTable(frame, bad, nested)
+
+
+def _read_parquet(path: Path, display: str) -> RawTable:
+    return _parquet_raw(_parquet_file(path, display).read(), 1)
+
+
+def _streamed_parquet(path: Path, display: str, rows: int) -> Iterator[RawTable]:
+    """Pieces of `rows` records (the last may be shorter; one empty piece for no records)."""
+    parquet = _parquet_file(path, display)
+    start, pieces = 1, 0
+    held: list[pa.RecordBatch] = []
+    count = 0
+    for batch in parquet.iter_batches(batch_size=min(rows, 65_536), use_threads=False):
+        held.append(batch)
+        count += batch.num_rows
+        while count >= rows:
+            table = pa.Table.from_batches(held, schema=parquet.schema_arrow)
+            yield _parquet_raw(table.slice(0, rows), start)
+            rest = table.slice(rows)
+            held, count, start, pieces = rest.to_batches(), rest.num_rows, start + rows, pieces + 1
+    if count or not pieces:
+        yield _parquet_raw(pa.Table.from_batches(held, schema=parquet.schema_arrow), start)
 
 
 def _check_file(path: Path, display: str) -> None:
@@ -600,24 +687,44 @@ def _read_errors(display: str, fmt: str) -> Iterator[None]:
         ) from None
 
 
-def csv_pieces(path: Path, display: str, rows: int) -> Callable[[], Iterator[RawTable]]:
-    """A CSV export read `rows` records at a time: memory holds a piece, not the file.
+STREAMED_FORMATS = ("csv", "jsonl", "parquet")
 
-    The file is checked now (there, UTF-8 text, a header); the pieces come when the returned
-    function is iterated, in file order, at least one. Joined they equal `read_source`'s
-    table; a file that is not all UTF-8 is read whole (record by record) and cut."""
-    with _read_errors(display, "csv"):
+
+def source_pieces(
+    path: Path, fmt: str, display: str, rows: int, expected: Sequence[str] = ()
+) -> Callable[[], Iterator[RawTable]]:
+    """A CSV, JSONL or Parquet export read `rows` records at a time: memory holds a piece,
+    not the file.
+
+    The file is checked now (there, readable, a CSV header, no repeated Parquet column); the
+    pieces come when the returned function is iterated, in file order, at least one. Joined
+    they equal `read_source`'s table, up to columns: a JSONL piece has the columns its
+    records have, and the `expected` ones (see `_streamed_jsonl`). A CSV file that is not
+    all UTF-8 is read whole (record by record) and cut."""
+    if fmt not in STREAMED_FORMATS:
+        raise ValueError(f"format {fmt!r} is not read in pieces; use read_source")
+    whole = None
+    names: list[str] = []
+    with _read_errors(display, fmt):
         _check_file(path, display)
-        _sniff_text(path, "csv", display)
-        names = _csv_header(path, display)
-        whole = None if _is_utf8(path) else _read_csv_by_record(path, names)
+        if fmt == "parquet":
+            _parquet_file(path, display)
+        else:
+            _sniff_text(path, fmt, display)
+        if fmt == "csv":
+            names = _csv_header(path, display)
+            whole = None if _is_utf8(path) else _read_csv_by_record(path, names)
 
     def pieces() -> Iterator[RawTable]:
-        with _read_errors(display, "csv"):
+        with _read_errors(display, fmt):
             if whole is not None:
                 yield from whole.pieces(rows)
-            else:
+            elif fmt == "csv":
                 yield from _streamed_csv(path, names, rows)
+            elif fmt == "jsonl":
+                yield from _streamed_jsonl(path, rows, expected)
+            else:
+                yield from _streamed_parquet(path, display, rows)
 
     return pieces
 

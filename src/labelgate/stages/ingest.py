@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from labelgate.config import columns as col
 from labelgate.config.dataset import SourceFile
 from labelgate.errors import InputError
 from labelgate.io.ingest import Ingested, RawSource, RawSources, ingest, ingest_summary
 from labelgate.io.json_io import write_json
-from labelgate.io.readers import csv_pieces, infer_format, read_source
+from labelgate.io.readers import STREAMED_FORMATS, infer_format, read_source, source_pieces
 from labelgate.io.writers import ParquetStream, write_csv, write_parquet
 from labelgate.problems import Problem
 from labelgate.project import build_files
@@ -22,8 +23,9 @@ from labelgate.stages import base
 def _read(
     ctx: DatasetContext, source: SourceFile | None, streamed: bool = False
 ) -> RawSource | None:
-    """One declared file, read; `streamed`: a CSV export is read when ingest checks it, one
-    piece of `engine.chunk_rows` records at a time (span answers are matched whole)."""
+    """One declared file, read; `streamed`: a CSV, JSONL or Parquet export is read when ingest
+    checks it, one piece of `engine.chunk_rows` records at a time (span answers are matched
+    whole, and tool exports are read whole)."""
     if source is None:
         return None
     path = resolve_inside(ctx.root, ctx.dataset_dir, source.path)
@@ -31,8 +33,10 @@ def _read(
     if source.optional and not path.exists():
         return RawSource(source, None, display)
     file_format = infer_format(path, source.format, display)
-    if streamed and file_format == "csv" and ctx.schema.task != "spans":
-        pieces = csv_pieces(path, display, ctx.engine.chunk_rows)
+    if streamed and file_format in STREAMED_FORMATS and ctx.schema.task != "spans":
+        # A JSONL piece whose records all lack a required key has it empty, as a whole read.
+        required = [source.columns.get(name, name) for name in col.ANNOTATION_REQUIRED]
+        pieces = source_pieces(path, file_format, display, ctx.engine.chunk_rows, required)
         return RawSource(source, None, display, pieces)
     return RawSource(source, read_source(path, file_format, display, source.field), display)
 

@@ -14,7 +14,7 @@ import pytest
 
 from labelgate.errors import InputError, InternalError
 from labelgate.io import readers, writers
-from labelgate.io.readers import RawTable, csv_pieces, read_source
+from labelgate.io.readers import RawTable, read_source, source_pieces
 from labelgate.io.writers import ParquetStream, write_parquet
 
 HEADER = "item_id,annotator_id,label,note\n"
@@ -36,7 +36,7 @@ def joined(pieces: list[RawTable]) -> RawTable:
 
 
 def whole_and_pieces(path: Path, rows: int) -> tuple[RawTable, list[RawTable]]:
-    return read_source(path, "csv", path.name), list(csv_pieces(path, path.name, rows)())
+    return read_source(path, "csv", path.name), list(source_pieces(path, "csv", path.name, rows)())
 
 
 @pytest.mark.parametrize("rows", [1, 2, 3, 1000])
@@ -56,7 +56,7 @@ def test_every_bad_record_goes_with_the_piece_it_precedes(tmp_path: Path) -> Non
     lines = [f"r{i},w1,positive,x\n" for i in range(10)]
     lines[4] = "r4,w1\n"  # record 6 of the file
     path.write_text(HEADER + "".join(lines), encoding="utf-8")
-    pieces = list(csv_pieces(path, "a.csv", 3)())
+    pieces = list(source_pieces(path, "csv", "a.csv", 3)())
     assert [list(p.frame["_row"]) for p in pieces] == [[2, 3, 4], [5, 7, 8], [9, 10, 11]]
     assert [[r for r, _, _ in p.bad_rows] for p in pieces] == [[], [6], []]
 
@@ -64,7 +64,7 @@ def test_every_bad_record_goes_with_the_piece_it_precedes(tmp_path: Path) -> Non
 def test_a_header_only_file_gives_one_empty_piece(tmp_path: Path) -> None:
     path = tmp_path / "a.csv"
     path.write_text(HEADER, encoding="utf-8")
-    (piece,) = csv_pieces(path, "a.csv", 5)()
+    (piece,) = source_pieces(path, "csv", "a.csv", 5)()
     assert piece.frame.empty
     assert list(piece.frame.columns) == [*HEADER.strip().split(","), "_row"]
 
@@ -72,7 +72,7 @@ def test_a_header_only_file_gives_one_empty_piece(tmp_path: Path) -> None:
 def test_no_empty_piece_after_a_whole_last_one(tmp_path: Path) -> None:
     path = tmp_path / "a.csv"
     path.write_text(HEADER + "".join(f"r{i},w1,positive,x\n" for i in range(4)), encoding="utf-8")
-    assert [len(p.frame) for p in csv_pieces(path, "a.csv", 2)()] == [2, 2]
+    assert [len(p.frame) for p in source_pieces(path, "csv", "a.csv", 2)()] == [2, 2]
 
 
 def test_a_record_longer_than_a_block_reads_the_rest_whole(
@@ -99,7 +99,7 @@ def test_a_file_that_is_not_utf8_is_read_whole_and_cut(tmp_path: Path) -> None:
 
 def test_a_missing_file_fails_when_read_not_when_checked(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="file not found"):
-        csv_pieces(tmp_path / "none.csv", "none.csv", 5)
+        source_pieces(tmp_path / "none.csv", "csv", "none.csv", 5)
 
 
 def frame_of(n: int, seed: int = 0) -> pd.DataFrame:

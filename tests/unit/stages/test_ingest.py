@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -446,6 +447,43 @@ def test_checking_an_export_in_chunks_writes_the_bytes_of_checking_it_whole(
     quarantine = pd.read_parquet(root / "build/example/quarantine.parquet")
     for _, rows in quarantine.groupby("source", sort=False):
         assert rows["row"].is_monotonic_increasing  # in file order, whatever the chunks
+
+
+def test_jsonl_and_parquet_exports_checked_in_chunks_write_the_bytes_of_checking_them_whole(
+    make_project: ProjectFactory,
+) -> None:
+    frame = pd.read_csv(pd.io.common.StringIO(CSV.replace(",extra", "")), dtype=str)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    root = project(make_project)
+    pq.write_table(table, root / "datasets/example/raw/c.parquet", row_group_size=2)
+    records = [{k: v for k, v in r.items() if isinstance(v, str)} for r in frame.to_dict("records")]
+    records[0].pop("label")  # keys some records lack: those rows are read as ''
+    records[5]["guideline_version"] = "1.1.0"
+    lines = [json.dumps(r) for r in records]
+    (root / "datasets/example/raw/b.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    manifest = MANIFEST.replace("  items:", "    - path: raw/c.parquet\n  items:")
+    (root / "datasets/example/dataset.yaml").write_text(manifest, encoding="utf-8")
+    whole = ingest_in_chunks(root, 1_000)
+    for size in (1, 2, 3):
+        assert ingest_in_chunks(root, size) == whole
+    summary = run_stages(root, "example", ("ingest",))["ingest"]
+    by_file = {s["file"].rsplit("/", 1)[1]: s for s in summary["sources"]}
+    assert by_file["b.jsonl"]["reasons"]["missing_label"] == 2
+    assert by_file["c.parquet"]["rows_in"] == 8
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 1_000])
+def test_a_jsonl_export_without_a_mapped_key_names_it_whole_or_in_chunks(
+    make_project: ProjectFactory, chunk_rows: int
+) -> None:
+    rows = '{"item_id": "r1", "who": "w1", "label": "positive"}\n' * 3
+    root = project(make_project, **{"datasets/example/raw/b.jsonl": rows})
+    with pytest.raises(
+        InputError,
+        match=r"datasets/example/raw/b.jsonl:1:1: columns.annotator_id: column 'annotator_id' "
+        r"\(for annotator_id\) is not in the file, which has 'item_id', 'who', 'label'",
+    ):
+        ingest_in_chunks(root, chunk_rows)
 
 
 def test_a_column_is_whole_bad_only_when_it_fails_in_every_chunk(
