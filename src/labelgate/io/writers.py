@@ -29,9 +29,13 @@ ROW_GROUP_ROWS = 1024 * 1024
 _PARQUET = {"compression": "zstd", "write_statistics": False}
 
 
-def _arrow(frame: pd.DataFrame) -> pa.Table:
+def _arrow(frame: pd.DataFrame, types: dict[str, pa.DataType] | None = None) -> pa.Table:
     # Pandas metadata embeds library versions only; drop it to keep bytes stable across them.
     table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+    for name, kind in (types or {}).items():
+        at = table.schema.get_field_index(name)
+        if at >= 0 and table.schema.types[at] != kind:
+            table = table.set_column(at, name, table.column(name).cast(kind))
     return table.replace_schema_metadata(None)
 
 
@@ -57,11 +61,14 @@ class ParquetStream:
     joined: a row group is written once full, so memory holds a row group, not the table.
 
     Frames must agree in columns and types; frames without rows add nothing (when all have
-    none, the first gives the empty table's columns). The file replaces `path` when the
-    `with` block ends without an error, as `atomic_output` does."""
+    none, the first gives the empty table's columns). `types` fixes the type of columns whose
+    inferred type depends on the values (a list column of empty lists has no item type).
+    The file replaces `path` when the `with` block ends without an error, as `atomic_output`
+    does."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, types: dict[str, pa.DataType] | None = None) -> None:
         self.path = path
+        self.types = types
         self._held: list[pa.Table] = []
         self._rows = 0
         self._first: pa.Table | None = None
@@ -74,7 +81,7 @@ class ParquetStream:
 
     def add(self, frame: pd.DataFrame) -> None:
         """Queue `frame`'s rows; write every full row group."""
-        table = _arrow(frame)
+        table = _arrow(frame, self.types)
         if self._first is None:
             self._first = table
         if not len(table):

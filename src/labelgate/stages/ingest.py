@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pyarrow as pa
+
 from labelgate.config import columns as col
 from labelgate.config.dataset import SourceFile
 from labelgate.errors import InputError
 from labelgate.io.ingest import Ingested, RawSource, RawSources, ingest, ingest_summary
 from labelgate.io.json_io import write_json
+from labelgate.io.label_sets import LABELS
 from labelgate.io.readers import STREAMED_FORMATS, infer_format, read_source, source_pieces
 from labelgate.io.writers import ParquetStream, write_csv, write_parquet
 from labelgate.problems import Problem
@@ -118,21 +121,19 @@ def _require_annotations(ctx: DatasetContext, done: Ingested) -> None:
 def run(ctx: DatasetContext) -> base.StageResult:
     """Write the canonical tables, the quarantine table and ingest.json for one dataset."""
     out = ctx.out
-    # Single-label annotations go to their file piece by piece as they are checked (the
-    # pieces of a multi-label or span export can differ in their list columns' types).
-    streamed = ctx.schema.task == "single_label"
-    with ParquetStream(out / build_files.ANNOTATIONS) as annotations:
+    # Annotations go to their file piece by piece as they are checked; a label set column has
+    # its type whatever the sets of a piece (all empty would leave it without an item type).
+    types = {LABELS: pa.list_(pa.string())}
+    with ParquetStream(out / build_files.ANNOTATIONS, types) as annotations:
         done = ingest(
             read_sources(ctx),
             ctx.schema,
             ctx.dataset.guideline_versions,
             MediaDigests(ctx.root),
             ctx.engine.chunk_rows,
-            sink=annotations.add if streamed else None,
+            sink=annotations.add,
         )
         _require_annotations(ctx, done)
-        if not streamed:
-            annotations.add(done.annotations)
     summary = ingest_summary(done, ctx.name, relative(ctx.root, out / build_files.REANNOTATION))
     outputs = [
         out / build_files.ANNOTATIONS,

@@ -178,3 +178,24 @@ def test_pieces_that_disagree_in_types_are_a_bug(tmp_path: Path) -> None:
     with pytest.raises(InternalError, match="differ"):
         disagree()
     assert not (tmp_path / "t.parquet").exists()
+
+
+def test_a_stream_gives_a_list_column_its_type_whatever_a_piece_holds(tmp_path: Path) -> None:
+    # Alone, a piece of empty label sets is a list column of no item type: it would differ
+    # from the other pieces' type, and a table of only empty sets would have none.
+    types = {"labels": pa.list_(pa.string())}
+    pieces = [
+        pd.DataFrame({"item_id": ["a"], "labels": [[]]}),
+        pd.DataFrame({"item_id": ["b"], "labels": [["joy", "fear"]]}),
+    ]
+    with ParquetStream(tmp_path / "t.parquet", types) as stream:
+        for piece in pieces:
+            stream.add(piece)
+    table = pq.read_table(tmp_path / "t.parquet")
+    assert table.schema.field("labels").type == pa.list_(pa.string())
+    assert table.column("labels").to_pylist() == [[], ["joy", "fear"]]
+    write_parquet(tmp_path / "whole.parquet", pd.concat(pieces, ignore_index=True))
+    assert md5(tmp_path / "t.parquet") == md5(tmp_path / "whole.parquet")
+    with ParquetStream(tmp_path / "empty.parquet", types) as stream:
+        stream.add(pieces[0])
+    assert pq.read_schema(tmp_path / "empty.parquet").field("labels").type == types["labels"]
