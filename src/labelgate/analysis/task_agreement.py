@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -9,8 +10,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from labelgate.analysis.encoding import first_votes
+from labelgate.analysis.multilabel_partitions import partitioned_multilabel
+from labelgate.analysis.span_partitions import partitioned_span_statistics
+from labelgate.backends.executor import Executor
 from labelgate.config import columns as col
-from labelgate.metrics.agreement import multilabel, spans
+from labelgate.metrics.agreement import spans
 
 
 def _num(value: float) -> float | None:
@@ -35,10 +40,12 @@ def _bootstrap(resamples: int, seed: int, confidence: float) -> dict[str, Any]:
 def indicator(labels: Sequence[Sequence[str]], label_ids: Sequence[str]) -> np.ndarray:
     """A bool (annotations, labels) matrix: which of `label_ids` each label set holds."""
     position = {label: k for k, label in enumerate(label_ids)}
+    sizes = np.fromiter(map(len, labels), dtype=np.int64, count=len(labels))
+    # One dict look-up per chosen label (a KeyError for one outside `label_ids`).
+    chosen = itertools.chain.from_iterable(labels)
+    cols = np.fromiter(map(position.__getitem__, chosen), dtype=np.int64, count=int(sizes.sum()))
     present = np.zeros((len(labels), len(label_ids)), dtype=bool)
-    for row, chosen in enumerate(labels):
-        for label in chosen:
-            present[row, position[label]] = True
+    present[np.repeat(np.arange(len(labels)), sizes), cols] = True
     return present
 
 
@@ -48,37 +55,41 @@ def multilabel_agreement(
     resamples: int,
     seed: int,
     confidence: float,
+    executor: Executor | None = None,
 ) -> dict[str, Any]:
     """masi_alpha, jaccard_alpha and exact_match_rate with item-bootstrap intervals, per-label
     alpha (present/absent) with prevalence, and counts. `annotations` has item_id,
     annotator_id and `labels` (one list per annotation; its first per item and annotator
-    counts)."""
-    frame = annotations.drop_duplicates([col.ITEM_ID, col.ANNOTATOR_ID], keep="first")
-    items, item_ids = pd.factorize(frame[col.ITEM_ID], sort=True)
-    annotators, annotator_ids = pd.factorize(frame[col.ANNOTATOR_ID], sort=True)
-    present = indicator(list(frame["labels"]), label_ids)
-    boot = {"resamples": resamples, "seed": seed}
-    estimates = {
-        "masi_alpha": multilabel.masi_alpha(
-            items, annotators, present, **boot, confidence=confidence
-        ),
-        "jaccard_alpha": multilabel.jaccard_alpha(
-            items, annotators, present, **boot, confidence=confidence
-        ),
-        "exact_match_rate": multilabel.exact_match_rate(
-            items, annotators, present, **boot, confidence=confidence
-        ),
-    }
-    per_label = multilabel.per_label_alpha(
-        items, annotators, present, **boot, confidence=confidence
+    counts). The statistics are computed by item partition where `executor` runs them
+    (default: here); the numbers are the same on every engine."""
+    # Codes of all rows (a repeat never holds an id its first lacks), then the first votes.
+    items, item_ids = pd.factorize(annotations[col.ITEM_ID], sort=True)
+    annotators, annotator_ids = pd.factorize(annotations[col.ANNOTATOR_ID], sort=True)
+    first = first_votes(items, annotators)
+    items, annotators = items[first].astype(np.int64), annotators[first].astype(np.int64)
+    present = indicator(annotations["labels"].to_numpy()[first], label_ids)
+    result = partitioned_multilabel(
+        items,
+        annotators,
+        present,
+        resamples=resamples,
+        seed=seed,
+        confidence=confidence,
+        executor=executor,
     )
-    masi = estimates["masi_alpha"]
+    estimates = {
+        "masi_alpha": result.masi,
+        "jaccard_alpha": result.jaccard,
+        "exact_match_rate": result.exact_match,
+    }
+    per_label = result.per_label
+    masi = result.masi
     return {
         "task": "multi_label",
         "n_items": len(item_ids),
         "n_pairable_items": masi.n_pairable_items,
         "n_annotators": len(annotator_ids),
-        "n_annotations": len(frame),
+        "n_annotations": len(items),
         "bootstrap": _bootstrap(resamples, seed, confidence) if resamples else None,
         "coefficients": {name: _entry(e.value, e.low, e.high) for name, e in estimates.items()},
         "per_label": [
@@ -112,9 +123,14 @@ def span_table(
 ) -> tuple[spans.SpanTable, pd.Index, pd.Index]:
     """Annotations (one row per item and annotator) and spans as codes, with the id tables."""
     frame = annotations.drop_duplicates([col.ITEM_ID, col.ANNOTATOR_ID], keep="first")
-    item_ids = pd.Index(sorted(set(frame[col.ITEM_ID]) | set(span_rows[col.ITEM_ID])))
+    # Sets of the NumPy values: iterating an Arrow-backed column is far slower.
+    item_ids = pd.Index(
+        sorted(set(frame[col.ITEM_ID].to_numpy()) | set(span_rows[col.ITEM_ID].to_numpy()))
+    )
     annotator_ids = pd.Index(
-        sorted(set(frame[col.ANNOTATOR_ID]) | set(span_rows[col.ANNOTATOR_ID]))
+        sorted(
+            set(frame[col.ANNOTATOR_ID].to_numpy()) | set(span_rows[col.ANNOTATOR_ID].to_numpy())
+        )
     )
     position = {label: k for k, label in enumerate(label_ids)}
     valid = span_rows[span_rows["start"] < span_rows["end"]]
@@ -125,8 +141,10 @@ def span_table(
         annotators=annotator_ids.get_indexer(valid[col.ANNOTATOR_ID]).astype(np.int64),
         starts=valid["start"].to_numpy(dtype=np.int64),
         ends=valid["end"].to_numpy(dtype=np.int64),
-        labels=np.asarray([position[label] for label in valid[col.LABEL]], dtype=np.int64),
+        labels=np.asarray([position[v] for v in valid[col.LABEL].to_numpy()], dtype=np.int64),
         n_labels=len(label_ids),
+        # Every item counts, also one whose only spans were invalid (no row, no valid span).
+        item_count=len(item_ids),
     )
     return table, item_ids, annotator_ids
 
@@ -139,22 +157,24 @@ def span_agreement(
     resamples: int,
     seed: int,
     confidence: float,
+    executor: Executor | None = None,
 ) -> dict[str, Any]:
     """span_f1_strict, span_f1_overlap (pooled over annotator pairs) and token_alpha, with
     item-bootstrap intervals; per pair and per label F1; counts. `texts` (item -> text)
-    gives token_alpha its tokens; without it, characters are the units."""
+    gives token_alpha its tokens; without it, characters are the units. The per-pair and
+    per-item statistics are computed by item partition where `executor` runs them (default:
+    here); the numbers are the same on every engine and for every partition size."""
     table, item_ids, annotator_ids = span_table(annotations, span_rows, label_ids)
-    tokens = None
-    if texts is not None:
-        tokens = spans.tokenize_items([texts.get(str(item), "") for item in item_ids])
-    strict, overlap = spans.span_f1_strict(table), spans.span_f1_overlap(table)
+    item_texts = None if texts is None else [texts.get(str(item), "") for item in item_ids]
+    stats = partitioned_span_statistics(table, item_texts, executor)
+    strict, overlap = stats.strict, stats.overlap
     boot = {"resamples": resamples, "seed": seed}
     nan = (float("nan"), float("nan"), 0)
     strict_ci = spans.f1_intervals(strict, **boot, confidence=confidence) if resamples else {}
     overlap_ci = spans.f1_intervals(overlap, **boot, confidence=confidence) if resamples else {}
-    alpha = spans.token_alpha(table, tokens)
+    alpha = spans.alpha_from_item_rows(stats.alpha_rows)
     alpha_ci = (
-        spans.token_alpha_interval(table, tokens, **boot, confidence=confidence)
+        spans.alpha_interval_from_item_rows(stats.alpha_rows, **boot, confidence=confidence)
         if resamples
         else nan
     )
@@ -200,7 +220,7 @@ def span_agreement(
         "n_annotators": len(annotator_ids),
         "n_annotations": len(looked),
         "n_spans": len(span_rows),
-        "token_units": "tokens" if tokens is not None else "characters",
+        "token_units": "tokens" if texts is not None else "characters",
         "bootstrap": _bootstrap(resamples, seed, confidence) if resamples else None,
         "coefficients": coefficients,
         "pairs": pairs,

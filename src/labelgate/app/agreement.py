@@ -121,12 +121,21 @@ def agreement_for_file(
     engine: Engine | None = None,
 ) -> dict[str, Any]:
     """The agreement JSON of one export; rows with an empty id or label are skipped and counted.
-    Single-label statistics run on `engine` (multi-label and span ones in process)."""
+    The statistics run on `engine` (default: in process), with the same result."""
     check_settings(confidence, resamples, min_pair_items)
     display = str(path)
     if task != "single_label":
         return _task_agreement(
-            path, columns, task, schema_name, resamples, seed, confidence, file_format, control
+            path,
+            columns,
+            task,
+            schema_name,
+            resamples,
+            seed,
+            confidence,
+            file_format,
+            control,
+            engine,
         )
     frame, skipped = read_export(path, columns, col.ANNOTATION_REQUIRED, file_format, control)
     if schema_name:
@@ -148,8 +157,10 @@ def _task_agreement(
     confidence: float,
     file_format: str | None,
     control: str | None,
+    engine: Engine | None = None,
 ) -> dict[str, Any]:
-    """Multi-label or span agreement of one export (labels from --schema, else those seen)."""
+    """Multi-label or span agreement of one export (labels from --schema, else those seen),
+    on `engine` (default: in process), with the same result."""
     from labelgate.analysis.task_agreement import multilabel_agreement, span_agreement
     from labelgate.io.label_sets import read_answers
 
@@ -188,12 +199,14 @@ def _task_agreement(
                 )
             ]
         )
-    if task == "multi_label":
-        report = multilabel_agreement(frame, label_ids, resamples, seed, confidence)
-    else:
-        report = span_agreement(
-            frame, answers.spans, answers.texts, label_ids, resamples, seed, confidence
-        )
+    boot = (resamples, seed, confidence)
+    with open_executor(engine) as executor:
+        if task == "multi_label":
+            report = multilabel_agreement(frame, label_ids, *boot, executor=executor)
+        else:
+            report = span_agreement(
+                frame, answers.spans, answers.texts, label_ids, *boot, executor=executor
+            )
     skipped = answers.skipped
     return {
         "source": str(path),

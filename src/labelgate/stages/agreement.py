@@ -56,14 +56,15 @@ def _task_run(ctx: DatasetContext, annotations: pd.DataFrame) -> base.StageResul
     step = ctx.pipeline.agreement
     boot = (step.bootstrap.resamples, step.bootstrap.seed, step.bootstrap.confidence)
     labels = list(ctx.schema.label_ids)
-    if ctx.schema.task == "multi_label":
-        report = multilabel_agreement(annotations, labels, *boot)
-    else:
-        spans = read_parquet(ctx.out / build_files.SPANS)
-        items = read_parquet(ctx.out / build_files.ITEMS)
-        text = next((f.name for f in ctx.schema.item_fields if f.type == "string"), None)
-        texts = dict(zip(items["item_id"], items[text], strict=True)) if text in items else None
-        report = span_agreement(annotations, spans, texts, labels, *boot)
+    with open_executor(ctx.engine) as executor:
+        if ctx.schema.task == "multi_label":
+            report = multilabel_agreement(annotations, labels, *boot, executor=executor)
+        else:
+            spans = read_parquet(ctx.out / build_files.SPANS)
+            items = read_parquet(ctx.out / build_files.ITEMS)
+            text = next((f.name for f in ctx.schema.item_fields if f.type == "string"), None)
+            texts = dict(zip(items["item_id"], items[text], strict=True)) if text in items else None
+            report = span_agreement(annotations, spans, texts, labels, *boot, executor=executor)
     report["dataset"] = ctx.files["dataset"]
     pairs = pd.DataFrame(report.get("pairs", []))
     by_label = pd.DataFrame(report["per_label"])

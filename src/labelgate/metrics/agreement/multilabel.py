@@ -20,14 +20,21 @@ Observed disagreement comes from within-item pairs of distinct (item, set) entri
 (O(sum_u d_u^2), d_u = distinct sets in item u); expected disagreement is a k x k quadratic form
 computed in row blocks from the k x L set matrix (O(k^2 L) time, O(BLOCK k) memory). Bootstrap
 intervals resample items (seeded); each resample costs O(N) plus the k x k form.
+
+In partitions: `item_stats` computes the per-item statistics of an item range (observed
+disagreement, annotations, distinct (item, set) entries, label counts), `concat_stats` joins
+consecutive ranges into exactly the arrays of the whole data, and `agreement_from_stats`
+finishes every coefficient with the code the one-coefficient functions run, on one draw of
+the resample weights for all of them.
 """
 
 from __future__ import annotations
 
+import functools
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -156,6 +163,16 @@ def pair_distances(sets: BoolArray, a: IntArray, b: IntArray, metric: SetMetric)
     return distance_from_sizes(sizes[a], sizes[b], inter, metric)
 
 
+def _inputs(
+    items: IntArray, annotators: IntArray, present: BoolArray
+) -> tuple[IntArray, IntArray, BoolArray]:
+    """The three inputs as int64 codes and a bool matrix, checked."""
+    items, annotators = np.asarray(items, np.int64), np.asarray(annotators, np.int64)
+    present = np.asarray(present, dtype=bool)
+    _check(items, annotators, present)
+    return items, annotators, present
+
+
 def _check(items: IntArray, annotators: IntArray, present: BoolArray) -> None:
     if present.ndim != 2 or not (len(items) == len(annotators) == len(present)):
         raise ValueError(
@@ -182,8 +199,13 @@ class _Pairable:
     sets: BoolArray  # (k, L) distinct sets among pairable annotations
 
 
-def _pairable(items: IntArray, present: BoolArray) -> _Pairable:
-    n_codes = int(items.max()) + 1 if len(items) else 0
+def _n_codes(items: IntArray) -> int:
+    return int(items.max()) + 1 if len(items) else 0
+
+
+def _pairable(items: IntArray, present: BoolArray, n_codes: int) -> _Pairable:
+    """Entries sorted by (item, set code): codes follow sorted set keys (`set_codes`), so a
+    subset of the items numbers its sets in the same order as the whole data does."""
     m = np.bincount(items, minlength=n_codes).astype(np.float64)
     keep = m[items] >= 2
     codes = set_codes(present[keep])
@@ -295,6 +317,33 @@ def _chunk(n_codes: int) -> int:
     return max(1, min(200, 4_000_000 // max(n_codes, 1)))
 
 
+class _Resampled(Protocol):
+    """A coefficient whose interval comes from statistics of chunks of resample weights."""
+
+    @property
+    def resampled(self) -> bool: ...
+
+    def draw(self, weights: FloatArray) -> Any:
+        """The statistics of a chunk of item weights (r, U), r resamples."""
+        ...
+
+
+def _resample(
+    m: FloatArray, resamples: int, seed: int, coefficients: Sequence[_Resampled]
+) -> list[list[Any]]:
+    """Each coefficient's statistics of every chunk of resample weights, drawn once for all of
+    them (drawing costs as much as the statistics); empty lists without resamples."""
+    out: list[list[Any]] = [[] for _ in coefficients]
+    rated = np.flatnonzero(m > 0)
+    if resamples <= 0 or not len(rated):
+        return out
+    for weights in _resample_weights(len(m), rated, resamples, seed, _chunk(len(m))):
+        for draws, coefficient in zip(out, coefficients, strict=True):
+            if coefficient.resampled:
+                draws.append(coefficient.draw(weights))
+    return out
+
+
 def set_alpha(
     items: IntArray,
     annotators: IntArray,
@@ -306,48 +355,80 @@ def set_alpha(
     confidence: float = 0.95,
 ) -> Estimate:
     """Krippendorff's alpha over label sets with the `metric` distance (see module docstring)."""
-    items, annotators = np.asarray(items, np.int64), np.asarray(annotators, np.int64)
-    present = np.asarray(present, dtype=bool)
-    _check(items, annotators, present)
-    p = _pairable(items, present)
-    pairable_m = np.where(p.m >= 2, p.m, 0.0)
-    n_pairable = int((p.m >= 2).sum())
-    k = len(p.sets)
-    if n_pairable == 0:
-        nan = float("nan")
-        return Estimate(nan, nan, nan, p.n_items, 0, 0)
-    do_item = _item_observed(p, metric)
-    dense = set_distance_matrix(p.sets, metric) if k * k <= DENSE_LIMIT else None
-    marg = np.bincount(p.entry_code, weights=p.entry_count, minlength=k)[None, :].astype(np.float64)
-    n = np.array([pairable_m.sum()])
-    value = float(_alpha(np.array([do_item.sum()]), _expected(marg, p.sets, metric, dense), n)[0])
-    low = high = float("nan")
-    if resamples > 0:
-        # Item x set count matrix: a resample's marginals are its item weights times it.
-        counts = sparse.csr_matrix(
-            (p.entry_count, (p.entry_item, p.entry_code)), shape=(len(p.m), k)
+    items, _, present = _inputs(items, annotators, present)
+    p = _pairable(items, present, _n_codes(items))
+    alpha = _SetAlpha(p, {metric: _item_observed(p, metric)})
+    (draws,) = _resample(p.m, resamples, seed, [alpha])
+    return alpha.finish(draws, confidence)[metric]
+
+
+# A chunk's statistics: observed disagreement per metric, n and set marginals per resample.
+_SetDraw = tuple[tuple[FloatArray, ...], FloatArray, FloatArray]
+
+
+class _SetAlpha:
+    """Set alpha for each metric of `observed` (its per-item observed disagreement).
+
+    A chunk of resample weights gives each resample's sufficient statistics (its observed
+    disagreement, n and set marginals, the last two shared by the metrics); the k x k form
+    then runs once over all of them, instead of once per chunk.
+    """
+
+    def __init__(self, p: _Pairable, observed: dict[SetMetric, FloatArray]) -> None:
+        self.p, self.observed = p, observed
+        self.pairable_m = np.where(p.m >= 2, p.m, 0.0)
+        self.n_pairable = int((p.m >= 2).sum())
+        self.resampled = self.n_pairable > 0
+        self.value = dict.fromkeys(observed, float("nan"))
+        self.dense: dict[SetMetric, FloatArray | None] = {}
+        if not self.resampled:
+            return
+        k = len(p.sets)
+        marg = np.bincount(p.entry_code, weights=p.entry_count, minlength=k)[None, :]
+        n = np.array([self.pairable_m.sum()])
+        for metric, do_item in observed.items():
+            dense = set_distance_matrix(p.sets, metric) if k * k <= DENSE_LIMIT else None
+            expected = _expected(marg.astype(np.float64), p.sets, metric, dense)
+            self.value[metric] = float(_alpha(np.array([do_item.sum()]), expected, n)[0])
+            self.dense[metric] = dense
+
+    @functools.cached_property
+    def counts(self) -> sparse.csr_matrix:
+        """Item x set count matrix: a resample's marginals are its item weights times it."""
+        p = self.p
+        return sparse.csr_matrix(
+            (p.entry_count, (p.entry_item, p.entry_code)), shape=(len(p.m), len(p.sets))
         )
-        rated = np.flatnonzero(p.m > 0)
-        # Small chunks of item weights give each resample's sufficient statistics (its
-        # observed disagreement, n and set marginals); the k x k form then runs once over
-        # all of them, instead of once per chunk.
-        parts = [
-            (w @ do_item, w @ pairable_m, np.asarray((counts.T @ w.T).T))
-            for w in _resample_weights(len(p.m), rated, resamples, seed, _chunk(len(p.m)))
-        ]
-        observed = np.concatenate([part[0] for part in parts])
-        sizes = np.concatenate([part[1] for part in parts])
-        marginals = np.concatenate([part[2] for part in parts])
-        step = max(1, 20_000_000 // max(k, 1))  # bounds the (r, k) temporaries
-        expected = np.concatenate(
-            [
-                _expected(marginals[i : i + step], p.sets, metric, dense)
-                for i in range(0, len(marginals), step)
-            ]
-        )
-        lo, hi = _interval(_alpha(observed, expected, sizes), confidence)
-        low, high = float(lo), float(hi)
-    return Estimate(value, low, high, p.n_items, n_pairable, int(pairable_m.sum()))
+
+    def draw(self, weights: FloatArray) -> _SetDraw:
+        observed = tuple(weights @ do_item for do_item in self.observed.values())
+        marginals = np.asarray((self.counts.T @ weights.T).T)
+        return observed, weights @ self.pairable_m, marginals
+
+    def finish(self, draws: list[_SetDraw], confidence: float) -> dict[SetMetric, Estimate]:
+        p, nan = self.p, float("nan")
+        if not self.resampled:
+            return dict.fromkeys(self.observed, Estimate(nan, nan, nan, p.n_items, 0, 0))
+        bounds = dict.fromkeys(self.observed, (nan, nan))
+        if draws:
+            sizes = np.concatenate([part[1] for part in draws])
+            marginals = np.concatenate([part[2] for part in draws])
+            step = max(1, 20_000_000 // max(len(p.sets), 1))  # bounds the (r, k) temporaries
+            for j, metric in enumerate(self.observed):
+                observed = np.concatenate([part[0][j] for part in draws])
+                expected = np.concatenate(
+                    [
+                        _expected(marginals[i : i + step], p.sets, metric, self.dense[metric])
+                        for i in range(0, len(marginals), step)
+                    ]
+                )
+                lo, hi = _interval(_alpha(observed, expected, sizes), confidence)
+                bounds[metric] = (float(lo), float(hi))
+        n_annotations = int(self.pairable_m.sum())
+        return {
+            metric: Estimate(value, *bounds[metric], p.n_items, self.n_pairable, n_annotations)
+            for metric, value in self.value.items()
+        }
 
 
 def masi_alpha(
@@ -429,39 +510,57 @@ def per_label_alpha(
     The point values come from `krippendorff.krippendorff_alpha` on per-item (absent, present)
     counts; NaN where a label is always or never chosen among pairable annotations.
     """
-    items, annotators = np.asarray(items, np.int64), np.asarray(annotators, np.int64)
-    present = np.asarray(present, dtype=bool)
-    _check(items, annotators, present)
-    n_labels = present.shape[1]
-    n_codes = int(items.max()) + 1 if len(items) else 0
+    items, _, present = _inputs(items, annotators, present)
+    n_codes = _n_codes(items)
     m = np.bincount(items, minlength=n_codes).astype(np.float64)
+    alpha = _PerLabelAlpha(m, _positives(items, present, n_codes))
+    (draws,) = _resample(m, resamples, seed, [alpha])
+    return alpha.finish(draws, confidence)
+
+
+def _positives(items: IntArray, present: BoolArray, n_codes: int) -> FloatArray:
+    """(U, L) annotations of each item code holding each label."""
+    n_labels = present.shape[1]
     rows, cols = np.nonzero(present)  # sets are sparse: count the chosen cells only
-    positives = (
+    return (
         np.bincount(items[rows] * n_labels + cols, minlength=n_codes * n_labels)
         .reshape(n_codes, n_labels)
         .astype(np.float64)
     )
-    value = np.empty(n_labels)
-    binary = np.array([0.0, 1.0])
-    for label in range(n_labels):
-        counts = np.stack([m - positives[:, label], positives[:, label]], axis=1).astype(np.int64)
-        value[label] = krippendorff_alpha(counts, "nominal", binary)
-    pairable = m >= 2
-    n_pairable = float(m[pairable].sum())
-    with np.errstate(invalid="ignore", divide="ignore"):
-        prevalence = positives[pairable].sum(axis=0) / n_pairable
-    low = high = np.full(n_labels, np.nan)
-    if resamples > 0 and n_codes:
-        rated = np.flatnonzero(m > 0)
-        # Statistics once, then one matrix product per chunk of resamples; only pairable
-        # items have non-zero statistics, so the product skips the others.
-        stats = _binary_stats(positives[pairable], m[pairable])
-        draws = [
-            _binary_alpha_from_sums((stats.T @ w[:, pairable].T).T)
-            for w in _resample_weights(n_codes, rated, resamples, seed, _chunk(n_codes))
-        ]
-        low, high = _interval(np.concatenate(draws), confidence)
-    return PerLabel(value, low, high, np.asarray(prevalence, np.float64), int(pairable.sum()))
+
+
+class _PerLabelAlpha:
+    """Per-label alpha from annotations per item `m` (U,) and `positives` (U, L)."""
+
+    resampled = True
+
+    def __init__(self, m: FloatArray, positives: FloatArray) -> None:
+        self.m, self.positives = m, positives
+        n_labels = positives.shape[1]
+        self.value = np.empty(n_labels)
+        binary = np.array([0.0, 1.0])
+        for label in range(n_labels):
+            counts = np.stack([m - positives[:, label], positives[:, label]], axis=1)
+            self.value[label] = krippendorff_alpha(counts.astype(np.int64), "nominal", binary)
+        self.pairable = m >= 2
+        n_pairable = float(m[self.pairable].sum())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.prevalence = positives[self.pairable].sum(axis=0) / n_pairable
+
+    @functools.cached_property
+    def stats(self) -> FloatArray:
+        # Only pairable items have non-zero statistics, so the products skip the others.
+        return _binary_stats(self.positives[self.pairable], self.m[self.pairable])
+
+    def draw(self, weights: FloatArray) -> FloatArray:
+        return _binary_alpha_from_sums((self.stats.T @ weights[:, self.pairable].T).T)
+
+    def finish(self, draws: list[FloatArray], confidence: float) -> PerLabel:
+        low = high = np.full(len(self.value), np.nan)
+        if draws:
+            low, high = _interval(np.concatenate(draws), confidence)
+        prevalence = np.asarray(self.prevalence, np.float64)
+        return PerLabel(self.value, low, high, prevalence, int(self.pairable.sum()))
 
 
 def exact_match_rate(
@@ -478,25 +577,130 @@ def exact_match_rate(
     Every pair counts once, so an item with m annotations weighs m (m - 1) / 2 (not m, as in
     alpha). NaN when no item has two annotations.
     """
-    items, annotators = np.asarray(items, np.int64), np.asarray(annotators, np.int64)
-    present = np.asarray(present, dtype=bool)
-    _check(items, annotators, present)
-    p = _pairable(items, present)
-    pairs = np.where(p.m >= 2, p.m * (p.m - 1.0) / 2.0, 0.0)
-    same = np.bincount(
-        p.entry_item, weights=p.entry_count * (p.entry_count - 1.0) / 2.0, minlength=len(p.m)
+    items, _, present = _inputs(items, annotators, present)
+    p = _pairable(items, present, _n_codes(items))
+    rate = _ExactMatch(p)
+    (draws,) = _resample(p.m, resamples, seed, [rate])
+    return rate.finish(draws, confidence)
+
+
+class _ExactMatch:
+    """Exact match rate from the pairable entries: same-set pairs over all pairs, per item."""
+
+    resampled = True
+
+    def __init__(self, p: _Pairable) -> None:
+        self.p = p
+        self.pairs = np.where(p.m >= 2, p.m * (p.m - 1.0) / 2.0, 0.0)
+        self.same = np.bincount(
+            p.entry_item, weights=p.entry_count * (p.entry_count - 1.0) / 2.0, minlength=len(p.m)
+        )
+        self.value = float(self.draw(np.ones((1, len(p.m))))[0])
+
+    def draw(self, weights: FloatArray) -> FloatArray:
+        pairs = weights @ self.pairs
+        return np.asarray(
+            np.where(pairs > 0, (weights @ self.same) / np.where(pairs > 0, pairs, 1.0), np.nan)
+        )
+
+    def finish(self, draws: list[FloatArray], confidence: float) -> Estimate:
+        p, low, high = self.p, float("nan"), float("nan")
+        if draws:
+            lo, hi = _interval(np.concatenate(draws), confidence)
+            low, high = float(lo), float(hi)
+        n_pairable = int((p.m >= 2).sum())
+        return Estimate(self.value, low, high, p.n_items, n_pairable, int(p.m[p.m >= 2].sum()))
+
+
+@dataclass(frozen=True)
+class ItemStats:
+    """Per-item sufficient statistics of every multi-label coefficient, item codes 0..U-1.
+
+    The bootstrap draws over all items, so statistics of item ranges are not summed but
+    concatenated (`concat_stats`); the coefficients are then finished on the whole.
+    """
+
+    pairable: _Pairable
+    observed: dict[SetMetric, FloatArray]  # (U,) per-item observed disagreement, by metric
+    positives: FloatArray  # (U, L) annotations of each item holding each label
+
+
+@dataclass(frozen=True)
+class MultiLabelAgreement:
+    """Every multi-label coefficient of one dataset."""
+
+    masi: Estimate
+    jaccard: Estimate
+    exact_match: Estimate
+    per_label: PerLabel
+
+
+SET_METRICS: tuple[SetMetric, ...] = ("masi", "jaccard")
+
+
+def item_stats(
+    items: IntArray, annotators: IntArray, present: BoolArray, n_codes: int | None = None
+) -> ItemStats:
+    """The statistics of item codes 0..n_codes-1 (default: up to the largest in `items`)."""
+    items, _, present = _inputs(items, annotators, present)
+    n_codes = _n_codes(items) if n_codes is None else n_codes
+    p = _pairable(items, present, n_codes)
+    observed = {metric: _item_observed(p, metric) for metric in SET_METRICS}
+    return ItemStats(p, observed, _positives(items, present, n_codes))
+
+
+def concat_stats(parts: Sequence[ItemStats]) -> ItemStats:
+    """The statistics of consecutive item ranges, in order, as those of their union.
+
+    Each part numbers its sets by sorted key; the union's distinct sets sorted by key are the
+    whole data's, and that renumbering keeps each item's entries in the same order, so every
+    array equals the one computed on the whole data.
+    """
+    if not parts:
+        raise ValueError("nothing to concatenate: no partitions")
+    merged = set_codes(np.concatenate([part.pairable.sets for part in parts]))
+    sizes = np.array([len(part.pairable.sets) for part in parts])
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    starts = np.concatenate([[0], np.cumsum([len(part.pairable.m) for part in parts])[:-1]])
+    pairable = [part.pairable for part in parts]
+    return ItemStats(
+        _Pairable(
+            sum(p.n_items for p in pairable),
+            np.concatenate([p.m for p in pairable]),
+            np.concatenate(
+                [p.entry_item + start for p, start in zip(pairable, starts, strict=True)]
+            ),
+            np.concatenate(
+                [
+                    merged.codes[p.entry_code + offset]
+                    for p, offset in zip(pairable, offsets, strict=True)
+                ]
+            ),
+            np.concatenate([p.entry_count for p in pairable]),
+            merged.sets,
+        ),
+        {
+            metric: np.concatenate([part.observed[metric] for part in parts])
+            for metric in SET_METRICS
+        },
+        np.concatenate([part.positives for part in parts]),
     )
-    ratio: Callable[[FloatArray], FloatArray] = lambda w: np.asarray(  # noqa: E731
-        np.where(w @ pairs > 0, (w @ same) / np.where(w @ pairs > 0, w @ pairs, 1.0), np.nan)
+
+
+def agreement_from_stats(
+    stats: ItemStats, *, resamples: int = 0, seed: int = 0, confidence: float = 0.95
+) -> MultiLabelAgreement:
+    """Every coefficient with its interval, by the code of the one-coefficient functions, on
+    one draw of the resample weights (the same draws each of them makes alone)."""
+    p = stats.pairable
+    sets = _SetAlpha(p, stats.observed)
+    exact = _ExactMatch(p)
+    labels = _PerLabelAlpha(p.m, stats.positives)
+    set_draws, exact_draws, label_draws = _resample(p.m, resamples, seed, [sets, exact, labels])
+    alphas = sets.finish(set_draws, confidence)
+    return MultiLabelAgreement(
+        alphas["masi"],
+        alphas["jaccard"],
+        exact.finish(exact_draws, confidence),
+        labels.finish(label_draws, confidence),
     )
-    value = float(ratio(np.ones((1, len(p.m))))[0])
-    low = high = float("nan")
-    n_pairable = int((p.m >= 2).sum())
-    if resamples > 0 and p.n_items:
-        rated = np.flatnonzero(p.m > 0)
-        draws = [
-            ratio(w) for w in _resample_weights(len(p.m), rated, resamples, seed, _chunk(len(p.m)))
-        ]
-        lo, hi = _interval(np.concatenate(draws), confidence)
-        low, high = float(lo), float(hi)
-    return Estimate(value, low, high, p.n_items, n_pairable, int(p.m[p.m >= 2].sum()))

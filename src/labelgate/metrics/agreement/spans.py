@@ -18,6 +18,10 @@ Conventions (docs/agreement.md, "Span agreement"):
   the token (the longest if several), or "O" (code n_labels) outside every span. Tokens are
   runs of word characters and single other non-space characters (`tokenize_offsets`).
 * Intervals: percentile bootstrap over items (seeded), never over tokens or spans.
+
+Everything the report needs is per annotator pair (integer counts) or per item (rows the
+bootstrap resamples), so consecutive item ranges computed apart and joined by
+`merge_statistics` give exactly the numbers of all items at once (`SpanStatistics`).
 """
 
 from __future__ import annotations
@@ -30,7 +34,6 @@ import numpy as np
 import numpy.typing as npt
 
 from labelgate.metrics.agreement.bootstrap import bootstrap_intervals
-from labelgate.metrics.agreement.krippendorff import alpha_from_coincidence, coincidence_matrix
 from labelgate.metrics.agreement.patterns import Patterns
 from labelgate.metrics.counts import FloatArray, IntArray
 
@@ -49,6 +52,8 @@ class SpanTable:
     annotator looked at the item, whether or not they marked anything.
     items, annotators, starts, ends, labels : shape (S,), one span each; character offsets,
     end exclusive, start < end; labels in [0, n_labels).
+    item_count : the number of items when known (codes below it, some maybe with no row or
+    span); None: one more than the largest code seen. Per-item statistics have this many rows.
     """
 
     ann_items: IntArray
@@ -59,6 +64,7 @@ class SpanTable:
     ends: IntArray
     labels: IntArray
     n_labels: int
+    item_count: int | None = None
 
     def __post_init__(self) -> None:
         if len(self.ann_items) != len(self.ann_annotators):
@@ -70,12 +76,17 @@ class SpanTable:
             raise ValueError("every span needs start < end (run span validation first)")
         if n and (self.labels.min() < 0 or self.labels.max() >= self.n_labels):
             raise ValueError(f"span labels must be codes in [0, {self.n_labels})")
+        if self.item_count is not None and self.item_count < self._items_seen():
+            raise ValueError(f"item codes must be below item_count {self.item_count}")
+
+    def _items_seen(self) -> int:
+        top = [int(a.max()) for a in (self.ann_items, self.items) if len(a)]
+        return max(top) + 1 if top else 0
 
     @property
     def n_items(self) -> int:
-        """One more than the largest item code in annotations or spans."""
-        top = [int(a.max()) for a in (self.ann_items, self.items) if len(a)]
-        return max(top) + 1 if top else 0
+        """`item_count`, else one more than the largest item code in annotations or spans."""
+        return self._items_seen() if self.item_count is None else self.item_count
 
 
 @dataclass(frozen=True)
@@ -499,11 +510,13 @@ def _weights(tokens: Tokens) -> FloatArray:
 def token_alpha(table: SpanTable, tokens: Tokens | None = None) -> float:
     """Krippendorff's nominal alpha over tokens (characters when `tokens` is None); NaN when
     undefined (one value in all the data, or no token with two annotators)."""
-    units = _default_tokens(table, tokens)
-    counts = token_counts(table, units)
-    values = np.arange(table.n_labels + 1, dtype=np.float64)
-    coincidence = coincidence_matrix(counts, _weights(units))
-    return alpha_from_coincidence(coincidence, "nominal", values)
+    return alpha_from_item_rows(item_alpha_rows(table, tokens))
+
+
+def item_alpha_rows(table: SpanTable, tokens: Tokens | None = None) -> FloatArray:
+    """Each item's token-alpha row (see `_item_alpha_rows`), on characters when `tokens` is
+    None; shape (N, n_labels + 2)."""
+    return _item_alpha_rows(table, _default_tokens(table, tokens))
 
 
 def _item_alpha_rows(table: SpanTable, tokens: Tokens) -> FloatArray:
@@ -579,6 +592,26 @@ def _nominal_alpha_batch(total: FloatArray) -> FloatArray:
     return out
 
 
+def alpha_from_item_rows(per_item: FloatArray) -> float:
+    """Token alpha from the items' rows (`item_alpha_rows`): the bootstrap's statistic on the
+    sample itself. The rows are added in item order, so rows joined from item ranges give the
+    same bits as rows computed at once."""
+    return float(_nominal_alpha_batch(per_item.sum(axis=0)[None, :])[0])
+
+
+def alpha_interval_from_item_rows(
+    per_item: FloatArray, resamples: int = 1000, seed: int = 0, confidence: float = 0.95
+) -> Interval:
+    """Bootstrap interval over items of token alpha from the items' rows: (low, high,
+    resamples where alpha was NaN)."""
+
+    def statistic(total: FloatArray) -> dict[str, FloatArray]:
+        return {"alpha": _nominal_alpha_batch(total)}
+
+    found = _item_bootstrap(per_item, statistic, resamples, seed, confidence)
+    return found.get("alpha", (float("nan"), float("nan"), 0))
+
+
 def token_alpha_interval(
     table: SpanTable,
     tokens: Tokens | None = None,
@@ -588,10 +621,65 @@ def token_alpha_interval(
 ) -> Interval:
     """Bootstrap interval over items (not tokens: tokens of one item are not independent) of
     token alpha: (low, high, resamples where alpha was NaN)."""
-    per_item = _item_alpha_rows(table, _default_tokens(table, tokens))
+    return alpha_interval_from_item_rows(
+        item_alpha_rows(table, tokens), resamples, seed, confidence
+    )
 
-    def statistic(total: FloatArray) -> dict[str, FloatArray]:
-        return {"alpha": _nominal_alpha_batch(total)}
 
-    found = _item_bootstrap(per_item, statistic, resamples, seed, confidence)
-    return found.get("alpha", (float("nan"), float("nan"), 0))
+@dataclass(frozen=True)
+class SpanStatistics:
+    """What the span report needs from a range of items: strict and overlap matches (pair
+    counts, per-item rows) and each item's token-alpha row, shape (N, n_labels + 2)."""
+
+    strict: SpanF1
+    overlap: SpanF1
+    alpha_rows: FloatArray
+
+
+def span_statistics(table: SpanTable, tokens: Tokens | None = None) -> SpanStatistics:
+    """The statistics of the items of `table` (characters as units when `tokens` is None)."""
+    return SpanStatistics(
+        strict=span_f1_strict(table),
+        overlap=span_f1_overlap(table),
+        alpha_rows=item_alpha_rows(table, tokens),
+    )
+
+
+def merge_span_f1(parts: Sequence[SpanF1]) -> SpanF1:
+    """The matches of consecutive item ranges (annotator codes shared, ranges in item order)
+    as one: pair counts are integers added by (a, b), so exact in any order; per-item rows are
+    stacked, giving the rows of all the items at once."""
+    if not parts:
+        raise ValueError("nothing to merge: no item ranges")
+    a = np.concatenate([p.a for p in parts])
+    b = np.concatenate([p.b for p in parts])
+    width = int(b.max()) + 1 if len(b) else 1
+    # Any width above every b sorts keys by (a, b), the order of one computation.
+    keys, code = np.unique(a * width + b, return_inverse=True)
+
+    def added(name: str) -> IntArray:
+        values = np.concatenate([getattr(p, name) for p in parts])
+        out = np.zeros((len(keys), *values.shape[1:]), dtype=np.int64)
+        np.add.at(out, code.ravel(), values)
+        return out
+
+    return SpanF1(
+        a=(keys // width).astype(np.int64),
+        b=(keys % width).astype(np.int64),
+        tp=added("tp"),
+        n_a=added("n_a"),
+        n_b=added("n_b"),
+        shared_items=added("shared_items"),
+        both_empty=added("both_empty"),
+        item_tp=np.concatenate([p.item_tp for p in parts]),
+        item_spans=np.concatenate([p.item_spans for p in parts]),
+    )
+
+
+def merge_statistics(parts: Sequence[SpanStatistics]) -> SpanStatistics:
+    """The statistics of consecutive item ranges, in item order, as those of all the items."""
+    return SpanStatistics(
+        strict=merge_span_f1([p.strict for p in parts]),
+        overlap=merge_span_f1([p.overlap for p in parts]),
+        alpha_rows=np.concatenate([p.alpha_rows for p in parts]),
+    )
