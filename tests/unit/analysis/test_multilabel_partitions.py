@@ -13,7 +13,7 @@ import pytest
 from labelgate.analysis.multilabel_partitions import partitioned_multilabel
 from labelgate.analysis.task_agreement import indicator, multilabel_agreement
 from labelgate.backends.dask_executor import DaskExecutor
-from labelgate.backends.executor import LocalExecutor
+from labelgate.backends.executor import Executor, LocalExecutor
 from labelgate.backends.partitions import by_item
 from labelgate.metrics.agreement import multilabel as ml
 
@@ -66,6 +66,19 @@ def bits(value: Any) -> Any:
     return array.dtype.str, array.shape, array.tobytes()
 
 
+def partitioned(
+    items: np.ndarray,
+    annotators: np.ndarray,
+    present: np.ndarray,
+    resamples: int,
+    executor: Executor,
+) -> ml.MultiLabelAgreement:
+    """The partitioned path with `one_partition`'s bootstrap settings."""
+    return partitioned_multilabel(
+        items, annotators, present, resamples=resamples, seed=11, confidence=0.9, executor=executor
+    )
+
+
 def one_partition(
     items: np.ndarray, annotators: np.ndarray, present: np.ndarray, resamples: int
 ) -> ml.MultiLabelAgreement:
@@ -102,15 +115,7 @@ def test_every_partition_size_gives_the_one_partition_numbers(
 ) -> None:
     frame, label_ids, resamples = crowd(seed)
     items, annotators, present = codes(frame, label_ids)
-    got = partitioned_multilabel(
-        items,
-        annotators,
-        present,
-        resamples=resamples,
-        seed=11,
-        confidence=0.9,
-        executor=LocalExecutor(partition_rows),
-    )
+    got = partitioned(items, annotators, present, resamples, LocalExecutor(partition_rows))
     assert bits(got) == bits(one_partition(items, annotators, present, resamples))
 
 
@@ -120,8 +125,7 @@ def test_the_blocked_expected_disagreement_gives_the_same_numbers(
     # Without the dense k x k matrix the expected disagreement runs in row blocks.
     monkeypatch.setattr(ml, "DENSE_LIMIT", 0)
     items, annotators, present = codes(*crowd(3)[:2])
-    boot = {"resamples": 30, "seed": 11, "confidence": 0.9}
-    got = partitioned_multilabel(items, annotators, present, **boot, executor=LocalExecutor(2))
+    got = partitioned(items, annotators, present, 30, LocalExecutor(2))
     assert bits(got) == bits(one_partition(items, annotators, present, 30))
 
 
@@ -143,15 +147,8 @@ def test_the_dask_engine_gives_the_one_partition_numbers(dask_client: object) ->
         items, annotators, present = codes(frame, label_ids)
         expected = bits(one_partition(items, annotators, present, resamples))
         for partition_rows in (3, 10**9):
-            got = partitioned_multilabel(
-                items,
-                annotators,
-                present,
-                resamples=resamples,
-                seed=11,
-                confidence=0.9,
-                executor=DaskExecutor(dask_client, partition_rows),
-            )
+            executor = DaskExecutor(dask_client, partition_rows)
+            got = partitioned(items, annotators, present, resamples, executor)
             assert bits(got) == expected
 
 
